@@ -1,0 +1,76 @@
+"""Exceptions of :mod:`graph_schema`; every one derives from :class:`GraphSchemaError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "GraphSchemaError",
+    "Problem",
+    "ValidationError",
+    "StoreError",
+    "StoreUnavailableError",
+    "ConflictError",
+    "CapacityError",
+    "NotFoundError",
+]
+
+
+class GraphSchemaError(Exception):
+    """Root of every error raised by :mod:`graph_schema`."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located as ``file:line: column: message``.
+
+    ``line`` is the 1-based line of the file as a person sees it in an editor or in
+    Excel (the header is line 1); 0 means the file as a whole.
+    """
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+class ValidationError(GraphSchemaError):
+    """An input broke the data contract; nothing of it was stored.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem found, not only the first, sorted by file and line.
+    """
+
+    def __init__(self, problems: list[Problem], limit: int = 50):
+        self.problems = sorted(problems)
+        shown = "\n".join(str(p) for p in self.problems[:limit])
+        more = len(self.problems) - limit
+        if more > 0:
+            shown += f"\n... and {more} more problems"
+        super().__init__(f"refused: {len(self.problems)} problem(s)\n{shown}")
+
+
+class StoreError(GraphSchemaError):
+    """A store could not do what was asked."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached or opened (server down, wrong password, unknown database)."""
+
+
+class ConflictError(StoreError):
+    """A write conflicts with what is stored (e.g. the village already has a group)."""
+
+
+class CapacityError(ConflictError):
+    """A write would give an organization more villages than its ``max_villages``."""
+
+
+class NotFoundError(StoreError):
+    """A record that the write refers to does not exist."""

@@ -1,0 +1,190 @@
+"""Read and write a data folder (CSV files) or one ``.xlsx`` workbook, as in ``DATA_FORMAT.md``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import Dataset, format_frame
+from .errors import Problem, ValidationError
+from .tables import TABLE_ORDER, TABLES
+from .validation import KnownIds, validate_tables
+
+__all__ = ["read_raw", "read_data", "write_data", "write_folder", "write_xlsx"]
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame | Problem:
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Problem(label, 0, "", f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8")
+    except OSError as exc:
+        return Problem(label, 0, "", f"cannot be read: {exc.strerror}")
+    if not text.strip():
+        return Problem(label, 1, "", "is empty: a header row is required")
+    if "\x00" in text:
+        return Problem(label, 0, "", "holds NUL bytes: it is not a CSV text file")
+    try:
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=True, engine="c",
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        return Problem(label, 0, "", f"is not well-formed CSV: {exc}")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    problems: list[Problem] = []
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return {}, {}, [Problem(path.name, 0, "", f"is not a readable .xlsx workbook: {exc}")]
+    try:
+        for sheet in book.worksheets:
+            name = sheet.title.strip().removesuffix(".csv")
+            if name not in TABLES:
+                continue
+            labels[name] = f"{path.name}[{name}]"
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                problems.append(Problem(labels[name], 1, "", "is empty: a header row is required"))
+                continue
+            columns = [_cell_text(h).strip() for h in header]
+            body = [[_cell_text(v) for v in row] for row in rows]
+            body = [r + [""] * (len(columns) - len(r)) for r in body]
+            # Excel leaves formatted-but-empty rows at the end of a sheet; they are no data.
+            while body and not any(c.strip() for c in body[-1]):
+                body.pop()
+            keep = [i for i, c in enumerate(columns) if c]
+            tables[name] = pd.DataFrame([[r[i] for i in keep] for r in body], columns=[columns[i] for i in keep], dtype=object)
+    finally:
+        book.close()
+    return tables, labels, problems
+
+
+def read_raw(path: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+    """Read a data folder or ``.xlsx`` workbook into raw string tables, without checking them.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+    labels : dict of str to str
+        How each table's problems name its file.
+    problems : list of Problem
+        Files that could not be read at all.
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if not path.is_dir():
+        return {}, {}, [Problem(str(path), 0, "", "is neither a data folder nor an .xlsx workbook")]
+    tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name in TABLE_ORDER:
+        file = path / TABLES[name].filename
+        if not file.exists():
+            continue
+        labels[name] = file.name
+        got = _read_csv(file, file.name)
+        if isinstance(got, Problem):
+            problems.append(got)
+        else:
+            tables[name] = got
+    return tables, labels, problems
+
+
+def read_data(path: str | os.PathLike, known_ids: KnownIds | None = None, require_all: bool = True) -> Dataset:
+    """Read and check a data folder or workbook; raise :class:`ValidationError` listing every problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "villages.csv").write_text("village_id,name,county,lat,lon\\nV1,易洼村,泰山区,36.3,117.2\\n")
+    >>> try:
+    ...     read_data(d)
+    ... except ValidationError as e:
+    ...     print(e.problems[0])
+    capabilities.csv: required file is missing
+    """
+    tables, labels, problems = read_raw(path)
+    try:
+        dataset = validate_tables(tables, labels, known_ids, require_all=require_all and not problems)
+    except ValidationError as exc:
+        raise ValidationError(problems + exc.problems) from None
+    if problems:
+        raise ValidationError(problems)
+    return dataset
+
+
+def write_folder(dataset: Dataset, folder: str | os.PathLike) -> Path:
+    """Write every table as ``<name>.csv`` (UTF-8, no BOM) into ``folder``, sorted by key."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in dataset.canonical().items():
+        format_frame(TABLES[name], frame).to_csv(folder / TABLES[name].filename, index=False, lineterminator="\n")
+    return folder
+
+
+def write_xlsx(dataset: Dataset, path: str | os.PathLike) -> Path:
+    """Write every table as a sheet of one workbook (text cells as text, numbers as numbers)."""
+    from openpyxl import Workbook
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook(write_only=True)
+    for name, frame in dataset.canonical().items():
+        spec = TABLES[name]
+        sheet = book.create_sheet(name)
+        sheet.append(spec.column_names)
+        text = format_frame(spec, frame)
+        kinds = [c.kind for c in spec.columns]
+        for row in text.itertuples(index=False, name=None):
+            sheet.append([_xlsx_cell(k, v) for k, v in zip(kinds, row, strict=True)])
+    book.save(path)
+    return path
+
+
+def _xlsx_cell(kind: str, text: str):
+    if text == "":
+        return None
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    return text
+
+
+def write_data(dataset: Dataset, path: str | os.PathLike) -> Path:
+    """Write to a workbook when ``path`` ends in ``.xlsx``, else to a folder of CSV files."""
+    if str(path).lower().endswith(".xlsx"):
+        return write_xlsx(dataset, path)
+    return write_folder(dataset, path)

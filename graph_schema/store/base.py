@@ -1,0 +1,163 @@
+"""The :class:`GraphStore` interface that every store implements.
+
+Reads return typed frames (:class:`~graph_schema.dataset.Dataset`); writes are transactions that
+either happen whole or not at all, and each write leaves one entry in the store's append-only audit
+log (who, when, what, before and after) inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from ..dataset import Dataset
+from ..graph import dataset_to_graph
+
+__all__ = ["GraphStore", "ImportReport", "GroupMember", "AuditEntry", "now_iso"]
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO 8601 string with seconds."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows read per table and rows actually inserted or changed."""
+
+    rows: dict[str, int]
+    changed: dict[str, int]
+    seconds: float = 0.0
+
+    @property
+    def total_changed(self) -> int:
+        return sum(self.changed.values())
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One organization of a group (抱团) approved for a village."""
+
+    org_id: str
+    role: str = "member"  # "lead" or "member"
+
+
+@dataclass
+class AuditEntry:
+    """One record of the audit trail (留存备查)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    before: Any = None
+    after: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+class GraphStore(abc.ABC):
+    """Where villages, organizations, their capabilities and partnerships are kept.
+
+    Implementations: :class:`~graph_schema.store.sqlite.SqliteGraphStore` (default) and
+    :class:`~graph_schema.store.neo4j.Neo4jGraphStore`. Open one with
+    :func:`graph_schema.store.open_store`.
+    """
+
+    #: a short, human name for messages: "sqlite:/path" or "bolt://host:port/db"
+    location: str = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- bulk --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def import_dataset(self, dataset: Dataset, actor: str = "system", source: str = "") -> ImportReport:
+        """Upsert every row of ``dataset`` in one transaction (ids are keys; a re-import changes nothing).
+
+        References to ids already stored are allowed; call
+        :func:`graph_schema.operations.import_path` to validate against them first.
+        """
+
+    @abc.abstractmethod
+    def load_dataset(self) -> Dataset:
+        """Everything stored, as typed tables (what ``baotuan export`` writes)."""
+
+    @abc.abstractmethod
+    def known_ids(self) -> dict[tuple[str, str], set[str]]:
+        """Stored ids by ``(table, id column)`` for villages, organizations, volunteers, projects."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+
+    def snapshot(self) -> nx.MultiDiGraph:
+        """The stored world as a networkx graph (see :func:`graph_schema.graph.dataset_to_graph`)."""
+        return dataset_to_graph(self.load_dataset())
+
+    # -- single records ----------------------------------------------------------------------
+    @abc.abstractmethod
+    def upsert_rows(self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert") -> int:
+        """Insert or update already-validated rows of one table; return rows changed."""
+
+    @abc.abstractmethod
+    def delete_rows(self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete") -> int:
+        """Delete rows of one table by key; return rows deleted."""
+
+    # -- partnerships ------------------------------------------------------------------------
+    @abc.abstractmethod
+    def approve_group(
+        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+    ) -> None:
+        """Make a group the partnership in force for a village, atomically.
+
+        Raises
+        ------
+        NotFoundError
+            The village or an organization does not exist.
+        ConflictError
+            The village already has a partnership in force.
+        CapacityError
+            An organization would exceed its ``max_villages``; nothing is written.
+        """
+
+    @abc.abstractmethod
+    def end_partnership(self, village_id: str, actor: str, reason: str = "") -> int:
+        """End the group in force for a village; return how many memberships ended."""
+
+    # -- audit -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def audit_log(self, limit: int = 100, offset: int = 0, action: str | None = None) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+
+    @abc.abstractmethod
+    def append_audit(self, actor: str, action: str, target: str, before: Any = None, after: Any = None) -> None:
+        """Record an event that is not a store write (login, account change)."""
+
+    # -- contract helpers shared by implementations ----------------------------------------
+    @staticmethod
+    def _check_group(members: list[GroupMember]) -> None:
+        from ..errors import ConflictError
+
+        if not members:
+            raise ConflictError("a group needs at least one organization")
+        ids = [m.org_id for m in members]
+        if len(set(ids)) != len(ids):
+            raise ConflictError("an organization appears twice in the group")
+        leads = sum(1 for m in members if m.role == "lead")
+        if leads > 1:
+            raise ConflictError("a group has at most one lead organization")

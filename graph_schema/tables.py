@@ -1,0 +1,201 @@
+"""The tables of the data contract: their columns, types, keys and references.
+
+One :class:`Table` per file of ``DATA_FORMAT.md``. The importer, the exporter, both stores and
+the site's forms read these specs, so a column is described exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .vocabulary import ORG_KINDS, PARTNERSHIP_ROLES, PROJECT_ROLES, SERVICES
+
+__all__ = ["Column", "Table", "TABLES", "TABLE_ORDER", "REQUIRED_TABLES", "table"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``kind`` is str, int, float, bool, date or code (one of ``codes``)."""
+
+    name: str
+    kind: str = "str"
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    codes: tuple[str, ...] = ()
+    #: ``(table, column)`` this column refers to; empty values are allowed unless required.
+    ref: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One file of a data folder; ``key`` names the columns that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = False
+    #: Columns that the project adds beyond the contract; written on export, never required.
+    extra: tuple[str, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _id(name: str, ref: tuple[str, str] | None = None, required: bool = True) -> Column:
+    return Column(name, "str", required=required, ref=ref)
+
+
+def _lat(required: bool = True) -> Column:
+    return Column("lat", "float", required=required, min=-90, max=90)
+
+
+def _lon(required: bool = True) -> Column:
+    return Column("lon", "float", required=required, min=-180, max=180)
+
+
+_SERVICE = Column("service", "code", required=True, codes=SERVICES)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "villages",
+            (
+                _id("village_id"),
+                Column("name", required=True),
+                Column("county", required=True),
+                Column("town"),
+                _lat(),
+                _lon(),
+                Column("population", "int", min=0),
+                Column("poor_households", "int", min=0),
+            ),
+            key=("village_id",),
+            required=True,
+        ),
+        Table(
+            "needs",
+            (
+                _id("village_id", ref=("villages", "village_id")),
+                _SERVICE,
+                Column("severity", "int", required=True, min=1, max=5),
+            ),
+            key=("village_id", "service"),
+            required=True,
+        ),
+        Table(
+            "organizations",
+            (
+                _id("org_id"),
+                Column("name", required=True),
+                Column("kind", "code", required=True, codes=ORG_KINDS),
+                Column("county", required=True),
+                _lat(),
+                _lon(),
+                Column("max_villages", "int", required=True, min=0),
+                Column("volunteers", "int", min=0),
+                Column("rating", "int", min=0, max=5),
+                Column("has_party_branch", "bool"),
+            ),
+            key=("org_id",),
+            required=True,
+        ),
+        Table(
+            "capabilities",
+            (
+                _id("org_id", ref=("organizations", "org_id")),
+                _SERVICE,
+                Column("level", "int", required=True, min=1, max=5),
+            ),
+            key=("org_id", "service"),
+            required=True,
+        ),
+        Table(
+            "volunteers",
+            (
+                _id("volunteer_id"),
+                Column("name", required=True),
+                _lat(),
+                _lon(),
+                Column("county"),
+                Column("hours_per_month", "float", min=0, max=744),
+                _id("org_id", ref=("organizations", "org_id"), required=False),
+            ),
+            key=("volunteer_id",),
+        ),
+        Table(
+            "volunteer_skills",
+            (_id("volunteer_id", ref=("volunteers", "volunteer_id")), _SERVICE),
+            key=("volunteer_id", "service"),
+        ),
+        Table(
+            "projects",
+            (
+                _id("project_id"),
+                Column("name", required=True),
+                _id("lead_org_id", ref=("organizations", "org_id")),
+                _SERVICE,
+                _id("village_id", ref=("villages", "village_id"), required=False),
+                Column("start_date", "date"),
+                Column("end_date", "date"),
+                Column("budget_yuan", "float", min=0),
+                Column("demonstration", "bool"),
+            ),
+            key=("project_id",),
+        ),
+        Table(
+            "project_orgs",
+            (
+                _id("project_id", ref=("projects", "project_id")),
+                _id("org_id", ref=("organizations", "org_id")),
+                Column("role", "code", codes=PROJECT_ROLES),
+            ),
+            key=("project_id", "org_id"),
+        ),
+        Table(
+            "reviews",
+            (
+                _id("project_id", ref=("projects", "project_id")),
+                Column("score", "float", required=True, min=0, max=100),
+                Column("reviewed_on", "date"),
+                Column("reviewer"),
+                Column("comment"),
+            ),
+            key=("project_id", "reviewed_on", "reviewer"),
+        ),
+        Table(
+            "partnerships",
+            (
+                _id("village_id", ref=("villages", "village_id")),
+                _id("org_id", ref=("organizations", "org_id")),
+                Column("role", "code", codes=PARTNERSHIP_ROLES),
+                Column("since", "date"),
+                Column("approved_by"),
+                Column("approved_at"),
+            ),
+            key=("village_id", "org_id"),
+            extra=("approved_by", "approved_at"),
+        ),
+    )
+}
+
+#: Order in which tables are validated and written: referenced tables first.
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
+
+
+def table(name: str) -> Table:
+    """Return the spec of table ``name`` (``KeyError`` if it is not part of the contract)."""
+    return TABLES[name]

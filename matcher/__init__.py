@@ -1,0 +1,1 @@
+"""Matching: features, the outcome model and group (抱团) formation."""

@@ -1,0 +1,37 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT.parent / "shared" / "sample-data" / "taian-city"
+if not SAMPLE.exists():  # CI lays shared/ beside the clone
+    SAMPLE = ROOT / ".." / "shared" / "sample-data" / "taian-city"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The city-sized data folder made outside the project (read-only)."""
+    assert SAMPLE.exists(), f"sample data not found at {SAMPLE}"
+    return SAMPLE
+
+
+@pytest.fixture
+def sample_copy(tmp_path, sample_dir) -> Path:
+    """A writable copy of the sample data folder."""
+    dest = tmp_path / "taian-city"
+    shutil.copytree(sample_dir, dest)
+    return dest
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    from graph_schema.store import SqliteGraphStore
+
+    store = SqliteGraphStore(tmp_path / "baotuan.sqlite")
+    yield store
+    store.close()

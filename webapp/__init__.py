@@ -1,0 +1,1 @@
+"""The Baotuan site, JSON API and command line."""
