@@ -35,3 +35,15 @@ def sqlite_store(tmp_path):
     store = SqliteGraphStore(tmp_path / "baotuan.sqlite")
     yield store
     store.close()
+
+
+from tests.webapp_fixtures import (  # noqa: E402,F401  (fixtures for the site's tests)
+    app,
+    chromium,
+    client,
+    live_app,
+    live_server,
+    officer_client,
+    page,
+    seeded_store_file,
+)

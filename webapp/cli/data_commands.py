@@ -21,7 +21,9 @@ def _import(args) -> int:
         )
         for name, n in report.rows.items():
             if n:
-                print(f"  {name:18} {n:>10} rows  {report.changed[name]:>10} changed", file=sys.stderr)
+                print(
+                    f"  {name:18} {n:>10} rows  {report.changed[name]:>10} changed", file=sys.stderr
+                )
     return 0
 
 
@@ -43,8 +45,15 @@ def register(sub) -> None:
     p.add_argument("--actor", default="cli", help="who is recorded in the audit trail")
     p.set_defaults(func=_import)
 
-    p = sub.add_parser("export", help="export everything stored as a data folder, an .xlsx workbook, or neo4j-admin CSV")
+    p = sub.add_parser(
+        "export",
+        help="export everything stored as a data folder, an .xlsx workbook, or neo4j-admin CSV",
+    )
     p.add_argument("path", help="a folder, or a file ending in .xlsx")
-    p.add_argument("--format", choices=("data", "neo4j-admin"), default="data",
-                   help="data: the data contract (default); neo4j-admin: node/relationship CSV for neo4j-admin database import")
+    p.add_argument(
+        "--format",
+        choices=("data", "neo4j-admin"),
+        default="data",
+        help="data: the data contract (default); neo4j-admin: node/relationship CSV for neo4j-admin database import",
+    )
     p.set_defaults(func=_export)

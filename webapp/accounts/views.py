@@ -1,0 +1,97 @@
+"""Sign in, sign out, the language switch and the home page that sends each role to its part."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import LANGUAGES, get_store, limiter
+from .operations import authenticate
+
+__all__ = ["bp", "HOME_BY_ROLE"]
+
+bp = Blueprint("accounts", __name__)
+
+#: where each role lands after signing in (endpoints are registered by each audience's blueprint)
+HOME_BY_ROLE = {
+    "officer": "officer.dashboard",
+    "organization": "organization.home",
+    "reviewer": "review.home",
+    "admin": "admin.home",
+}
+
+
+def _home_url() -> str:
+    endpoint = HOME_BY_ROLE.get(current_user.role, "accounts.index")
+    try:
+        return url_for(endpoint)
+    except Exception:  # the audience's blueprint is not part of this build
+        return url_for("accounts.welcome")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(_home_url())
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    return render_template("auth/welcome.html")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    # Only a path on this site: never send someone elsewhere after signing in.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    "10 per minute; 50 per hour", methods=["POST"], error_message="登录尝试过多，请稍后再试"
+)
+def login():
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        user = authenticate(username, password)
+        if user is None:
+            flash(_("用户名或密码错误"), "error")
+            get_store().append_audit(username or "?", "login_failed", f"user:{username}")
+        elif not user.is_active:
+            flash(
+                _("账号尚未通过审核或已停用") if user.status == "pending" else _("账号已停用"),
+                "error",
+            )
+        else:
+            session.clear()
+            login_user(user)
+            get_store().append_audit(user.actor, "login", f"user:{user.username}")
+            return redirect(_safe_next(request.args.get("next")) or _home_url())
+        return render_template("auth/login.html", username=username), 401
+    return render_template("auth/login.html", username="")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("已退出登录"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")) or url_for("accounts.index"))

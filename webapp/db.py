@@ -1,0 +1,93 @@
+"""The site's own SQLite database: accounts, matcher runs, integrity-check marks.
+
+The world itself (villages, organizations, partnerships, the audit trail) lives in the
+:class:`~graph_schema.store.GraphStore`; this database holds what only the site needs. It follows
+Flask's tutorial: one connection per request, closed on teardown.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, current_app, g
+
+__all__ = ["get_db", "init_app", "init_db", "SCHEMA"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('officer', 'organization', 'reviewer', 'admin')),
+    org_id TEXT,
+    display_name TEXT,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('pending', 'active', 'disabled', 'rejected')),
+    created_at TEXT NOT NULL,
+    approved_by TEXT,
+    approved_at TEXT,
+    api_token_hash TEXT UNIQUE
+);
+CREATE TABLE IF NOT EXISTS matcher_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_by TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    stage TEXT,
+    done INTEGER DEFAULT 0,
+    total INTEGER DEFAULT 0,
+    max_group INTEGER,
+    error TEXT,
+    result_json TEXT
+);
+CREATE TABLE IF NOT EXISTS recommendation_decisions (
+    run_id INTEGER NOT NULL REFERENCES matcher_runs(id),
+    village_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    note TEXT,
+    PRIMARY KEY (run_id, village_id)
+);
+CREATE TABLE IF NOT EXISTS integrity_marks (
+    item_key TEXT PRIMARY KEY,
+    checked_by TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    note TEXT
+);
+"""
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, detect_types=0)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    return db
+
+
+def get_db() -> sqlite3.Connection:
+    """The request's connection to the site database."""
+    if "db" not in g:
+        g.db = _connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_db(path: str) -> None:
+    """Create the site's tables if they are not there (safe to call at every start)."""
+    db = _connect(path)
+    try:
+        db.executescript(SCHEMA)
+    finally:
+        db.close()
+
+
+def init_app(app: Flask) -> None:
+    init_db(app.config["DATABASE"])
+    app.teardown_appcontext(close_db)
