@@ -24,8 +24,24 @@ from .validation import validate_tables
 from .vocabulary import ORG_KIND_LABELS_ZH, ORG_KINDS, SERVICE_LABELS_ZH, SERVICES
 
 __all__ = [
-    "Dataset", "Problem", "GraphSchemaError", "ValidationError", "StoreError", "StoreUnavailableError",
-    "ConflictError", "CapacityError", "NotFoundError", "read_data", "read_raw", "write_data",
-    "TABLES", "Table", "Column", "validate_tables", "SERVICES", "SERVICE_LABELS_ZH", "ORG_KINDS",
+    "Dataset",
+    "Problem",
+    "GraphSchemaError",
+    "ValidationError",
+    "StoreError",
+    "StoreUnavailableError",
+    "ConflictError",
+    "CapacityError",
+    "NotFoundError",
+    "read_data",
+    "read_raw",
+    "write_data",
+    "TABLES",
+    "Table",
+    "Column",
+    "validate_tables",
+    "SERVICES",
+    "SERVICE_LABELS_ZH",
+    "ORG_KINDS",
     "ORG_KIND_LABELS_ZH",
 ]

@@ -58,7 +58,9 @@ def _format_column(kind: str, values: pd.Series) -> pd.Series:
         return values.map(lambda b: "" if pd.isna(b) else ("true" if b else "false")).astype(object)
     if kind == "int":
         return values.map(lambda i: "" if pd.isna(i) else str(int(i))).astype(object)
-    return values.map(lambda s: "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s)).astype(object)
+    return values.map(
+        lambda s: "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s)
+    ).astype(object)
 
 
 def format_frame(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,7 +91,9 @@ class Dataset(Mapping[str, pd.DataFrame]):
         if unknown:
             raise KeyError(f"not tables of the data contract: {sorted(unknown)}")
         self._tables = {
-            name: coerce_frame(TABLES[name], tables[name]) if name in tables else empty_frame(TABLES[name])
+            name: coerce_frame(TABLES[name], tables[name])
+            if name in tables
+            else empty_frame(TABLES[name])
             for name in TABLE_ORDER
         }
 
@@ -111,7 +115,9 @@ class Dataset(Mapping[str, pd.DataFrame]):
         out = {}
         for name, frame in self._tables.items():
             key = list(TABLES[name].key)
-            out[name] = frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)
+            out[name] = frame.sort_values(key, na_position="first", kind="stable").reset_index(
+                drop=True
+            )
         return Dataset(out)
 
     def as_text(self, extra: bool = False) -> dict[str, list[tuple[str, ...]]]:

@@ -32,8 +32,12 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame | Problem:
         return Problem(label, 0, "", "holds NUL bytes: it is not a CSV text file")
     try:
         return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, engine="c",
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         return Problem(label, 0, "", f"is not well-formed CSV: {exc}")
@@ -83,13 +87,19 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
             while body and not any(c.strip() for c in body[-1]):
                 body.pop()
             keep = [i for i, c in enumerate(columns) if c]
-            tables[name] = pd.DataFrame([[r[i] for i in keep] for r in body], columns=[columns[i] for i in keep], dtype=object)
+            tables[name] = pd.DataFrame(
+                [[r[i] for i in keep] for r in body],
+                columns=[columns[i] for i in keep],
+                dtype=object,
+            )
     finally:
         book.close()
     return tables, labels, problems
 
 
-def read_raw(path: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+def read_raw(
+    path: str | os.PathLike,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     """Read a data folder or ``.xlsx`` workbook into raw string tables, without checking them.
 
     Returns
@@ -121,7 +131,9 @@ def read_raw(path: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict[str
     return tables, labels, problems
 
 
-def read_data(path: str | os.PathLike, known_ids: KnownIds | None = None, require_all: bool = True) -> Dataset:
+def read_data(
+    path: str | os.PathLike, known_ids: KnownIds | None = None, require_all: bool = True
+) -> Dataset:
     """Read and check a data folder or workbook; raise :class:`ValidationError` listing every problem.
 
     Examples
@@ -137,7 +149,9 @@ def read_data(path: str | os.PathLike, known_ids: KnownIds | None = None, requir
     """
     tables, labels, problems = read_raw(path)
     try:
-        dataset = validate_tables(tables, labels, known_ids, require_all=require_all and not problems)
+        dataset = validate_tables(
+            tables, labels, known_ids, require_all=require_all and not problems
+        )
     except ValidationError as exc:
         raise ValidationError(problems + exc.problems) from None
     if problems:
@@ -150,7 +164,9 @@ def write_folder(dataset: Dataset, folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in dataset.canonical().items():
-        format_frame(TABLES[name], frame).to_csv(folder / TABLES[name].filename, index=False, lineterminator="\n")
+        format_frame(TABLES[name], frame).to_csv(
+            folder / TABLES[name].filename, index=False, lineterminator="\n"
+        )
     return folder
 
 

@@ -20,6 +20,8 @@ def import_path(store: GraphStore, path: str | os.PathLike, actor: str = "system
     return store.import_dataset(dataset, actor=actor, source=os.fspath(path))
 
 
-def import_dataset(store: GraphStore, dataset: Dataset, actor: str = "system", source: str = "") -> ImportReport:
+def import_dataset(
+    store: GraphStore, dataset: Dataset, actor: str = "system", source: str = ""
+) -> ImportReport:
     """Import an already-validated dataset (e.g. a generated demo world)."""
     return store.import_dataset(dataset, actor=actor, source=source)

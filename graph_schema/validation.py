@@ -30,7 +30,9 @@ def _problems(label: str, lines: np.ndarray, column: str, messages) -> list[Prob
         messages = [messages] * len(lines)
     return [
         Problem(label, int(line), column, msg)
-        for line, msg in zip(lines[:_MAX_PER_COLUMN], list(messages)[:_MAX_PER_COLUMN], strict=False)
+        for line, msg in zip(
+            lines[:_MAX_PER_COLUMN], list(messages)[:_MAX_PER_COLUMN], strict=False
+        )
     ]
 
 
@@ -54,8 +56,13 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
         if bad.any():
             what = "service code" if col.name == "service" else f"{col.name} code"
             problems += _problems(
-                label, lines[bad], col.name,
-                [f"unknown {what} '{v}' (expected one of: {', '.join(col.codes)})" for v in text[bad]],
+                label,
+                lines[bad],
+                col.name,
+                [
+                    f"unknown {what} '{v}' (expected one of: {', '.join(col.codes)})"
+                    for v in text[bad]
+                ],
             )
         return text.where(present & ~bad, None), problems
     if col.kind == "bool":
@@ -64,14 +71,27 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
         is_false = low.isin(_FALSE).to_numpy()
         bad = present & ~is_true & ~is_false
         if bad.any():
-            problems += _problems(label, lines[bad], col.name, [f"'{v}' is not true or false" for v in text[bad]])
-        out = pd.array([True if t else (False if f else pd.NA) for t, f in zip(is_true, is_false, strict=True)], dtype="boolean")
+            problems += _problems(
+                label, lines[bad], col.name, [f"'{v}' is not true or false" for v in text[bad]]
+            )
+        out = pd.array(
+            [
+                True if t else (False if f else pd.NA)
+                for t, f in zip(is_true, is_false, strict=True)
+            ],
+            dtype="boolean",
+        )
         return pd.Series(out, index=text.index), problems
     if col.kind == "date":
         parsed = pd.to_datetime(text.where(present, None), format="%Y-%m-%d", errors="coerce")
         bad = present & parsed.isna().to_numpy()
         if bad.any():
-            problems += _problems(label, lines[bad], col.name, [f"'{v}' is not an ISO date (YYYY-MM-DD)" for v in text[bad]])
+            problems += _problems(
+                label,
+                lines[bad],
+                col.name,
+                [f"'{v}' is not an ISO date (YYYY-MM-DD)" for v in text[bad]],
+            )
         return parsed.dt.strftime("%Y-%m-%d").where(~parsed.isna(), None).astype(object), problems
     # numbers
     numbers = pd.to_numeric(text.where(present, None), errors="coerce").astype("float64")
@@ -79,27 +99,39 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
     not_number = present & np.isnan(values)
     if not_number.any():
         noun = "a whole number" if col.kind == "int" else "a number"
-        problems += _problems(label, lines[not_number], col.name, [f"'{v}' is not {noun}" for v in text[not_number]])
+        problems += _problems(
+            label, lines[not_number], col.name, [f"'{v}' is not {noun}" for v in text[not_number]]
+        )
     ok = present & ~not_number
     if col.kind == "int":
         fractional = ok & (np.floor(np.where(ok, values, 0)) != np.where(ok, values, 0))
         if fractional.any():
-            problems += _problems(label, lines[fractional], col.name, [f"'{v}' is not a whole number" for v in text[fractional]])
+            problems += _problems(
+                label,
+                lines[fractional],
+                col.name,
+                [f"'{v}' is not a whole number" for v in text[fractional]],
+            )
             ok &= ~fractional
     with np.errstate(invalid="ignore"):
         out_of_range = ok & (
-            (values < col.min if col.min is not None else False) | (values > col.max if col.max is not None else False)
+            (values < col.min if col.min is not None else False)
+            | (values > col.max if col.max is not None else False)
         )
     if np.any(out_of_range):
         problems += _problems(
-            label, lines[out_of_range], col.name,
+            label,
+            lines[out_of_range],
+            col.name,
             [f"{v} is outside {_range_text(col)}" for v in text[out_of_range]],
         )
     good = ok & ~out_of_range
     return pd.Series(np.where(good, values, np.nan), index=text.index), problems
 
 
-def parse_table(spec: Table, raw: pd.DataFrame, label: str, first_line: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_table(
+    spec: Table, raw: pd.DataFrame, label: str, first_line: int = 2
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Type and range-check one raw table.
 
     Parameters
@@ -149,8 +181,14 @@ def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str)
     out = []
     for line, row in zip(lines[dup], keys[dup].itertuples(index=False, name=None), strict=True):
         shown = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, row, strict=True))
-        out.append(Problem(label, int(line), spec.key[-1] if len(spec.key) == 1 else ",".join(spec.key),
-                           f"duplicate {shown} (first on line {first_line[row]})"))
+        out.append(
+            Problem(
+                label,
+                int(line),
+                spec.key[-1] if len(spec.key) == 1 else ",".join(spec.key),
+                f"duplicate {shown} (first on line {first_line[row]})",
+            )
+        )
     return out[:_MAX_PER_COLUMN]
 
 
@@ -207,7 +245,9 @@ def validate_tables(
     return Dataset(typed)
 
 
-def _reference_problems(typed: Mapping[str, pd.DataFrame], labels: Mapping[str, str], known_ids: KnownIds) -> list[Problem]:
+def _reference_problems(
+    typed: Mapping[str, pd.DataFrame], labels: Mapping[str, str], known_ids: KnownIds
+) -> list[Problem]:
     problems: list[Problem] = []
     for name, frame in typed.items():
         for col in TABLES[name].columns:
@@ -226,5 +266,10 @@ def _reference_problems(typed: Mapping[str, pd.DataFrame], labels: Mapping[str, 
             if missing.any():
                 noun = ref_table[:-1] if ref_table.endswith("s") else ref_table
                 lines = np.flatnonzero(missing) + 2
-                problems += _problems(labels[name], lines, col.name, [f"unknown {noun} '{v}'" for v in values[missing]])
+                problems += _problems(
+                    labels[name],
+                    lines,
+                    col.name,
+                    [f"unknown {noun} '{v}'" for v in values[missing]],
+                )
     return problems

@@ -86,7 +86,9 @@ class GraphStore(abc.ABC):
 
     # -- bulk --------------------------------------------------------------------------------
     @abc.abstractmethod
-    def import_dataset(self, dataset: Dataset, actor: str = "system", source: str = "") -> ImportReport:
+    def import_dataset(
+        self, dataset: Dataset, actor: str = "system", source: str = ""
+    ) -> ImportReport:
         """Upsert every row of ``dataset`` in one transaction (ids are keys; a re-import changes nothing).
 
         References to ids already stored are allowed; call
@@ -111,11 +113,15 @@ class GraphStore(abc.ABC):
 
     # -- single records ----------------------------------------------------------------------
     @abc.abstractmethod
-    def upsert_rows(self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert") -> int:
+    def upsert_rows(
+        self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert"
+    ) -> int:
         """Insert or update already-validated rows of one table; return rows changed."""
 
     @abc.abstractmethod
-    def delete_rows(self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete") -> int:
+    def delete_rows(
+        self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete"
+    ) -> int:
         """Delete rows of one table by key; return rows deleted."""
 
     # -- partnerships ------------------------------------------------------------------------
@@ -141,11 +147,15 @@ class GraphStore(abc.ABC):
 
     # -- audit -------------------------------------------------------------------------------
     @abc.abstractmethod
-    def audit_log(self, limit: int = 100, offset: int = 0, action: str | None = None) -> list[AuditEntry]:
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, action: str | None = None
+    ) -> list[AuditEntry]:
         """Audit entries, newest first."""
 
     @abc.abstractmethod
-    def append_audit(self, actor: str, action: str, target: str, before: Any = None, after: Any = None) -> None:
+    def append_audit(
+        self, actor: str, action: str, target: str, before: Any = None, after: Any = None
+    ) -> None:
         """Record an event that is not a store write (login, account change)."""
 
     # -- contract helpers shared by implementations ----------------------------------------

@@ -41,11 +41,11 @@ def _ddl(spec: Table) -> str:
 
 
 _SCHEMA = [_ddl(TABLES[n]) for n in TABLE_ORDER] + [
-    'CREATE INDEX IF NOT EXISTS partnerships_org ON partnerships(org_id)',
-    'CREATE INDEX IF NOT EXISTS needs_service ON needs(service)',
-    'CREATE INDEX IF NOT EXISTS capabilities_service ON capabilities(service)',
-    'CREATE INDEX IF NOT EXISTS project_orgs_org ON project_orgs(org_id)',
-    'CREATE INDEX IF NOT EXISTS volunteers_org ON volunteers(org_id)',
+    "CREATE INDEX IF NOT EXISTS partnerships_org ON partnerships(org_id)",
+    "CREATE INDEX IF NOT EXISTS needs_service ON needs(service)",
+    "CREATE INDEX IF NOT EXISTS capabilities_service ON capabilities(service)",
+    "CREATE INDEX IF NOT EXISTS project_orgs_org ON project_orgs(org_id)",
+    "CREATE INDEX IF NOT EXISTS volunteers_org ON volunteers(org_id)",
     """CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
         action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT)""",
@@ -63,7 +63,9 @@ def _upsert_sql(spec: Table) -> str:
     marks = ", ".join("?" for _ in names)
     key = ", ".join(f'"{k}"' for k in spec.key)
     plain = [c for c in names if c not in spec.key and c not in spec.extra]
-    sets = [f'"{c}" = excluded."{c}"' for c in plain] + [f'"{c}" = COALESCE(excluded."{c}", "{c}")' for c in spec.extra]
+    sets = [f'"{c}" = excluded."{c}"' for c in plain] + [
+        f'"{c}" = COALESCE(excluded."{c}", "{c}")' for c in spec.extra
+    ]
     differs = [f'"{c}" IS NOT excluded."{c}"' for c in plain] + [
         f'(excluded."{c}" IS NOT NULL AND "{c}" IS NOT excluded."{c}")' for c in spec.extra
     ]
@@ -71,7 +73,7 @@ def _upsert_sql(spec: Table) -> str:
         return f'INSERT INTO "{spec.name}" ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING'
     return (
         f'INSERT INTO "{spec.name}" ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET '
-        f'{", ".join(sets)} WHERE {" OR ".join(differs)}'
+        f"{', '.join(sets)} WHERE {' OR '.join(differs)}"
     )
 
 
@@ -123,13 +125,17 @@ class SqliteGraphStore(GraphStore):
                 for stmt in _SCHEMA:
                     db.execute(stmt)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailableError(f"cannot open the SQLite store {self.path}: {exc}") from None
+            raise StoreUnavailableError(
+                f"cannot open the SQLite store {self.path}: {exc}"
+            ) from None
 
     # -- connections ---------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=OFF")
@@ -162,7 +168,9 @@ class SqliteGraphStore(GraphStore):
 
     # -- audit ---------------------------------------------------------------------------
     @staticmethod
-    def _audit(db, actor: str, action: str, target: str, before: Any = None, after: Any = None) -> None:
+    def _audit(
+        db, actor: str, action: str, target: str, before: Any = None, after: Any = None
+    ) -> None:
         dump = lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
         db.execute(
             "INSERT INTO audit(at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
@@ -173,7 +181,9 @@ class SqliteGraphStore(GraphStore):
         with self._write() as db:
             self._audit(db, actor, action, target, before, after)
 
-    def audit_log(self, limit: int = 100, offset: int = 0, action: str | None = None) -> list[AuditEntry]:
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, action: str | None = None
+    ) -> list[AuditEntry]:
         sql = "SELECT seq, at, actor, action, target, before, after FROM audit"
         args: list[Any] = []
         if action:
@@ -185,7 +195,9 @@ class SqliteGraphStore(GraphStore):
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], load(r[5]), load(r[6])) for r in rows]
 
     # -- bulk ----------------------------------------------------------------------------
-    def import_dataset(self, dataset: Dataset, actor: str = "system", source: str = "") -> ImportReport:
+    def import_dataset(
+        self, dataset: Dataset, actor: str = "system", source: str = ""
+    ) -> ImportReport:
         started = time.perf_counter()
         changed: dict[str, int] = {}
         with self._write() as db:
@@ -199,14 +211,23 @@ class SqliteGraphStore(GraphStore):
                 (actor, now_iso()),
             )
             report = ImportReport(dataset.counts(), changed)
-            self._audit(db, actor, "import", source or "dataset", None, {"rows": report.rows, "changed": changed})
+            self._audit(
+                db,
+                actor,
+                "import",
+                source or "dataset",
+                None,
+                {"rows": report.rows, "changed": changed},
+            )
         report.seconds = time.perf_counter() - started
         return report
 
     def _read(self, name: str, where: str = "", args: Sequence = ()) -> pd.DataFrame:
         spec = TABLES[name]
         cols = ", ".join(f'"{c}"' for c in spec.column_names)
-        frame = pd.read_sql_query(f'SELECT {cols} FROM "{name}" {where}', self._conn(), params=list(args))
+        frame = pd.read_sql_query(
+            f'SELECT {cols} FROM "{name}" {where}', self._conn(), params=list(args)
+        )
         for k in spec.key:
             if not spec.column(k).required:
                 frame[k] = frame[k].where(frame[k] != "", None)
@@ -223,8 +244,12 @@ class SqliteGraphStore(GraphStore):
     def known_ids(self) -> dict[tuple[str, str], set[str]]:
         db = self._conn()
         out = {}
-        for table, col in (("villages", "village_id"), ("organizations", "org_id"),
-                           ("volunteers", "volunteer_id"), ("projects", "project_id")):
+        for table, col in (
+            ("villages", "village_id"),
+            ("organizations", "org_id"),
+            ("volunteers", "volunteer_id"),
+            ("projects", "project_id"),
+        ):
             out[(table, col)] = {r[0] for r in db.execute(f'SELECT "{col}" FROM "{table}"')}
         return out
 
@@ -252,7 +277,9 @@ class SqliteGraphStore(GraphStore):
                 out.append(dict(zip([d[0] for d in cur.description], row, strict=True)))
         return out
 
-    def upsert_rows(self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert") -> int:
+    def upsert_rows(
+        self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert"
+    ) -> int:
         spec = TABLES[table]
         tuples = _rows(spec, coerce_frame(spec, rows))
         key_idx = [spec.column_names.index(k) for k in spec.key]
@@ -264,10 +291,19 @@ class SqliteGraphStore(GraphStore):
             n = db.total_changes - start
             if n:
                 after = self._before(db, spec, keys)
-                self._audit(db, actor, action, f"{table}:{';'.join('|'.join(map(str, k)) for k in keys[:20])}", before, after)
+                self._audit(
+                    db,
+                    actor,
+                    action,
+                    f"{table}:{';'.join('|'.join(map(str, k)) for k in keys[:20])}",
+                    before,
+                    after,
+                )
         return n
 
-    def delete_rows(self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete") -> int:
+    def delete_rows(
+        self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete"
+    ) -> int:
         spec = TABLES[table]
         keys = [tuple("" if v is None else v for v in k) for k in keys]
         clause = " AND ".join(f'"{k}" = ?' for k in spec.key)
@@ -277,24 +313,39 @@ class SqliteGraphStore(GraphStore):
             db.executemany(f'DELETE FROM "{table}" WHERE {clause}', keys)
             n = db.total_changes - start
             if n:
-                self._audit(db, actor, action, f"{table}:{';'.join('|'.join(k) for k in keys[:20])}", before, None)
+                self._audit(
+                    db,
+                    actor,
+                    action,
+                    f"{table}:{';'.join('|'.join(k) for k in keys[:20])}",
+                    before,
+                    None,
+                )
         return n
 
     # -- partnerships --------------------------------------------------------------------
-    def approve_group(self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None) -> None:
+    def approve_group(
+        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+    ) -> None:
         members = list(members)
         self._check_group(members)
         at = now_iso()
         since = since or at[:10]
         with self._write() as db:
-            if db.execute("SELECT 1 FROM villages WHERE village_id = ?", (village_id,)).fetchone() is None:
+            if (
+                db.execute("SELECT 1 FROM villages WHERE village_id = ?", (village_id,)).fetchone()
+                is None
+            ):
                 raise NotFoundError(f"village {village_id} does not exist")
-            if db.execute("SELECT 1 FROM partnerships WHERE village_id = ? LIMIT 1", (village_id,)).fetchone():
+            if db.execute(
+                "SELECT 1 FROM partnerships WHERE village_id = ? LIMIT 1", (village_id,)
+            ).fetchone():
                 raise ConflictError(f"village {village_id} already has a group in force")
             for m in members:
                 row = db.execute(
                     "SELECT o.max_villages, (SELECT COUNT(*) FROM partnerships p WHERE p.org_id = o.org_id) "
-                    "FROM organizations o WHERE o.org_id = ?", (m.org_id,)
+                    "FROM organizations o WHERE o.org_id = ?",
+                    (m.org_id,),
                 ).fetchone()
                 if row is None:
                     raise NotFoundError(f"organization {m.org_id} does not exist")
@@ -306,14 +357,32 @@ class SqliteGraphStore(GraphStore):
                 "INSERT INTO partnerships(village_id, org_id, role, since, approved_by, approved_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(village_id, m.org_id, m.role, since, actor, at) for m in members],
             )
-            self._audit(db, actor, "approve_group", f"village:{village_id}", None,
-                        [{"org_id": m.org_id, "role": m.role} for m in members])
+            self._audit(
+                db,
+                actor,
+                "approve_group",
+                f"village:{village_id}",
+                None,
+                [{"org_id": m.org_id, "role": m.role} for m in members],
+            )
 
     def end_partnership(self, village_id: str, actor: str, reason: str = "") -> int:
         with self._write() as db:
-            before = [dict(zip(("org_id", "role", "since"), r, strict=True)) for r in db.execute(
-                "SELECT org_id, role, since FROM partnerships WHERE village_id = ?", (village_id,))]
+            before = [
+                dict(zip(("org_id", "role", "since"), r, strict=True))
+                for r in db.execute(
+                    "SELECT org_id, role, since FROM partnerships WHERE village_id = ?",
+                    (village_id,),
+                )
+            ]
             n = db.execute("DELETE FROM partnerships WHERE village_id = ?", (village_id,)).rowcount
             if n:
-                self._audit(db, actor, "end_partnership", f"village:{village_id}", before, {"reason": reason})
+                self._audit(
+                    db,
+                    actor,
+                    "end_partnership",
+                    f"village:{village_id}",
+                    before,
+                    {"reason": reason},
+                )
         return n
