@@ -175,7 +175,7 @@ def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str)
     dup = keys.duplicated(keep="first").to_numpy()
     if not dup.any():
         return []
-    first_line = {}
+    first_line: dict[tuple, int] = {}
     for line, row in zip(lines, keys.itertuples(index=False, name=None), strict=True):
         first_line.setdefault(row, line)
     out = []

@@ -82,6 +82,7 @@ def _rows(spec: Table, frame: pd.DataFrame) -> list[tuple]:
     columns = []
     for c in spec.columns:
         values = frame[c.name]
+        col: list[Any]
         if c.kind == "float":
             arr = values.to_numpy(dtype="float64", na_value=np.nan)
             col = [None if np.isnan(x) else float(x) for x in arr]
@@ -305,19 +306,19 @@ class SqliteGraphStore(GraphStore):
         self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete"
     ) -> int:
         spec = TABLES[table]
-        keys = [tuple("" if v is None else v for v in k) for k in keys]
+        key_rows = [tuple("" if v is None else v for v in k) for k in keys]
         clause = " AND ".join(f'"{k}" = ?' for k in spec.key)
         with self._write() as db:
-            before = self._before(db, spec, keys)
+            before = self._before(db, spec, key_rows)
             start = db.total_changes
-            db.executemany(f'DELETE FROM "{table}" WHERE {clause}', keys)
+            db.executemany(f'DELETE FROM "{table}" WHERE {clause}', key_rows)
             n = db.total_changes - start
             if n:
                 self._audit(
                     db,
                     actor,
                     action,
-                    f"{table}:{';'.join('|'.join(k) for k in keys[:20])}",
+                    f"{table}:{';'.join('|'.join(k) for k in key_rows[:20])}",
                     before,
                     None,
                 )
