@@ -1,0 +1,130 @@
+"""Candidate organizations for each village: within reach, providing a needed service.
+
+One KD-tree per service over the providers that still have capacity (points on the unit sphere, so
+the chord distance orders like the great-circle distance), queried for every need at once: no loop
+over village × organization pairs. The nearest ``k_near`` providers of each (village, service) are
+ranked by a cheap prior and the best ``top_k`` kept; a village's candidates are the union over its
+needs, at most ``max_candidates``, taken round-robin so that every need keeps its best providers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .snapshot import EARTH_RADIUS_KM, Snapshot, unit_vectors
+
+__all__ = ["Candidates", "find_candidates"]
+
+
+@dataclass
+class Candidates:
+    """Padded per-village arrays (``-1`` / 0 where a slot is empty).
+
+    ``villages`` (n,) village indices; ``need_s`` / ``need_w`` (n, S) needed services and their
+    severities; ``orgs`` / ``km`` (n, M) candidate organizations and their distances.
+    """
+
+    villages: np.ndarray
+    need_s: np.ndarray
+    need_w: np.ndarray
+    orgs: np.ndarray
+    km: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.villages)
+
+
+def _chord(km: float) -> float:
+    return 2.0 * np.sin(min(km / EARTH_RADIUS_KM, np.pi) / 2.0)
+
+
+def _needs(snap: Snapshot, eligible: np.ndarray):
+    """Padded needs (most severe first) of the eligible villages."""
+    keep = eligible[snap.need_v]
+    v, s, w = snap.need_v[keep], snap.need_s[keep], snap.need_sev[keep]
+    order = np.lexsort((s, -w, v))
+    v, s, w = v[order], s[order], w[order]
+    villages, start, counts = np.unique(v, return_index=True, return_counts=True)
+    width = int(counts.max(initial=1))
+    pos = np.arange(len(v)) - np.repeat(start, counts)
+    row = np.repeat(np.arange(len(villages)), counts)
+    need_s = np.full((len(villages), width), -1, np.int64)
+    need_w = np.zeros((len(villages), width), np.int64)
+    need_s[row, pos], need_w[row, pos] = s, w
+    return villages, need_s, need_w, row, pos
+
+
+def find_candidates(
+    snap: Snapshot,
+    prior_score,
+    k_near: int = 24,
+    top_k: int = 4,
+    max_candidates: int = 12,
+    reach_km: float = 150.0,
+) -> Candidates:
+    """Candidates of every village without a partnership that has needs.
+
+    Parameters
+    ----------
+    prior_score : callable(v, s, o, km) -> array
+        Cheap score used to keep the best ``top_k`` of the nearest ``k_near`` providers.
+    """
+    eligible = ~snap.v_supported
+    villages, need_s, need_w, row, pos = _needs(snap, eligible)
+    n, width = need_s.shape
+    left = snap.capacity_left > 0
+    vxyz = unit_vectors(snap.v_lat, snap.v_lon)
+    level = snap.level.tocsc()
+    hits_r, hits_j, hits_o, hits_km, hits_rank = [], [], [], [], []
+    for s in np.unique(need_s[need_s >= 0]):
+        col = level[:, s]
+        prov = col.indices[(col.data > 0) & left[col.indices]]
+        if len(prov) == 0:
+            continue
+        prov = np.sort(prov)
+        tree = cKDTree(unit_vectors(snap.o_lat[prov], snap.o_lon[prov]))
+        r, j = np.nonzero(need_s == s)
+        k = min(k_near, len(prov))
+        chord, idx = tree.query(vxyz[villages[r]], k=k, distance_upper_bound=_chord(reach_km))
+        chord, idx = chord.reshape(len(r), k), idx.reshape(len(r), k)
+        ok = np.isfinite(chord)
+        rr, kk = np.nonzero(ok)
+        orgs = prov[idx[rr, kk]]
+        km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord[rr, kk] / 2.0, 0, 1))
+        score = prior_score(villages[r[rr]], np.full(len(rr), s), orgs, km)
+        # rank within each (village, need) by score, best first; ties by org index
+        order = np.lexsort((orgs, -score, rr))
+        rr, orgs, km = rr[order], orgs[order], km[order]
+        _, first, counts = np.unique(rr, return_index=True, return_counts=True)
+        rank = np.arange(len(rr)) - np.repeat(first, counts)
+        top = rank < top_k
+        hits_r.append(r[rr[top]])
+        hits_j.append(j[rr[top]])
+        hits_o.append(orgs[top])
+        hits_km.append(km[top])
+        hits_rank.append(rank[top])
+    if hits_r:
+        hr, hj, ho = np.concatenate(hits_r), np.concatenate(hits_j), np.concatenate(hits_o)
+        hkm, hrank = np.concatenate(hits_km), np.concatenate(hits_rank)
+    else:
+        hr = hj = ho = hrank = np.zeros(0, np.int64)
+        hkm = np.zeros(0)
+    # round robin: every need's best first, then every need's second, ... (most severe need first)
+    order = np.lexsort((ho, hj, hrank, hr))
+    hr, ho, hkm = hr[order], ho[order], hkm[order]
+    pair = hr * snap.n_orgs + ho
+    _, first_seen = np.unique(pair, return_index=True)
+    first_seen = np.sort(first_seen)
+    hr, ho, hkm = hr[first_seen], ho[first_seen], hkm[first_seen]
+    _, start, counts = np.unique(hr, return_index=True, return_counts=True)
+    slot = np.arange(len(hr)) - np.repeat(start, counts)
+    keep = slot < max_candidates
+    m = int(min(max_candidates, counts.max(initial=1)))
+    orgs = np.full((n, m), -1, np.int64)
+    km_out = np.full((n, m), np.nan)
+    orgs[hr[keep], slot[keep]] = ho[keep]
+    km_out[hr[keep], slot[keep]] = hkm[keep]
+    return Candidates(villages, need_s, need_w, orgs, km_out)

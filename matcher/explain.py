@@ -1,0 +1,123 @@
+"""Explanations: structured facts about each member and one or two readable sentences.
+
+For each organization of a group: which needs it covers and at what level, how far it is, its
+track record, and the projects it shared with the other members and how they scored. The Chinese
+text is what the site shows; the English text is for logs and foreign readers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph_schema.vocabulary import SERVICE_LABELS_ZH
+
+__all__ = ["member_facts", "member_sentences", "group_sentences", "NO_HISTORY_ZH", "NO_HISTORY_EN"]
+
+NO_HISTORY_ZH = "本数据尚无项目评审记录，推荐依据能力等级、距离和等级评估，未使用历史成效。"
+NO_HISTORY_EN = (
+    "No project reviews exist yet: ranked by capability level, distance and rating; "
+    "no outcome history was used."
+)
+
+
+def _round(x: float | None, digits: int = 1) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def member_facts(
+    projects: int,
+    mean_score: float | None,
+    rating: int,
+    kind: str,
+    shared: dict[str, tuple[int, int, float | None]],
+    predicted: dict[str, float],
+) -> dict[str, Any]:
+    """The facts of one member; ``shared`` maps another member to (projects, reviewed, mean)."""
+    return {
+        "projects": int(projects),
+        "mean_score": _round(mean_score),
+        "rating": int(rating),
+        "kind": kind,
+        "shared": {
+            other: {"projects": int(n), "reviewed": int(r), "mean_score": _round(m)}
+            for other, (n, r, m) in sorted(shared.items())
+        },
+        "predicted_score": {s: _round(v) for s, v in sorted(predicted.items())},
+    }
+
+
+def member_sentences(
+    name: str, levels: dict[str, int], km: float, facts: dict[str, Any], names: dict[str, str]
+) -> tuple[str, str]:
+    """One or two sentences (Chinese, English) about why this organization is in the group.
+
+    Examples
+    --------
+    >>> f = member_facts(3, 81.0, 4, "foundation", {"O2": (2, 2, 85.0)}, {})
+    >>> member_sentences("甲基金会", {"medical": 5}, 12.34, f, {"O2": "乙协会"})[0]
+    '甲基金会承担健康义诊（能力5级），距村12.3公里；过去3个评审项目平均81.0分，曾与乙协会合作2个项目（平均85.0分）。'
+    """
+    covers_zh = "、".join(
+        f"{SERVICE_LABELS_ZH.get(s, s)}（能力{lv}级）" for s, lv in levels.items()
+    )
+    covers_en = ", ".join(f"{s} (level {lv})" for s, lv in levels.items())
+    zh = f"{name}承担{covers_zh}，距村{km:.1f}公里；"
+    en = f"{name} covers {covers_en}, {km:.1f} km away; "
+    if facts["projects"]:
+        zh += f"过去{facts['projects']}个评审项目平均{facts['mean_score']:.1f}分"
+        en += f"{facts['projects']} reviewed projects averaging {facts['mean_score']:.1f}"
+    else:
+        zh += "暂无评审项目记录"
+        en += "no reviewed projects yet"
+    worked = [(o, d) for o, d in facts["shared"].items() if d["projects"]]
+    if worked:
+        parts_zh, parts_en = [], []
+        for other, d in worked:
+            who = names.get(other, other)
+            score_zh = f"（平均{d['mean_score']:.1f}分）" if d["mean_score"] is not None else ""
+            score_en = f" (mean {d['mean_score']:.1f})" if d["mean_score"] is not None else ""
+            parts_zh.append(f"{who}合作{d['projects']}个项目{score_zh}")
+            parts_en.append(f"{d['projects']} with {who}{score_en}")
+        zh += "，曾与" + "、与".join(parts_zh) + "。"
+        en += "; shared projects: " + ", ".join(parts_en) + "."
+    else:
+        zh += "。"
+        en += "."
+    return zh, en
+
+
+def group_sentences(
+    village: str,
+    lead: str,
+    n_members: int,
+    n_needs: int,
+    uncovered: list[str],
+    score: float,
+    best_pair: tuple[str, str, int, float | None] | None,
+    history_used: bool,
+) -> tuple[str, str]:
+    """The recommendation's summary sentences (Chinese, English).
+
+    Examples
+    --------
+    >>> group_sentences("易洼村", "甲基金会", 2, 3, ["donation"], 0.62, None, True)[0]
+    '推荐2家社会组织抱团帮扶易洼村，由甲基金会牵头，覆盖3项需求中的2项（捐款捐物暂无合适组织），预计成效62%。'
+    """
+    covered = n_needs - len(uncovered)
+    zh = f"推荐{n_members}家社会组织抱团帮扶{village}，由{lead}牵头，覆盖{n_needs}项需求中的{covered}项"
+    en = f"{n_members} organizations for {village}, led by {lead}, covering {covered} of {n_needs} needs"
+    if uncovered:
+        zh += "（" + "、".join(SERVICE_LABELS_ZH.get(s, s) for s in uncovered) + "暂无合适组织）"
+        en += " (no suitable organization for " + ", ".join(uncovered) + ")"
+    zh += f"，预计成效{score:.0%}。"
+    en += f"; predicted outcome {score:.0%}."
+    if best_pair is not None:
+        a, b, n, m = best_pair
+        tail_zh = f"，平均{m:.1f}分" if m is not None else ""
+        tail_en = f", mean score {m:.1f}" if m is not None else ""
+        zh += f"{a}与{b}曾合作{n}个项目{tail_zh}。"
+        en += f" {a} and {b} worked together on {n} projects{tail_en}."
+    if not history_used:
+        zh += NO_HISTORY_ZH
+        en += " " + NO_HISTORY_EN
+    return zh, en

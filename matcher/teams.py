@@ -1,0 +1,111 @@
+"""Every possible team of a village, as a pattern over its candidate slots, and its value.
+
+With ``M`` candidate slots and groups of at most ``G`` organizations there are
+``sum(C(M, k), k=1..G)`` patterns (793 for M=12, G=4), the same for every village, so a team's value
+for all villages is one array operation per pattern size. A team's value is the severity-weighted
+predicted score over the needs it covers (uncovered needs add nothing, so they cost):
+
+    value = sum_j w_j · clip(best_j + bonus, 0, 100),  best_j = max over members of unary(j, member)
+    bonus = size_term(|T|) + quality_coef · mean(member quality) + mean(pair terms)
+
+A team in which some member is not the best provider of any need is not allowed (a member must
+cover something); such patterns get ``-inf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from .outcome_model import TeamTerms
+
+__all__ = ["Patterns", "patterns", "TeamInputs", "team_values", "assign_needs"]
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """All teams over ``m`` slots: ``members`` (P, G) slot indices padded with -1, ``size`` (P,)."""
+
+    members: np.ndarray
+    size: np.ndarray
+    incidence: np.ndarray  # (P, m) bool
+
+    def __len__(self) -> int:
+        return len(self.size)
+
+
+def patterns(m: int, max_group: int) -> Patterns:
+    """The teams of 1..``max_group`` slots out of ``m``, by size then lexicographically.
+
+    Examples
+    --------
+    >>> p = patterns(3, 2)
+    >>> p.members.tolist()
+    [[0, -1], [1, -1], [2, -1], [0, 1], [0, 2], [1, 2]]
+    """
+    g = max(1, min(max_group, m))
+    rows = [c for k in range(1, g + 1) for c in combinations(range(m), k)]
+    members = np.full((len(rows), g), -1, np.int64)
+    for i, team in enumerate(rows):
+        members[i, : len(team)] = team
+    incidence = np.zeros((len(rows), m), bool)
+    r, c = np.nonzero(members >= 0)
+    incidence[r, members[r, c]] = True
+    return Patterns(members, (members >= 0).sum(axis=1), incidence)
+
+
+@dataclass
+class TeamInputs:
+    """Per village: unary scores ``unary`` (n, S, M) (NaN = cannot), weights ``w`` (n, S),
+    member quality ``quality`` (n, M), pair terms ``pair`` (n, M, M), slot filled ``present`` (n, M)."""
+
+    unary: np.ndarray
+    w: np.ndarray
+    quality: np.ndarray
+    pair: np.ndarray
+    present: np.ndarray
+    terms: TeamTerms
+
+
+def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
+    k = comb.shape[1]
+    u = inp.unary[rows][:, :, comb]  # (c, S, P, k)
+    u = np.where(np.isnan(u), -np.inf, u)
+    best = u.max(axis=3)
+    arg = u.argmax(axis=3)
+    covered = np.isfinite(best)
+    valid = inp.present[rows][:, comb].all(axis=2)
+    for slot in range(k):
+        valid &= (covered & (arg == slot)).any(axis=1)
+    bonus = inp.terms.size_term(k) + inp.terms.quality_coef * inp.quality[rows][:, comb].mean(
+        axis=2
+    )
+    if k > 1:
+        a, b = np.triu_indices(k, 1)
+        bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].mean(axis=2)
+    score = np.where(covered, np.clip(best + bonus[:, None, :], 0.0, 100.0), 0.0)
+    value = (inp.w[rows][:, :, None] * score).sum(axis=1)
+    return np.where(valid, value, -np.inf).astype(np.float32)
+
+
+def team_values(inp: TeamInputs, pats: Patterns, chunk: int = 1024) -> np.ndarray:
+    """Value of every pattern for every village, (n, P) float32, ``-inf`` where not allowed."""
+    n = inp.unary.shape[0]
+    out = np.empty((n, len(pats)), np.float32)
+    sizes = np.unique(pats.size)
+    for start in range(0, n, chunk):
+        rows = slice(start, min(n, start + chunk))
+        for k in sizes:
+            idx = np.flatnonzero(pats.size == k)
+            out[rows, idx] = _block(inp, rows, pats.members[idx, :k])
+    return out
+
+
+def assign_needs(inp: TeamInputs, row: int, slots: np.ndarray) -> np.ndarray:
+    """For one village and team, the slot covering each need (-1 = uncovered)."""
+    u = inp.unary[row][:, slots]
+    u = np.where(np.isnan(u), -np.inf, u)
+    best = u.argmax(axis=1)
+    return np.where(np.isfinite(u.max(axis=1)), slots[best], -1)
