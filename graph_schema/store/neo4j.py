@@ -1,0 +1,477 @@
+"""The Neo4j store: the :class:`GraphStore` contract through the official ``neo4j`` driver.
+
+Every write is one managed transaction (``session.execute_write``), so the driver may retry it
+after a transient failure (a deadlock, a leader switch) without doing anything twice; an import is
+one transaction however large, made of batched ``UNWIND $rows`` statements. All Cypher lives in
+:mod:`graph_schema.cypher`. See ``docs/neo4j.md`` for running a server and for the size limit of
+one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import cypher
+from ..dataset import Dataset, coerce_frame
+from ..errors import (
+    CapacityError,
+    ConflictError,
+    GraphSchemaError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailableError,
+)
+from ..tables import TABLE_ORDER, TABLES, Table
+from ..vocabulary import SERVICE_LABELS_ZH
+from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
+
+__all__ = ["Neo4jGraphStore", "review_key"]
+
+#: rows per ``UNWIND $rows`` statement: large enough to amortise a round trip, small enough that
+#: one statement's intermediate rows stay far below the server's heap
+BATCH_SIZE = 10_000
+_SEP = "\x1f"  # joins the parts of a review's key; cannot occur in a CSV cell a person typed
+
+
+def review_key(project_id: str, reviewed_on: str | None, reviewer: str | None) -> str:
+    """The unique property of a ``:Review`` node; empty key parts count as ''.
+
+    >>> review_key("J1", None, "评审组") == review_key("J1", "", "评审组")
+    True
+    """
+    return _SEP.join((project_id, reviewed_on or "", reviewer or ""))
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _column_values(kind: str, values: pd.Series) -> list:
+    """Python values the driver can send: None for empty, int/float/bool/str otherwise."""
+    if kind == "float":
+        arr = values.to_numpy(dtype="float64", na_value=np.nan).tolist()
+        return [None if x != x else x for x in arr]
+    if kind == "int":
+        return [None if pd.isna(x) else int(x) for x in values.astype(object)]
+    if kind == "bool":
+        return [None if pd.isna(x) else bool(x) for x in values.astype(object)]
+    return [
+        None if x is None or (isinstance(x, float) and x != x) else str(x)
+        for x in values.astype(object)
+    ]
+
+
+def _rows(spec: Table, frame: pd.DataFrame) -> list[list]:
+    """One list per row, in the column order of ``spec`` (reviews: plus their key)."""
+    columns = [_column_values(c.kind, frame[c.name]) for c in spec.columns]
+    if spec.name == "reviews":
+        columns.append(
+            [
+                review_key(p, d, r)
+                for p, d, r in zip(columns[0], columns[2], columns[3], strict=True)
+            ]
+        )
+    return [list(r) for r in zip(*columns, strict=True)] if columns else []
+
+
+def _audit_row(spec: Table, values: Sequence) -> dict:
+    """A row as the SQLite store records it in the audit trail (booleans 0/1, empty key parts '')."""
+    out = {}
+    for col, v in zip(spec.columns, values, strict=True):
+        if col.kind == "bool" and v is not None:
+            v = int(v)
+        if col.name in spec.key and v is None:
+            v = ""
+        out[col.name] = v
+    return out
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+class Neo4jGraphStore(GraphStore):
+    """A :class:`GraphStore` in a Neo4j 5 database.
+
+    Parameters
+    ----------
+    uri : str
+        ``bolt://host:port`` or ``neo4j://host:port`` (a cluster or Aura: ``neo4j+s://``).
+    user, password : str
+        Credentials (``NEO4J_USER``, ``NEO4J_PASSWORD`` with :meth:`from_env`).
+    database : str
+        The database; Neo4j Community has exactly one, ``neo4j``.
+    batch_size : int
+        Rows per ``UNWIND`` statement of an import.
+
+    Raises
+    ------
+    StoreUnavailableError
+        The server cannot be reached, refuses the credentials or has no such database.
+
+    Examples
+    --------
+    >>> import os
+    >>> uri = os.environ.get("BAOTUAN_TEST_NEO4J_URI")
+    >>> if uri:  # only with a server; see docs/neo4j.md
+    ...     with Neo4jGraphStore.from_env(uri) as store:
+    ...         _ = store.counts()
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        *,
+        batch_size: int = BATCH_SIZE,
+        connection_timeout: float = 10.0,
+    ):
+        from neo4j import GraphDatabase
+
+        self.uri = uri
+        self.user = user
+        self.database = database
+        self.batch_size = batch_size
+        self.location = f"{uri.rstrip('/')}/{database}"
+        try:
+            self._driver = GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                connection_timeout=connection_timeout,
+                notifications_min_severity="OFF",
+            )
+        except (ValueError, TypeError) as exc:
+            raise StoreUnavailableError(
+                f"cannot open the Neo4j store {uri}: {_one_line(exc)}"
+            ) from exc
+        except Exception as exc:
+            self._raise_translated(exc)
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    @classmethod
+    def from_env(cls, uri: str, **options) -> Neo4jGraphStore:
+        """Open ``uri`` with ``NEO4J_USER`` (default neo4j), ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` (default neo4j)."""
+        return cls(
+            uri,
+            user=os.environ.get("NEO4J_USER") or "neo4j",
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=os.environ.get("NEO4J_DATABASE") or "neo4j",
+            **options,
+        )
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- errors --------------------------------------------------------------------------
+    def _raise_translated(self, exc: BaseException):
+        """Raise ``exc`` as one of our errors with one line that says what to do."""
+        from neo4j.exceptions import (
+            AuthError,
+            ClientError,
+            DriverError,
+            Neo4jError,
+            ServiceUnavailable,
+            SessionExpired,
+        )
+
+        if isinstance(exc, GraphSchemaError):
+            raise exc
+        if isinstance(exc, AuthError):
+            raise StoreUnavailableError(
+                f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
+                "password (set NEO4J_USER and NEO4J_PASSWORD)"
+            ) from exc
+        if isinstance(exc, ServiceUnavailable | SessionExpired):
+            raise StoreUnavailableError(
+                f"cannot reach the Neo4j server at {self.uri} (is it running?): {_one_line(exc)}"
+            ) from exc
+        if isinstance(exc, ClientError) and "DatabaseNotFound" in (exc.code or ""):
+            raise StoreUnavailableError(
+                f"the Neo4j server at {self.uri} has no database '{self.database}' (set NEO4J_DATABASE)"
+            ) from exc
+        if isinstance(exc, Neo4jError):
+            raise StoreError(
+                f"Neo4j refused the operation ({exc.code}): {_one_line(exc.message)}"
+            ) from exc
+        if isinstance(exc, DriverError):
+            raise StoreUnavailableError(f"Neo4j store {self.location}: {_one_line(exc)}") from exc
+        raise exc
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except GraphSchemaError:
+            raise
+        except Exception as exc:
+            self._raise_translated(exc)
+
+    def _write(self, work: Callable, *args, **kwargs):
+        """Run ``work(tx, ...)`` as one managed write transaction (retried on transient errors)."""
+        with self._errors(), self._driver.session(database=self.database) as session:
+            return session.execute_write(work, *args, **kwargs)
+
+    def _read(self, work: Callable, *args, fetch_size: int = 1000, **kwargs):
+        with (
+            self._errors(),
+            self._driver.session(database=self.database, fetch_size=fetch_size) as session,
+        ):
+            return session.execute_read(work, *args, **kwargs)
+
+    def _ensure_schema(self) -> None:
+        with self._errors(), self._driver.session(database=self.database) as session:
+            # An auto-commit statement is not retried: a server that is down fails at once.
+            session.run(cypher.PING).consume()
+            names = {r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name")}
+            names |= {r["name"] for r in session.run("SHOW INDEXES YIELD name")}
+            for name, statement in cypher.SCHEMA.items():
+                if name not in names:
+                    session.run(statement).consume()
+
+    def clear(self) -> None:
+        """Delete every node and relationship, in small transactions; the schema stays (tests, demo resets)."""
+        with self._errors(), self._driver.session(database=self.database) as session:
+            session.run(cypher.DELETE_ALL_BATCHED).consume()
+
+    # -- audit ---------------------------------------------------------------------------
+    @staticmethod
+    def _audit(
+        tx, actor: str, action: str, target: str, before: Any = None, after: Any = None
+    ) -> int:
+        record = tx.run(
+            cypher.APPEND_AUDIT,
+            at=now_iso(),
+            actor=actor,
+            action=action,
+            target=target,
+            before=_dump(before),
+            after=_dump(after),
+        ).single(strict=True)
+        return record["seq"]
+
+    def append_audit(self, actor, action, target, before=None, after=None) -> None:
+        self._write(self._audit, actor, action, target, before, after)
+
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, action: str | None = None
+    ) -> list[AuditEntry]:
+        def work(tx):
+            result = tx.run(cypher.AUDIT_LOG, limit=int(limit), offset=int(offset), action=action)
+            return [tuple(r) for r in result]
+
+        load = lambda v: None if v is None else json.loads(v)  # noqa: E731
+        return [
+            AuditEntry(r[0], r[1], r[2], r[3], r[4], load(r[5]), load(r[6]))
+            for r in self._read(work)
+        ]
+
+    # -- bulk ----------------------------------------------------------------------------
+    def _upsert(self, tx, name: str, rows: list[list]) -> int:
+        """Upsert ``rows`` of one table in batches; return rows changed, or raise on dangling refs."""
+        changed = 0
+        for start in range(0, len(rows), self.batch_size):
+            batch = rows[start : start + self.batch_size]
+            rec = tx.run(cypher.UPSERT[name], rows=batch, labels=SERVICE_LABELS_ZH).single(
+                strict=True
+            )
+            if rec["rows"] != len(batch) or rec["missing"]:
+                self._raise_missing(tx, name, batch)
+            changed += rec["changed"]
+        return changed
+
+    @staticmethod
+    def _raise_missing(tx, name: str, batch: list[list]) -> None:
+        """Name the ids a batch refers to that are not stored (the transaction then rolls back)."""
+        spec = TABLES[name]
+        for col in spec.columns:
+            if col.ref is None:
+                continue
+            ref_table, ref_col = col.ref
+            m = cypher.NODE_MAPS[ref_table]
+            i = spec.column_names.index(col.name)
+            ids = sorted({r[i] for r in batch if r[i] is not None})
+            missing = tx.run(cypher.MISSING[(m.label, m.key)], ids=ids).single(strict=True)[
+                "missing"
+            ]
+            if missing:
+                shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+                raise NotFoundError(
+                    f"{name}: {col.name} refers to {ref_table} that are not stored: {shown}"
+                )
+        raise StoreError(f"{name}: some rows could not be written")  # pragma: no cover
+
+    def import_dataset(
+        self, dataset: Dataset, actor: str = "system", source: str = ""
+    ) -> ImportReport:
+        started = time.perf_counter()
+        rows = {name: _rows(TABLES[name], dataset[name]) for name in TABLE_ORDER}
+
+        def work(tx) -> dict[str, int]:
+            changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
+            tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
+            self._audit(
+                tx,
+                actor,
+                "import",
+                source or "dataset",
+                None,
+                {"rows": dataset.counts(), "changed": changed},
+            )
+            return changed
+
+        report = ImportReport(dataset.counts(), self._write(work))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def load_dataset(self) -> Dataset:
+        def work(tx) -> Dataset:
+            tables = {}
+            for name in TABLE_ORDER:
+                spec = TABLES[name]
+                columns: list[list] = [[] for _ in spec.columns]
+                for record in tx.run(cypher.LOAD[name]):  # streamed, fetch_size records at a time
+                    for column, value in zip(columns, record, strict=True):
+                        column.append(value)
+                tables[name] = coerce_frame(
+                    spec, pd.DataFrame(dict(zip(spec.column_names, columns, strict=True)))
+                )
+            return Dataset(tables).canonical()
+
+        return self._read(work, fetch_size=10_000)
+
+    def known_ids(self) -> dict[tuple[str, str], set[str]]:
+        def work(tx):
+            return {key: {r[0] for r in tx.run(statement)} for key, statement in cypher.IDS.items()}
+
+        return self._read(work, fetch_size=10_000)
+
+    def counts(self) -> dict[str, int]:
+        def work(tx):
+            return {
+                name: tx.run(cypher.COUNT[name]).single(strict=True)["n"] for name in TABLE_ORDER
+            }
+
+        return self._read(work)
+
+    # -- single records ------------------------------------------------------------------
+    @staticmethod
+    def _keys(spec: Table, keys: Iterable[Sequence]) -> list:
+        """Keys as the statements take them: an id, a review's key, or a list of ids."""
+        if spec.name == "reviews":
+            return [review_key(*k) for k in keys]
+        if spec.name in cypher.NODE_MAPS:
+            return [k[0] for k in keys]
+        return [list(k) for k in keys]
+
+    @staticmethod
+    def _fetch(tx, spec: Table, keys: list) -> list[dict]:
+        return [_audit_row(spec, r) for r in tx.run(cypher.FETCH[spec.name], keys=keys)]
+
+    def upsert_rows(
+        self, table: str, rows: pd.DataFrame, actor: str, action: str = "upsert"
+    ) -> int:
+        spec = TABLES[table]
+        values = _rows(spec, coerce_frame(spec, rows))
+        key_idx = [spec.column_names.index(k) for k in spec.key]
+        keys = [tuple("" if r[i] is None else r[i] for i in key_idx) for r in values]
+        lookup = self._keys(spec, keys)
+        target = f"{table}:{';'.join('|'.join(map(str, k)) for k in keys[:20])}"
+
+        def work(tx) -> int:
+            before = self._fetch(tx, spec, lookup)
+            n = self._upsert(tx, table, values)
+            if n:
+                self._audit(tx, actor, action, target, before, self._fetch(tx, spec, lookup))
+            return n
+
+        return self._write(work)
+
+    def delete_rows(
+        self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete"
+    ) -> int:
+        spec = TABLES[table]
+        keys = [tuple("" if v is None else v for v in k) for k in keys]
+        lookup = self._keys(spec, keys)
+        target = f"{table}:{';'.join('|'.join(k) for k in keys[:20])}"
+
+        def work(tx) -> int:
+            before = self._fetch(tx, spec, lookup)
+            n = tx.run(cypher.DELETE[table], keys=lookup).single(strict=True)["deleted"]
+            if n:
+                self._audit(tx, actor, action, target, before, None)
+            return n
+
+        return self._write(work)
+
+    # -- partnerships --------------------------------------------------------------------
+    def approve_group(
+        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+    ) -> None:
+        members = list(members)
+        self._check_group(members)
+        at = now_iso()
+        since = since or at[:10]
+
+        def work(tx) -> None:
+            # Locks in one order for every caller (village, then organizations by id): two
+            # approvals sharing organizations queue instead of both reading the old counts.
+            village = tx.run(cypher.LOCK_VILLAGE, village_id=village_id).single()
+            if village is None:
+                raise NotFoundError(f"village {village_id} does not exist")
+            if village["supported"]:
+                raise ConflictError(f"village {village_id} already has a group in force")
+            state = {}
+            for org_id in sorted(m.org_id for m in members):
+                state[org_id] = tx.run(cypher.LOCK_ORGANIZATION, org_id=org_id).single()
+            for m in members:  # checked in the caller's order, as the SQLite store does
+                row = state[m.org_id]
+                if row is None:
+                    raise NotFoundError(f"organization {m.org_id} does not exist")
+                if row["supported"] + 1 > row["max_villages"]:
+                    raise CapacityError(
+                        f"organization {m.org_id} already supports {row['supported']} of at most "
+                        f"{row['max_villages']} villages"
+                    )
+            group = [{"org_id": m.org_id, "role": m.role} for m in members]
+            tx.run(
+                cypher.CREATE_SUPPORTS,
+                village_id=village_id,
+                members=group,
+                since=since,
+                actor=actor,
+                at=at,
+            ).consume()
+            self._audit(tx, actor, "approve_group", f"village:{village_id}", None, group)
+
+        self._write(work)
+
+    def end_partnership(self, village_id: str, actor: str, reason: str = "") -> int:
+        def work(tx) -> int:
+            tx.run(cypher.LOCK_VILLAGE, village_id=village_id).consume()
+            before = [dict(r) for r in tx.run(cypher.END_PARTNERSHIP, village_id=village_id)]
+            if before:
+                self._audit(
+                    tx,
+                    actor,
+                    "end_partnership",
+                    f"village:{village_id}",
+                    before,
+                    {"reason": reason},
+                )
+            return len(before)
+
+        return self._write(work)
