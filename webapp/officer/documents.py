@@ -1,0 +1,104 @@
+"""Documents that send organizations to villages: letters (HTML and PDF), county docking lists,
+and the list of partnerships in force they are reached from."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+
+from ..db import get_db
+from ..extensions import get_store
+from ..templating import service_label
+from .blueprint import bp
+from .docking import docking_workbook
+from .letters import Letter, LetterNotFound, build_letter
+from .listing import filter_args, paginate
+from .pdf import letter_pdf
+from .queries import World, current_world
+
+__all__ = ["partnerships", "letter", "letter_pdf_view", "docking_list"]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _letter_or_404(village_id: str, org_id: str) -> tuple[World, Letter]:
+    world = current_world(get_store())
+    try:
+        return world, build_letter(world, village_id, org_id)
+    except LetterNotFound:
+        abort(404)
+
+
+def _attachment(data: bytes, mimetype: str, filename: str, ascii_name: str) -> Response:
+    # RFC 6266/5987: a plain ASCII name for old clients, the Chinese one for the rest.
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+@bp.get("/partnerships")
+def partnerships():
+    world = current_world(get_store())
+    args = filter_args("county", "q")
+    rows = [
+        v
+        for v in world.villages.values()
+        if v.supported
+        and (not args.get("county") or v.county == args["county"])
+        and (not args.get("q") or args["q"].lower() in (v.name + v.village_id).lower())
+    ]
+    rows.sort(key=lambda v: (world.counties.index(v.county), v.village_id))
+    return render_template(
+        "officer/partnerships.html",
+        page=paginate(rows),
+        args=args,
+        counties=world.counties,
+        world=world,
+    )
+
+
+@bp.get("/letters/<village_id>/<org_id>")
+def letter(village_id: str, org_id: str):
+    world, doc = _letter_or_404(village_id, org_id)
+    return render_template("officer/letter.html", letter=doc, world=world)
+
+
+@bp.get("/letters/<village_id>/<org_id>.pdf", endpoint="letter_pdf")
+def letter_pdf_view(village_id: str, org_id: str):
+    _world, doc = _letter_or_404(village_id, org_id)
+    data = letter_pdf(doc, service_label)
+    name = f"介绍信-{doc.village.name}-{doc.org.name}.pdf"
+    response = _attachment(data, "application/pdf", name, f"letter-{village_id}-{org_id}.pdf")
+    if request.args.get("inline"):
+        response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def _contacts(org_ids: set[str]) -> dict[str, str]:
+    """How to reach organizations, where known: their accounts on this site."""
+    rows = get_db().execute(
+        "SELECT org_id, username, display_name FROM users WHERE role = 'organization' "
+        "AND status = 'active' AND org_id IS NOT NULL"
+    )
+    out: dict[str, str] = {}
+    for r in rows:
+        if r["org_id"] in org_ids:
+            who = r["display_name"] or r["username"]
+            out[r["org_id"]] = f"平台账号 {r['username']}" + (
+                f"（{who}）" if who != r["username"] else ""
+            )
+    return out
+
+
+@bp.get("/docking/<county>.xlsx")
+def docking_list(county: str):
+    world = current_world(get_store())
+    if county not in world.counties:
+        abort(404)
+    org_ids = {m["org_id"] for v in world.villages.values() if v.county == county for m in v.group}
+    data = docking_workbook(
+        world, county, service_label, _contacts(org_ids), issued_by=current_user.actor
+    )
+    get_store().append_audit(current_user.actor, "export_docking_list", f"county:{county}")
+    return _attachment(data, XLSX, f"{county}对接清单.xlsx", "docking-list.xlsx")

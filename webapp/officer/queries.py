@@ -1,0 +1,285 @@
+"""The stored world read once into the shapes the officer pages show, and kept while it is unchanged.
+
+Loading a city (300 villages, 2,000 organizations, 60,000 volunteers) and deriving coverage takes
+a noticeable fraction of a second, so a :class:`World` is cached per store and rebuilt only when the
+store's audit trail has grown: every write to a store leaves an audit entry in the same transaction,
+so the newest entry's number is an exact version of the stored data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from graph_schema.dataset import Dataset
+from graph_schema.store import GraphStore
+from graph_schema.vocabulary import COUNTIES_TAIAN
+
+__all__ = ["World", "VillageRow", "OrgRow", "build_world", "current_world", "county_order"]
+
+
+@dataclass
+class VillageRow:
+    """One village with what the pages need about it."""
+
+    village_id: str
+    name: str
+    county: str
+    town: str
+    lat: float
+    lon: float
+    population: int | None
+    poor_households: int | None
+    needs: dict[str, int]  # service -> severity, most urgent first
+    group: list[dict]  # the partnership in force: org_id, role, since, approved_by, approved_at
+    covered: list[str]  # needs that an organization of the group provides
+    uncovered: list[str]  # needs no organization of the group provides
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.group)
+
+
+@dataclass
+class OrgRow:
+    """One organization with its capacity and track record."""
+
+    org_id: str
+    name: str
+    kind: str
+    county: str
+    lat: float
+    lon: float
+    max_villages: int
+    volunteers: int | None
+    rating: int | None
+    has_party_branch: bool | None
+    levels: dict[str, int]  # service -> level, strongest first
+    villages: list[str] = field(default_factory=list)  # villages it supports now
+    projects: int = 0
+    mean_score: float | None = None
+
+    @property
+    def used(self) -> int:
+        return len(self.villages)
+
+    @property
+    def capacity_left(self) -> int:
+        return max(self.max_villages - self.used, 0)
+
+
+@dataclass
+class World:
+    """The stored data as village and organization rows plus the raw tables."""
+
+    dataset: Dataset
+    villages: dict[str, VillageRow]
+    orgs: dict[str, OrgRow]
+    counties: list[str]
+    version: int = -1
+    cache: dict = field(default_factory=dict)  # other derived data, computed once per version
+
+    def org_name(self, org_id: str) -> str:
+        org = self.orgs.get(org_id)
+        return org.name if org else org_id
+
+    def village_name(self, village_id: str) -> str:
+        village = self.villages.get(village_id)
+        return village.name if village else village_id
+
+    def towns(self, county: str | None = None) -> list[str]:
+        return sorted(
+            {
+                v.town
+                for v in self.villages.values()
+                if v.town and (not county or v.county == county)
+            }
+        )
+
+    def volunteers(self, ids: list[str]) -> list[dict]:
+        """Name, organization and skills of the volunteers ``ids`` (unknown ids are left out)."""
+        if "volunteers" not in self.cache:
+            frame = self.dataset["volunteers"][["volunteer_id", "name", "org_id", "county"]]
+            skills = self.dataset["volunteer_skills"].groupby("volunteer_id")["service"].agg(list)
+            self.cache["volunteers"] = (frame.set_index("volunteer_id"), skills)
+        frame, skills = self.cache["volunteers"]
+        out = []
+        for vid in ids:
+            if vid in frame.index:
+                row = frame.loc[vid]
+                out.append(
+                    {
+                        "volunteer_id": vid,
+                        "name": _text(row["name"]),
+                        "org_id": _text(row["org_id"]),
+                        "county": _text(row["county"]),
+                        "skills": skills.get(vid, []),
+                    }
+                )
+        return out
+
+    def scored_projects(self) -> pd.DataFrame:
+        """Every project with its mean review score (``score``, NaN when unreviewed), newest first."""
+        if "projects_scored" not in self.cache:
+            projects = self.dataset["projects"]
+            scores = self.dataset["reviews"].groupby("project_id")["score"].mean()
+            scored = projects.assign(score=projects["project_id"].map(scores))
+            self.cache["projects_scored"] = scored.sort_values(
+                "start_date", ascending=False, na_position="last"
+            )
+        return self.cache["projects_scored"]
+
+    def projects_of(self, column: str, value: str) -> pd.DataFrame:
+        """Projects whose ``column`` is ``value``, with their mean review score, newest first."""
+        scored = self.scored_projects()
+        return scored[scored[column] == value]
+
+    def projects_with_org(self, org_id: str) -> pd.DataFrame:
+        """Projects the organization led or took part in, with their scores and its role."""
+        takes = self.dataset["project_orgs"]
+        roles = dict(
+            takes.loc[takes["org_id"] == org_id, ["project_id", "role"]].itertuples(index=False)
+        )
+        scored = self.scored_projects()
+        mine = scored[scored["project_id"].isin(roles) | (scored["lead_org_id"] == org_id)]
+        role = mine["project_id"].map(roles).where(mine["lead_org_id"] != org_id, "lead")
+        return mine.assign(role=role.fillna("partner"))
+
+
+def county_order(names) -> list[str]:
+    """Tai'an's counties in the report's order first, any other county after, alphabetically."""
+    names = set(names)
+    known = [c for c in COUNTIES_TAIAN if c in names]
+    return known + sorted(names - set(known))
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _org_rows(ds: Dataset) -> dict[str, OrgRow]:
+    levels: dict[str, dict[str, int]] = defaultdict(dict)
+    caps = ds["capabilities"].sort_values(["org_id", "level"], ascending=[True, False])
+    for org_id, service, level in caps[["org_id", "service", "level"]].itertuples(index=False):
+        levels[org_id][service] = int(level)
+    orgs = {}
+    for r in ds["organizations"].itertuples(index=False):
+        orgs[r.org_id] = OrgRow(
+            org_id=r.org_id,
+            name=_text(r.name),
+            kind=_text(r.kind),
+            county=_text(r.county),
+            lat=float(r.lat),
+            lon=float(r.lon),
+            max_villages=_int(r.max_villages) or 0,
+            volunteers=_int(r.volunteers),
+            rating=_int(r.rating),
+            has_party_branch=None if pd.isna(r.has_party_branch) else bool(r.has_party_branch),
+            levels=levels.get(r.org_id, {}),
+        )
+    # Track record: projects taken part in (as lead or partner) and their mean review score.
+    takes = ds["project_orgs"][["project_id", "org_id"]]
+    leads = ds["projects"][["project_id", "lead_org_id"]].rename(columns={"lead_org_id": "org_id"})
+    takes = pd.concat([takes, leads.dropna()]).drop_duplicates()
+    scores = ds["reviews"].groupby("project_id")["score"].mean()
+    takes = takes.assign(score=takes["project_id"].map(scores))
+    stats = takes.groupby("org_id").agg(projects=("project_id", "size"), mean=("score", "mean"))
+    for org_id, n, mean in stats.itertuples(name=None):
+        if org_id in orgs:
+            orgs[org_id].projects = int(n)
+            orgs[org_id].mean_score = None if pd.isna(mean) else float(mean)
+    return orgs
+
+
+def build_world(ds: Dataset, version: int = -1) -> World:
+    """Derive village and organization rows (coverage, capacity, track record) from a dataset.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = Dataset({"villages": pd.DataFrame({"village_id": ["V1"], "name": ["易洼村"],
+    ...     "county": ["泰山区"], "lat": [36.3], "lon": [117.2]}),
+    ...     "needs": pd.DataFrame({"village_id": ["V1"], "service": ["medical"], "severity": [4]})})
+    >>> world = build_world(ds)
+    >>> world.villages["V1"].uncovered, world.villages["V1"].supported
+    (['medical'], False)
+    """
+    orgs = _org_rows(ds)
+    needs: dict[str, dict[str, int]] = defaultdict(dict)
+    ordered = ds["needs"].sort_values(["village_id", "severity"], ascending=[True, False])
+    for village_id, service, severity in ordered[["village_id", "service", "severity"]].itertuples(
+        index=False
+    ):
+        needs[village_id][service] = int(severity)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    partnerships = ds["partnerships"].sort_values(["village_id", "role", "org_id"])
+    for p in partnerships.itertuples(index=False):
+        groups[p.village_id].append(
+            {
+                "org_id": p.org_id,
+                "role": _text(p.role) or "member",
+                "since": _text(p.since),
+                "approved_by": _text(p.approved_by),
+                "approved_at": _text(p.approved_at),
+            }
+        )
+        if p.org_id in orgs:
+            orgs[p.org_id].villages.append(p.village_id)
+    villages = {}
+    for v in ds["villages"].itertuples(index=False):
+        group = groups.get(v.village_id, [])
+        provided = {s for m in group for s in orgs[m["org_id"]].levels if m["org_id"] in orgs}
+        wanted = needs.get(v.village_id, {})
+        villages[v.village_id] = VillageRow(
+            village_id=v.village_id,
+            name=_text(v.name),
+            county=_text(v.county),
+            town=_text(v.town),
+            lat=float(v.lat),
+            lon=float(v.lon),
+            population=_int(v.population),
+            poor_households=_int(v.poor_households),
+            needs=wanted,
+            group=group,
+            covered=[s for s in wanted if s in provided],
+            uncovered=[s for s in wanted if s not in provided],
+        )
+    counties = county_order(
+        {v.county for v in villages.values()} | {o.county for o in orgs.values()}
+    )
+    return World(ds, villages, orgs, counties, version)
+
+
+_CACHED_STORES = 4
+_cache: dict[str, World] = {}
+_lock = threading.Lock()
+
+
+def _store_version(store: GraphStore) -> int:
+    newest = store.audit_log(limit=1)
+    return newest[0].seq if newest else 0
+
+
+def current_world(store: GraphStore) -> World:
+    """The :class:`World` of ``store`` as it is now (rebuilt only after a write)."""
+    version = _store_version(store)
+    cached = _cache.get(store.location)
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:  # one rebuild at a time; the others wait for it and share the result
+        cached = _cache.get(store.location)
+        if cached is not None and cached.version == version:
+            return cached
+        world = build_world(store.load_dataset(), version)
+        _cache.pop(store.location, None)
+        while len(_cache) >= _CACHED_STORES:  # tests open many stores: keep the newest few
+            _cache.pop(next(iter(_cache)))
+        _cache[store.location] = world
+        return world

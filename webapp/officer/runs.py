@@ -1,0 +1,261 @@
+"""Matcher runs started from the site: a background thread per run, its progress and its result.
+
+A run is a row of the site database's ``matcher_runs`` table; the thread writes its stage and
+progress there as the matcher reports them, then the result (``RecommendationResult.to_dict()``) as
+JSON. The officer's decisions on each village's recommendation go to ``recommendation_decisions``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from graph_schema.store.base import now_iso
+
+from ..db import get_db
+from ..errors import WebappError
+
+__all__ = [
+    "Run",
+    "RunError",
+    "start_run",
+    "get_run",
+    "list_runs",
+    "latest_recommendation",
+    "decisions_of",
+    "record_decision",
+    "DEFAULT_MAX_GROUP",
+]
+
+DEFAULT_MAX_GROUP = 4
+_PROGRESS_EVERY = 0.25  # seconds between progress writes: enough for a bar, cheap for SQLite
+
+
+class RunError(WebappError):
+    """A matcher run cannot be started or found."""
+
+
+@dataclass
+class Run:
+    """One matcher run as the pages show it."""
+
+    id: int
+    started_by: str
+    started_at: str
+    finished_at: str | None
+    status: str  # running | done | failed | interrupted
+    stage: str | None
+    done: int
+    total: int
+    max_group: int
+    error: str | None
+    summary: dict[str, Any] = field(default_factory=dict)
+    recommendations: dict[str, dict] = field(default_factory=dict)  # by village id
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def status_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "error": self.error,
+            "summary": self.summary,
+        }
+
+
+#: live threads by (site database, run id): a "running" row without one was cut short
+_threads: dict[tuple[str, int], threading.Thread] = {}
+#: parsed results of finished runs (they never change)
+_results: dict[tuple[str, int], tuple[dict, dict]] = {}
+_start_lock = threading.Lock()
+
+
+def _key(run_id: int) -> tuple[str, int]:
+    return (current_app.config["DATABASE"], run_id)
+
+
+def _is_live(run_id: int) -> bool:
+    thread = _threads.get(_key(run_id))
+    return thread is not None and thread.is_alive()
+
+
+def _work(app: Flask, run_id: int, max_group: int, seed: int) -> None:
+    with app.app_context():
+        db = get_db()
+        last = 0.0
+
+        def progress(stage: str, done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last < _PROGRESS_EVERY and done < total:
+                return
+            last = now
+            db.execute(
+                "UPDATE matcher_runs SET stage = ?, done = ?, total = ? WHERE id = ?",
+                (str(stage), int(done), int(total), run_id),
+            )
+            db.commit()
+
+        try:
+            from matcher import recommend
+
+            progress("load", 0, 1)
+            dataset = app.extensions["baotuan_store"].load_dataset()
+            result = recommend(dataset, max_group=max_group, seed=seed, progress=progress)
+            payload = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
+            db.execute(
+                "UPDATE matcher_runs SET status = 'done', finished_at = ?, result_json = ?, "
+                "done = total WHERE id = ?",
+                (now_iso(), payload, run_id),
+            )
+        except Exception as exc:  # a failed run is shown to the officer, never lost silently
+            db.execute(
+                "UPDATE matcher_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                (now_iso(), f"{type(exc).__name__}: {exc}", run_id),
+            )
+        db.commit()
+
+
+def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> int:
+    """Start a matcher run in a background thread; returns its id.
+
+    Raises :class:`RunError` while another run of this site is still going.
+    """
+    if not 1 <= max_group <= 10:
+        raise RunError("每个抱团的组织数须在 1 到 10 之间")
+    with _start_lock:
+        db = get_db()
+        for (running,) in db.execute("SELECT id FROM matcher_runs WHERE status = 'running'"):
+            if _is_live(running):
+                raise RunError(f"匹配运行 #{running} 尚未结束，请稍候")
+            _mark_interrupted(running)
+        cur = db.execute(
+            "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, max_group)"
+            " VALUES (?, ?, 'running', 'queued', 0, 0, ?)",
+            (actor, now_iso(), max_group),
+        )
+        db.commit()
+        run_id = int(cur.lastrowid or 0)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        thread = threading.Thread(
+            target=_work, args=(app, run_id, max_group, seed), name=f"matcher-run-{run_id}"
+        )
+        thread.daemon = True
+        _threads[_key(run_id)] = thread
+        thread.start()
+    return run_id
+
+
+def _mark_interrupted(run_id: int) -> None:
+    db = get_db()
+    db.execute(
+        "UPDATE matcher_runs SET status = 'interrupted', finished_at = ?, "
+        "error = 'the site stopped during the run' WHERE id = ? AND status = 'running'",
+        (now_iso(), run_id),
+    )
+    db.commit()
+
+
+def _parsed(run_id: int, text: str | None) -> tuple[dict, dict]:
+    key = _key(run_id)
+    if key not in _results:
+        data = json.loads(text or "{}")
+        by_village = {r["village_id"]: r for r in data.get("recommendations", [])}
+        while len(_results) >= 8:
+            _results.pop(next(iter(_results)))
+        _results[key] = (data.get("summary", {}), by_village)
+    return _results[key]
+
+
+def _row_to_run(row, with_result: bool) -> Run:
+    run = Run(
+        id=row["id"],
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        stage=row["stage"],
+        done=row["done"] or 0,
+        total=row["total"] or 0,
+        max_group=row["max_group"] or DEFAULT_MAX_GROUP,
+        error=row["error"],
+    )
+    if run.status == "running" and not _is_live(run.id):
+        _mark_interrupted(run.id)
+        run.status = "interrupted"
+    if with_result and run.status == "done":
+        run.summary, run.recommendations = _parsed(run.id, row["result_json"])
+    return run
+
+
+def get_run(run_id: int, with_result: bool = True) -> Run:
+    """A run by id (with its parsed result when ``with_result``); :class:`RunError` if unknown."""
+    columns = "*" if with_result else "id, started_by, started_at, finished_at, status, stage, "
+    if not with_result:
+        columns += "done, total, max_group, error, NULL AS result_json"
+    row = get_db().execute(f"SELECT {columns} FROM matcher_runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise RunError(f"没有编号为 {run_id} 的匹配运行")
+    return _row_to_run(row, with_result)
+
+
+def list_runs(limit: int = 20) -> list[Run]:
+    """The newest runs first, without their results."""
+    rows = get_db().execute(
+        "SELECT id, started_by, started_at, finished_at, status, stage, done, total, max_group, "
+        "error, NULL AS result_json FROM matcher_runs ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+    return [_row_to_run(r, False) for r in rows]
+
+
+def latest_recommendation(village_id: str) -> dict | None:
+    """The village's recommendation in the newest finished run, with the run id and any decision."""
+    row = (
+        get_db()
+        .execute("SELECT id FROM matcher_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
+        .fetchone()
+    )
+    if row is None:
+        return None
+    run = get_run(row["id"])
+    rec = run.recommendations.get(village_id)
+    if rec is None:
+        return None
+    return {"run_id": run.id, "rec": rec, "decision": decisions_of(run.id).get(village_id)}
+
+
+def decisions_of(run_id: int) -> dict[str, dict]:
+    """The officer's decisions in a run, by village id."""
+    rows = get_db().execute(
+        "SELECT village_id, decision, decided_by, decided_at, note FROM recommendation_decisions "
+        "WHERE run_id = ?",
+        (run_id,),
+    )
+    return {r["village_id"]: dict(r) for r in rows}
+
+
+def record_decision(run_id: int, village_id: str, decision: str, actor: str, note: str) -> None:
+    """Keep the decision on a village's recommendation (the last one stands)."""
+    db = get_db()
+    db.execute(
+        "INSERT INTO recommendation_decisions(run_id, village_id, decision, decided_by, decided_at,"
+        " note) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, village_id) DO UPDATE SET "
+        "decision = excluded.decision, decided_by = excluded.decided_by, "
+        "decided_at = excluded.decided_at, note = excluded.note",
+        (run_id, village_id, decision, actor, now_iso(), note),
+    )
+    db.commit()
