@@ -1,0 +1,154 @@
+"""Turn submitted forms into raw tables and check them with :mod:`graph_schema.validation`.
+
+The site's forms are checked by the same code as imported files, so a form and a spreadsheet
+refuse exactly the same values; problems are shown in the visitor's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+from flask_babel import gettext as _
+
+from graph_schema import SERVICES, TABLES, Problem
+from graph_schema.validation import parse_table
+
+__all__ = [
+    "FIELD_LABELS",
+    "field_label",
+    "problem_message",
+    "problem_text",
+    "check_row",
+    "levels_from_form",
+]
+
+#: Chinese label of each form field / table column (translated in the organization domain)
+FIELD_LABELS = {
+    "name": "名称",
+    "kind": "组织类型",
+    "county": "所在县（市、区）",
+    "lat": "纬度",
+    "lon": "经度",
+    "max_villages": "可承接村数",
+    "volunteers": "志愿者人数",
+    "has_party_branch": "建有党组织",
+    "service": "服务",
+    "level": "服务等级",
+    "hours_per_month": "每月服务时长",
+    "org_id": "组织编号",
+    "volunteer_id": "志愿者编号",
+    "contact_name": "联系人",
+    "phone": "联系电话",
+    "username": "用户名",
+    "password": "密码",
+}
+
+_NOUNS = {"organization": "组织", "volunteer": "志愿者", "village": "村", "project": "项目"}
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^required value is empty$"), "required"),
+    (re.compile(r"^required column is missing$"), "missing_column"),
+    (re.compile(r"^'(?P<v>.*)' is not a whole number$"), "not_int"),
+    (re.compile(r"^'(?P<v>.*)' is not a number$"), "not_number"),
+    (re.compile(r"^(?P<v>.*) is outside (?P<lo>[^.]*)\.\.(?P<hi>.*)$"), "range"),
+    (re.compile(r"^unknown service code '(?P<v>.*)' \(.*\)$"), "service"),
+    (re.compile(r"^unknown \S+ code '(?P<v>.*)' \(.*\)$"), "code"),
+    (re.compile(r"^'(?P<v>.*)' is not true or false$"), "bool"),
+    (re.compile(r"^'(?P<v>.*)' is not an ISO date.*$"), "date"),
+    (re.compile(r"^duplicate (?P<v>.*) \(first on line (?P<n>\d+)\)$"), "duplicate"),
+    (re.compile(r"^unknown (?P<noun>\w+) '(?P<v>.*)'$"), "reference"),
+]
+
+
+def field_label(name: str) -> str:
+    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def problem_message(message: str) -> str:
+    """The message of a validation :class:`Problem` in the visitor's language.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from webapp import create_app
+    >>> app = create_app({"TESTING": True, "INSTANCE": tempfile.mkdtemp()})
+    >>> with app.test_request_context():
+    ...     problem_message("200 is outside -90..90")
+    '200 超出范围 -90–90'
+    """
+    for pattern, kind in _PATTERNS:
+        m = pattern.match(message)
+        if not m:
+            continue
+        g = m.groupdict()
+        if kind == "required":
+            return _("必填")
+        if kind == "missing_column":
+            return _("缺少必需的列")
+        if kind == "not_int":
+            return _("“%(value)s”不是整数", value=g["v"])
+        if kind == "not_number":
+            return _("“%(value)s”不是数字", value=g["v"])
+        if kind == "range" and not g["hi"]:
+            return _("%(value)s 不能小于 %(low)s", value=g["v"], low=g["lo"])
+        if kind == "range" and not g["lo"]:
+            return _("%(value)s 不能大于 %(high)s", value=g["v"], high=g["hi"])
+        if kind == "range":
+            return _("%(value)s 超出范围 %(low)s–%(high)s", value=g["v"], low=g["lo"], high=g["hi"])
+        if kind in ("service", "code"):
+            return _("“%(value)s”不是有效的代码", value=g["v"])
+        if kind == "bool":
+            return _("“%(value)s”应为 是/否（true/false）", value=g["v"])
+        if kind == "date":
+            return _("“%(value)s”不是日期（YYYY-MM-DD）", value=g["v"])
+        if kind == "duplicate":
+            return _("重复：%(value)s（首次出现在第 %(line)s 行）", value=g["v"], line=g["n"])
+        if kind == "reference":
+            noun = _NOUNS.get(g["noun"], g["noun"])
+            return _("未知的%(noun)s“%(value)s”", noun=_(noun), value=g["v"])
+    return message
+
+
+def problem_text(problem: Problem) -> str:
+    """``file:line: column: message`` with the message in the visitor's language."""
+    where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+    message = problem_message(problem.message)
+    return f"{where}: {problem.column}: {message}" if problem.column else f"{where}: {message}"
+
+
+def check_row(table: str, values: Mapping[str, object]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Check one form row against the contract's table; returns ``(typed row, errors by field)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from webapp import create_app
+    >>> app = create_app({"TESTING": True, "INSTANCE": tempfile.mkdtemp()})
+    >>> with app.test_request_context():
+    ...     _, errors = check_row("capabilities", {"org_id": "O1", "service": "medical", "level": "9"})
+    >>> errors
+    {'level': '9 超出范围 1–5'}
+    """
+    raw = pd.DataFrame([{k: "" if v is None else str(v) for k, v in values.items()}], dtype=object)
+    frame, problems = parse_table(TABLES[table], raw, "form")
+    errors: dict[str, str] = {}
+    for p in problems:
+        errors.setdefault(p.column, problem_message(p.message))
+    return frame, errors
+
+
+def levels_from_form(form: Mapping[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Service levels from fields ``level_<service>`` (0 or empty: not offered)."""
+    levels: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for service in SERVICES:
+        text = (form.get(f"level_{service}") or "").strip()
+        if text in ("", "0"):
+            continue
+        if text not in {"1", "2", "3", "4", "5"}:
+            errors[f"level_{service}"] = _("服务等级应为 1–5")
+            continue
+        levels[service] = int(text)
+    return levels, errors

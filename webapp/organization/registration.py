@@ -1,0 +1,292 @@
+"""Self-registration of a social organization and its 审核 by an officer or administrator.
+
+A registration is kept in the site database with a *pending* account until someone approves it:
+approving writes the organization and its capabilities to the store (audited) and activates the
+account; rejecting records why and leaves the store untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from flask_babel import gettext as _
+
+from graph_schema import Dataset
+from graph_schema.store.base import now_iso
+
+from ..accounts.models import find_by_username
+from ..accounts.operations import check_password_rules, create_user, set_status
+from ..db import get_db
+from ..errors import AccountError, WebappError
+from ..extensions import get_store
+from ..integrity import Item
+from ..integrity.duplicates import duplicate_organizations
+from .contacts import ContactError, check_contact, contacts_frame, set_contact
+from .data import county_centres, rows
+from .forms import check_row, levels_from_form
+
+__all__ = [
+    "Registration",
+    "RegistrationError",
+    "submit_registration",
+    "pending_registrations",
+    "get_registration",
+    "approve_registration",
+    "reject_registration",
+    "possible_duplicates",
+    "new_org_id",
+]
+
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MAX_REASON = 500
+
+
+class RegistrationError(WebappError):
+    """A registration or decision was refused; ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass
+class Registration:
+    id: int
+    org_id: str
+    username: str
+    name: str
+    status: str
+    submitted_at: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_row(cls, row) -> Registration:
+        return cls(
+            row["id"],
+            row["org_id"],
+            row["username"],
+            row["name"],
+            row["status"],
+            row["submitted_at"],
+            json.loads(row["payload"]),
+            row["decided_by"],
+            row["decided_at"],
+            row["reason"],
+        )
+
+
+def new_org_id() -> str:
+    """A fresh organization id (``ORG`` and 8 hex digits) used neither in the store nor pending."""
+    taken = get_store().known_ids().get(("organizations", "org_id"), set())
+    db = get_db()
+    while True:
+        org_id = f"ORG{secrets.token_hex(4).upper()}"
+        if org_id in taken:
+            continue
+        if db.execute("SELECT 1 FROM org_registrations WHERE org_id = ?", (org_id,)).fetchone():
+            continue
+        return org_id
+
+
+def _organization_values(form: Mapping[str, str], org_id: str) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    county = (form.get("county") or "").strip()
+    lat, lon = (form.get("lat") or "").strip(), (form.get("lon") or "").strip()
+    if form.get("use_centre") or (not lat and not lon):
+        centre = county_centres().get(county)
+        if centre is None:
+            errors["lat"] = _("请填写经纬度，或选择一个县（市、区）以使用其中心位置")
+        else:
+            lat, lon = str(centre[0]), str(centre[1])
+    values = {
+        "org_id": org_id,
+        "name": (form.get("name") or "").strip(),
+        "kind": (form.get("kind") or "").strip(),
+        "county": county,
+        "lat": lat,
+        "lon": lon,
+        "max_villages": (form.get("max_villages") or "").strip(),
+        "volunteers": (form.get("volunteers") or "").strip(),
+        "rating": "",
+        "has_party_branch": "true" if form.get("has_party_branch") else "false",
+    }
+    if len(values["name"]) > 100:
+        errors["name"] = _("名称不能超过 100 个字")
+    return values, errors
+
+
+def submit_registration(form: Mapping[str, str]) -> Registration:
+    """Check a registration form and keep it, with a pending account, until 审核.
+
+    Raises
+    ------
+    RegistrationError
+        With a message for every field that is wrong; nothing is kept.
+    """
+    org_id = new_org_id()
+    values, errors = _organization_values(form, org_id)
+    _typed, row_errors = check_row("organizations", values)
+    errors.update({k: v for k, v in row_errors.items() if k not in errors})
+    levels, level_errors = levels_from_form(form)
+    errors.update(level_errors)
+    if not levels and not level_errors:
+        errors["services"] = _("请至少选择一项服务并填写等级")
+    try:
+        contact_name, phone = check_contact(form.get("contact_name", ""), form.get("phone", ""))
+        if not contact_name:
+            errors["contact_name"] = _("必填")
+        if not phone:
+            errors["phone"] = _("必填")
+    except ContactError as exc:
+        errors[exc.field] = _(str(exc))
+        contact_name, phone = "", ""
+    username = (form.get("username") or "").strip()
+    password = form.get("password") or ""
+    if not _USERNAME.match(username):
+        errors["username"] = _("用户名须为 3–64 个字母、数字或 _ . @ -")
+    elif find_by_username(username) is not None:
+        errors["username"] = _("用户名 %(name)s 已被使用", name=username)
+    try:
+        check_password_rules(password, username)
+    except AccountError as exc:
+        errors["password"] = _(str(exc))
+    if password != (form.get("password2") or ""):
+        errors.setdefault("password2", _("两次输入的密码不一致"))
+    if errors:
+        raise RegistrationError(errors)
+    payload = {
+        "organization": values,
+        "levels": levels,
+        "contact_name": contact_name,
+        "phone": phone,
+    }
+    try:
+        create_user(
+            username,
+            password,
+            "organization",
+            org_id=org_id,
+            display_name=values["name"],
+            status="pending",
+            actor=f"registration:{username}",
+        )
+    except AccountError as exc:  # a name taken between the check and now
+        raise RegistrationError({"username": _(str(exc))}) from None
+    db = get_db()
+    cur = db.execute(
+        "INSERT INTO org_registrations(org_id, username, name, payload, status, submitted_at) "
+        "VALUES (?, ?, ?, ?, 'pending', ?)",
+        (org_id, username, values["name"], json.dumps(payload, ensure_ascii=False), now_iso()),
+    )
+    db.commit()
+    return get_registration(int(cur.lastrowid or 0))
+
+
+def get_registration(reg_id: int) -> Registration:
+    row = get_db().execute("SELECT * FROM org_registrations WHERE id = ?", (reg_id,)).fetchone()
+    if row is None:
+        raise LookupError(reg_id)
+    return Registration.from_row(row)
+
+
+def pending_registrations(status: str = "pending", limit: int = 200) -> list[Registration]:
+    """Registrations in ``status``, oldest first for pending ones, newest first otherwise."""
+    order = "ASC" if status == "pending" else "DESC"
+    rows_ = get_db().execute(
+        f"SELECT * FROM org_registrations WHERE status = ? ORDER BY id {order} LIMIT ?",
+        (status, limit),
+    )
+    return [Registration.from_row(r) for r in rows_]
+
+
+def _frames(reg: Registration) -> tuple[pd.DataFrame, pd.DataFrame]:
+    org, errors = check_row("organizations", reg.payload["organization"])
+    if errors:  # the contract changed since the registration was checked
+        raise RegistrationError(errors)
+    caps = pd.DataFrame(
+        [
+            {"org_id": reg.org_id, "service": s, "level": int(level)}
+            for s, level in reg.payload["levels"].items()
+        ]
+    )
+    return org, caps
+
+
+def approve_registration(reg_id: int, actor: str) -> Registration:
+    """Create the organization in the store (audited) and activate its account."""
+    reg = get_registration(reg_id)
+    if reg.status != "pending":
+        raise RegistrationError({"status": _("该注册已处理")})
+    org, caps = _frames(reg)
+    store = get_store()
+    store.upsert_rows("organizations", org, actor, action="approve_registration")
+    store.upsert_rows("capabilities", caps, actor, action="approve_registration")
+    set_contact(
+        reg.org_id, reg.payload.get("contact_name", ""), reg.payload.get("phone", ""), actor
+    )
+    set_status(reg.username, "active", actor)
+    _decide(reg, "approved", actor, None)
+    return get_registration(reg_id)
+
+
+def reject_registration(reg_id: int, actor: str, reason: str) -> Registration:
+    """Refuse a registration, recording why; the account stays unusable."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistrationError({"reason": _("请填写不予通过的理由")})
+    reg = get_registration(reg_id)
+    if reg.status != "pending":
+        raise RegistrationError({"status": _("该注册已处理")})
+    set_status(reg.username, "rejected", actor)
+    _decide(reg, "rejected", actor, reason[:MAX_REASON])
+    get_store().append_audit(
+        actor, "reject_registration", f"registration:{reg.org_id}", None, {"reason": reason}
+    )
+    return get_registration(reg_id)
+
+
+def _decide(reg: Registration, status: str, actor: str, reason: str | None) -> None:
+    db = get_db()
+    db.execute(
+        "UPDATE org_registrations SET status = ?, decided_by = ?, decided_at = ?, reason = ? "
+        "WHERE id = ?",
+        (status, actor, now_iso(), reason, reg.id),
+    )
+    db.commit()
+
+
+def possible_duplicates(regs: list[Registration]) -> dict[int, list[Item]]:
+    """For each pending registration, the stored organizations (or other registrations) it may
+    duplicate, by the same rule as the 疑点清单."""
+    if not regs:
+        return {}
+    columns = ["org_id", "name", "lat", "lon"]
+    stored = rows("organizations")[columns]
+    pending = pd.DataFrame([r.payload["organization"] for r in regs])[columns]
+    orgs = pd.concat([stored, pending], ignore_index=True)
+    for col in ("lat", "lon"):
+        orgs[col] = pd.to_numeric(orgs[col], errors="coerce")
+    contacts = pd.concat(
+        [
+            contacts_frame(),
+            pd.DataFrame([{"org_id": r.org_id, "phone": r.payload.get("phone", "")} for r in regs]),
+        ],
+        ignore_index=True,
+    )
+    items = duplicate_organizations(Dataset({"organizations": orgs}), contacts)
+    out: dict[int, list[Item]] = {r.id: [] for r in regs}
+    by_org = {r.org_id: r.id for r in regs}
+    for item in items:
+        for org_id in item.params["org_ids"]:
+            if org_id in by_org:
+                out[by_org[org_id]].append(item)
+    return out

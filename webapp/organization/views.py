@@ -1,0 +1,272 @@
+"""Pages of the social organization (社会组织) and the registration 审核 of officers and admins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from graph_schema import ORG_KINDS, SERVICES, ValidationError
+
+from ..accounts.access import role_required
+from ..extensions import limiter
+from .data import county_centres
+from .forms import field_label, problem_text
+from .profile import ProfileError, assigned_villages, load_profile, track_record, update_profile
+from .registration import (
+    RegistrationError,
+    approve_registration,
+    pending_registrations,
+    possible_duplicates,
+    reject_registration,
+    submit_registration,
+)
+from .schema import ensure_tables
+from .volunteers import (
+    VolunteerError,
+    add_volunteer,
+    delete_volunteer,
+    import_volunteers,
+    list_volunteers,
+)
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("organization", __name__, url_prefix="/organization")
+PAGE = 50
+
+
+def init_app(app: Flask) -> None:
+    ensure_tables(app)
+    app.register_blueprint(bp)
+
+
+def _own_org_id() -> str:
+    org_id = current_user.org_id
+    if not org_id:
+        abort(403)
+    return org_id
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+# -- registration ------------------------------------------------------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"], error_message="注册提交过于频繁，请稍后再试")
+def register():
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        try:
+            reg = submit_registration(form)
+        except RegistrationError as exc:
+            errors = exc.errors
+            flash(_("注册信息有误，请按提示修改"), "error")
+        else:
+            flash(
+                _(
+                    "注册已提交（组织编号 %(org)s），请等待民政部门审核；通过后即可用账号 %(user)s 登录。",
+                    org=reg.org_id,
+                    user=reg.username,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template(
+        "organization/register.html",
+        form=form,
+        errors=errors,
+        centres=county_centres(),
+        kinds=ORG_KINDS,
+        services=SERVICES,
+        field_label=field_label,
+    ), (400 if errors else 200)
+
+
+@bp.get("/pending")
+@role_required("officer", "admin")
+def pending():
+    regs = pending_registrations()
+    return render_template(
+        "organization/pending.html",
+        regs=regs,
+        duplicates=possible_duplicates(regs),
+        approved=pending_registrations("approved", limit=20),
+        rejected=pending_registrations("rejected", limit=20),
+    )
+
+
+@bp.post("/pending/<int:reg_id>/approve")
+@role_required("officer", "admin")
+def approve(reg_id: int):
+    try:
+        reg = approve_registration(reg_id, current_user.actor)
+    except LookupError:
+        abort(404)
+    except RegistrationError as exc:
+        flash("；".join(exc.errors.values()), "error")
+    else:
+        flash(_("已通过 %(name)s 的注册，组织已建立，账号已启用", name=reg.name), "success")
+    return redirect(url_for("organization.pending"))
+
+
+@bp.post("/pending/<int:reg_id>/reject")
+@role_required("officer", "admin")
+def reject(reg_id: int):
+    try:
+        reg = reject_registration(reg_id, current_user.actor, request.form.get("reason", ""))
+    except LookupError:
+        abort(404)
+    except RegistrationError as exc:
+        flash("；".join(exc.errors.values()), "error")
+    else:
+        flash(_("已退回 %(name)s 的注册", name=reg.name), "info")
+    return redirect(url_for("organization.pending"))
+
+
+# -- the organization's own pages --------------------------------------------------------------
+@bp.get("/")
+@role_required("organization")
+def home():
+    profile = load_profile(_own_org_id())
+    record = track_record(_own_org_id()) if profile else None
+    return render_template(
+        "organization/home.html",
+        profile=profile,
+        record=record,
+        errors={},
+        form=None,
+        services=SERVICES,
+    )
+
+
+@bp.post("/profile")
+@role_required("organization")
+def profile_update():
+    org_id = _own_org_id()
+    try:
+        changed = update_profile(org_id, request.form, current_user.actor)
+    except ProfileError as exc:
+        flash(_("资料未保存，请按提示修改"), "error")
+        profile = load_profile(org_id)
+        return render_template(
+            "organization/home.html",
+            profile=profile,
+            record=track_record(org_id) if profile else None,
+            errors=exc.errors,
+            form=request.form,
+            services=SERVICES,
+        ), 400
+    flash(_("资料已保存") if changed else _("资料没有变化"), "success" if changed else "info")
+    return redirect(url_for("organization.home"))
+
+
+@bp.get("/volunteers")
+@role_required("organization")
+def volunteers():
+    org_id = _own_org_id()
+    page = _page()
+    items, total = list_volunteers(org_id, PAGE, (page - 1) * PAGE)
+    return render_template(
+        "organization/volunteers.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        errors={},
+        problems=[],
+        form=None,
+        services=SERVICES,
+    )
+
+
+def _volunteers_error(errors: dict, problems: list[str]):
+    org_id = _own_org_id()
+    items, total = list_volunteers(org_id, PAGE, 0)
+    return render_template(
+        "organization/volunteers.html",
+        items=items,
+        total=total,
+        page=1,
+        pages=max(1, -(-total // PAGE)),
+        errors=errors,
+        problems=problems,
+        form=request.form,
+        services=SERVICES,
+    ), 400
+
+
+@bp.post("/volunteers")
+@role_required("organization")
+def volunteer_add():
+    try:
+        vid = add_volunteer(
+            _own_org_id(), request.form, request.form.getlist("skills"), current_user.actor
+        )
+    except VolunteerError as exc:
+        flash(_("志愿者未添加，请按提示修改"), "error")
+        return _volunteers_error(exc.errors, [])
+    flash(_("已添加志愿者 %(id)s", id=vid), "success")
+    return redirect(url_for("organization.volunteers"))
+
+
+@bp.post("/volunteers/<volunteer_id>/delete")
+@role_required("organization")
+def volunteer_delete(volunteer_id: str):
+    if not delete_volunteer(_own_org_id(), volunteer_id, current_user.actor):
+        abort(404)
+    flash(_("已删除志愿者 %(id)s", id=volunteer_id), "info")
+    return redirect(url_for("organization.volunteers"))
+
+
+@bp.post("/volunteers/upload")
+@role_required("organization")
+def volunteer_upload():
+    files = [
+        (f.filename or "upload", f.read())
+        for f in request.files.getlist("files")
+        if f and f.filename
+    ]
+    if not files:
+        flash(_("请选择要导入的文件"), "error")
+        return _volunteers_error({}, [])
+    try:
+        report = import_volunteers(_own_org_id(), files, current_user.actor)
+    except ValidationError as exc:
+        flash(
+            _("文件有 %(n)s 处问题，未导入任何数据（全部导入或全部不导入）", n=len(exc.problems)),
+            "error",
+        )
+        return _volunteers_error({}, [problem_text(p) for p in exc.problems[:200]])
+    flash(
+        _(
+            "已导入 %(n)s 名志愿者、%(s)s 项技能（其中 %(c)s 行有变化）",
+            n=report.rows.get("volunteers", 0),
+            s=report.rows.get("volunteer_skills", 0),
+            c=report.total_changed,
+        ),
+        "success",
+    )
+    return redirect(url_for("organization.volunteers"))
+
+
+@bp.get("/villages")
+@role_required("organization")
+def villages():
+    return render_template("organization/villages.html", villages=assigned_villages(_own_org_id()))
+
+
+@bp.get("/record/<org_id>")
+@role_required("organization", "officer", "reviewer", "admin")
+def record(org_id: str):
+    if current_user.role == "organization" and current_user.org_id != org_id:
+        abort(403)
+    profile = load_profile(org_id)
+    if profile is None:
+        abort(404)
+    return render_template("organization/record.html", profile=profile, record=track_record(org_id))

@@ -1,0 +1,249 @@
+"""An organization's volunteers: one at a time from a form, or many from a spreadsheet.
+
+A spreadsheet is a CSV file with the columns of ``volunteers.csv`` (and, optionally, a second CSV
+with those of ``volunteer_skills.csv``) or one ``.xlsx`` workbook with sheets ``volunteers`` and
+``volunteer_skills``. It is checked by :mod:`graph_schema.validation` and imported whole in one
+transaction, or refused whole with every problem as ``file:line: column: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from flask_babel import gettext as _
+
+from graph_schema import SERVICES, Dataset, Problem, ValidationError
+from graph_schema.interchange import read_raw
+from graph_schema.store.base import ImportReport
+from graph_schema.validation import validate_tables
+
+from ..errors import WebappError
+from ..extensions import get_store
+from .data import one_row, rows, rows_in
+from .forms import check_row
+
+__all__ = [
+    "VolunteerError",
+    "list_volunteers",
+    "add_volunteer",
+    "delete_volunteer",
+    "import_volunteers",
+    "new_volunteer_id",
+]
+
+
+class VolunteerError(WebappError):
+    """A volunteer form was refused; ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def new_volunteer_id(org_id: str) -> str:
+    taken = get_store().known_ids().get(("volunteers", "volunteer_id"), set())
+    while True:
+        vid = f"{org_id}-P{secrets.token_hex(3).upper()}"
+        if vid not in taken:
+            return vid
+
+
+def list_volunteers(org_id: str, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of the organization's volunteers with their skills, and how many there are."""
+    frame = rows("volunteers", org_id=org_id).sort_values(["name", "volunteer_id"])
+    page = frame.iloc[offset : offset + limit]
+    skills = rows_in("volunteer_skills", "volunteer_id", page["volunteer_id"])
+    out = []
+    for v in page.itertuples(index=False):
+        out.append(
+            {
+                "volunteer_id": v.volunteer_id,
+                "name": v.name,
+                "county": v.county,
+                "lat": v.lat,
+                "lon": v.lon,
+                "hours_per_month": None if pd.isna(v.hours_per_month) else v.hours_per_month,
+                "skills": sorted(skills.loc[skills["volunteer_id"] == v.volunteer_id, "service"]),
+            }
+        )
+    return out, len(frame)
+
+
+def add_volunteer(org_id: str, form: Mapping[str, str], skills: Sequence[str], actor: str) -> str:
+    """Register one volunteer of ``org_id`` (audited); returns the new volunteer id."""
+    org = one_row("organizations", org_id=org_id)
+    if org is None:
+        raise VolunteerError({"org_id": _("组织不存在")})
+    lat = (form.get("lat") or "").strip() or str(org["lat"])
+    lon = (form.get("lon") or "").strip() or str(org["lon"])
+    volunteer_id = new_volunteer_id(org_id)
+    frame, errors = check_row(
+        "volunteers",
+        {
+            "volunteer_id": volunteer_id,
+            "name": (form.get("name") or "").strip(),
+            "lat": lat,
+            "lon": lon,
+            "county": (form.get("county") or "").strip() or org["county"],
+            "hours_per_month": (form.get("hours_per_month") or "").strip(),
+            "org_id": org_id,
+        },
+    )
+    if len(form.get("name") or "") > 50:
+        errors["name"] = _("姓名不能超过 50 个字")
+    unknown = [s for s in skills if s not in SERVICES]
+    if unknown:
+        errors["skills"] = _("“%(value)s”不是有效的代码", value=", ".join(unknown))
+    if errors:
+        raise VolunteerError(errors)
+    store = get_store()
+    store.upsert_rows("volunteers", frame, actor, action="add_volunteer")
+    if skills:
+        store.upsert_rows(
+            "volunteer_skills",
+            pd.DataFrame({"volunteer_id": volunteer_id, "service": sorted(set(skills))}),
+            actor,
+            action="add_volunteer",
+        )
+    return volunteer_id
+
+
+def delete_volunteer(org_id: str, volunteer_id: str, actor: str) -> bool:
+    """Remove a volunteer of ``org_id`` and its skills; False when it is not one of theirs."""
+    row = one_row("volunteers", volunteer_id=volunteer_id)
+    if row is None or row["org_id"] != org_id:
+        return False
+    store = get_store()
+    skills = rows("volunteer_skills", volunteer_id=volunteer_id)
+    if len(skills):
+        store.delete_rows(
+            "volunteer_skills",
+            [(volunteer_id, s) for s in skills["service"]],
+            actor,
+            action="delete_volunteer",
+        )
+    store.delete_rows("volunteers", [(volunteer_id,)], actor, action="delete_volunteer")
+    return True
+
+
+def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path):
+    """Raw ``volunteers`` / ``volunteer_skills`` tables from uploaded files, with their labels."""
+    tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    problems: list[Problem] = []
+    csvs = []
+    for filename, data in files:
+        name = Path(filename or "upload").name
+        if name.lower().endswith((".xlsx", ".xlsm")):
+            path = folder / "upload.xlsx"
+            path.write_bytes(data)
+            got, got_labels, got_problems = read_raw(path)
+            for table in ("volunteers", "volunteer_skills"):
+                if table in got:
+                    tables[table] = got[table]
+                    labels[table] = got_labels[table].replace("upload.xlsx", name)
+            problems += [Problem(name, p.line, p.column, p.message) for p in got_problems]
+        elif name.lower().endswith((".csv", ".txt")):
+            csvs.append((name, data))
+        else:
+            problems.append(Problem(name, 0, "", _("不是 CSV 或 XLSX 文件")))
+    for i, (name, data) in enumerate(csvs):
+        # The first CSV holds volunteers, a second one their skills (or the one named so).
+        table = "volunteer_skills" if (i == 1 or "skill" in name.lower()) else "volunteers"
+        sub = folder / table
+        sub.mkdir(exist_ok=True)
+        (sub / f"{table}.csv").write_bytes(data)
+        got, _labels, got_problems = read_raw(sub)
+        if table in got:
+            tables[table] = got[table]
+            labels[table] = name
+        problems += [Problem(name, p.line, p.column, p.message) for p in got_problems]
+    if "volunteers" not in tables and not problems:
+        problems.append(Problem("upload", 0, "", _("没有找到志愿者表（volunteers）")))
+    return tables, labels, problems
+
+
+def _ownership_problems(
+    org_id: str, raw: pd.DataFrame, skills: pd.DataFrame | None, labels: Mapping[str, str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    label = labels.get("volunteers", "volunteers.csv")
+    lines = np.arange(2, 2 + len(raw))
+    others = raw["org_id"].str.strip() != org_id
+    for line, value in zip(lines[others.to_numpy()], raw.loc[others, "org_id"], strict=True):
+        problems.append(
+            Problem(
+                label,
+                int(line),
+                "org_id",
+                _("只能导入本组织（%(org)s）的志愿者，不能是 %(value)s", org=org_id, value=value),
+            )
+        )
+    stored = get_store().known_ids().get(("volunteers", "volunteer_id"), set())
+    mine = set(rows("volunteers", org_id=org_id)["volunteer_id"])
+    ids = raw.get("volunteer_id", pd.Series(dtype=object)).astype(str).str.strip()
+    taken = ids.isin(stored - mine).to_numpy()
+    for line, value in zip(lines[taken], ids[taken], strict=True):
+        problems.append(
+            Problem(
+                label,
+                int(line),
+                "volunteer_id",
+                _("编号 %(value)s 已是其他组织的志愿者", value=value),
+            )
+        )
+    if skills is not None and "volunteer_id" in skills:
+        s_ids = skills["volunteer_id"].astype(str).str.strip()
+        foreign = (s_ids.isin(stored - mine) & ~s_ids.isin(set(ids))).to_numpy()
+        s_label = labels.get("volunteer_skills", "volunteer_skills.csv")
+        for line, value in zip(np.arange(2, 2 + len(skills))[foreign], s_ids[foreign], strict=True):
+            problems.append(
+                Problem(
+                    s_label,
+                    int(line),
+                    "volunteer_id",
+                    _("编号 %(value)s 已是其他组织的志愿者", value=value),
+                )
+            )
+    return problems
+
+
+def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: str) -> ImportReport:
+    """Import a spreadsheet of volunteers for ``org_id``, all or nothing.
+
+    An empty ``org_id`` cell means this organization; any other organization is refused, as is
+    a volunteer id that already belongs to another organization.
+
+    Raises
+    ------
+    ValidationError
+        With every problem found; nothing is stored.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        tables, labels, problems = _read_upload(files, Path(tmp))
+    if problems:
+        raise ValidationError(problems)
+    raw = tables["volunteers"].copy()
+    if "org_id" not in raw.columns:
+        raw["org_id"] = ""
+    raw["org_id"] = raw["org_id"].fillna("").astype(str)
+    raw.loc[raw["org_id"].str.strip() == "", "org_id"] = org_id
+    tables["volunteers"] = raw
+    problems = _ownership_problems(org_id, raw, tables.get("volunteer_skills"), labels)
+    store = get_store()
+    try:
+        dataset = validate_tables(tables, labels, store.known_ids(), require_all=False)
+    except ValidationError as exc:
+        problems += exc.problems
+    if problems:
+        raise ValidationError(problems)
+    upload = Dataset(
+        {"volunteers": dataset["volunteers"], "volunteer_skills": dataset["volunteer_skills"]}
+    )
+    source = f"organization:{org_id} volunteers " + ", ".join(n for n, _d in files)
+    return store.import_dataset(upload, actor=actor, source=source)
