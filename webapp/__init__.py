@@ -70,15 +70,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
-    from .i18n import TRANSLATIONS, compile_translations, domains
+    from .i18n import compile_translations, domains
 
-    compile_translations()
+    translations = compile_translations()
     app.config.from_mapping(
         SECRET_KEY=None,
         DATABASE=str(instance / "site.sqlite"),
         STORE=os.environ.get("BAOTUAN_STORE") or str(instance / "baotuan.sqlite"),
         BABEL_DEFAULT_LOCALE="zh",
-        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        BABEL_TRANSLATION_DIRECTORIES=str(translations),
         BABEL_DOMAIN=";".join(domains()) or "messages",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -100,7 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ].count(";"):
         # Flask-Babel pairs directories and domains one to one.
         n = app.config["BABEL_DOMAIN"].count(";") + 1
-        app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(TRANSLATIONS)] * n)
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(translations)] * n)
 
     from . import db
     from .accounts.models import load_user
