@@ -47,3 +47,4 @@ from tests.webapp_fixtures import (  # noqa: E402,F401  (fixtures for the site's
     page,
     seeded_store_file,
 )
+from tests.store_fixtures import neo4j_store, neo4j_uri, pytest_runtest_setup, store  # noqa: E402,F401,I001

@@ -285,11 +285,11 @@ class Neo4jGraphStore(GraphStore):
         changed = 0
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
-            rec = tx.run(cypher.UPSERT[name], rows=batch, labels=SERVICE_LABELS_ZH).single(
-                strict=True
-            )
-            if rec["rows"] != len(batch) or rec["missing"]:
+            rec = tx.run(cypher.UPSERT[name], rows=batch, labels=SERVICE_LABELS_ZH).single()
+            # No row back, or fewer than sent: some rows point at nodes that are not stored.
+            if rec is None or rec["rows"] != len(batch) or rec["missing"]:
                 self._raise_missing(tx, name, batch)
+            assert rec is not None
             changed += rec["changed"]
         return changed
 

@@ -1,0 +1,98 @@
+"""Store fixtures: ``store`` runs a test once against each store, SQLite and a real Neo4j.
+
+``tests/conftest.py`` imports the fixtures and the ``pytest_runtest_setup`` hook, so every test
+module can ask for ``store``, ``neo4j_store`` or ``neo4j_uri``.
+
+The Neo4j runs use the server named by ``BAOTUAN_TEST_NEO4J_URI`` (with ``NEO4J_USER`` and
+``NEO4J_PASSWORD``), which ``.ci/neo4j-server`` starts; every test gets the database emptied first.
+They carry ``pytest.mark.neo4j`` and ``xdist_group("neo4j")`` so that one xdist worker runs them
+all, one after the other, on the one database Community has. Without the variable they are
+skipped with one line saying how to start the server; with ``CI`` set they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from graph_schema.errors import StoreUnavailableError
+from graph_schema.store import GraphStore, SqliteGraphStore
+
+__all__ = [
+    "NEO4J_URI_VAR",
+    "START_HINT",
+    "NEO4J_MARKS",
+    "STORE_KINDS",
+    "pytest_runtest_setup",
+    "neo4j_uri",
+    "neo4j_store",
+    "store",
+    "open_again",
+]
+
+NEO4J_URI_VAR = "BAOTUAN_TEST_NEO4J_URI"
+START_HINT = 'bash .ci/neo4j-server fetch && bash .ci/neo4j-server start && eval "$(bash .ci/neo4j-server env)"'
+#: marks for a test (or a parameter) that needs the Neo4j test server
+NEO4J_MARKS = (pytest.mark.neo4j, pytest.mark.xdist_group("neo4j"))
+STORE_KINDS = (
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("neo4j", id="neo4j", marks=NEO4J_MARKS),
+)
+
+
+def _no_server() -> None:
+    """Skip (fail under ``CI``) when no test server is configured."""
+    if os.environ.get(NEO4J_URI_VAR):
+        return
+    message = f"no Neo4j test server ({NEO4J_URI_VAR} unset); start one: {START_HINT}"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item) -> None:
+    """Tests marked ``neo4j`` skip here, before their fixtures, so ``-ra`` shows one line for all."""
+    if item.get_closest_marker("neo4j") is not None:
+        _no_server()
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> str:
+    """The test server's URI (skips, or fails under CI, when none is configured)."""
+    _no_server()
+    return os.environ[NEO4J_URI_VAR]
+
+
+@pytest.fixture
+def neo4j_store(neo4j_uri):
+    """A :class:`Neo4jGraphStore` on an emptied database."""
+    from graph_schema.store.neo4j import Neo4jGraphStore
+
+    try:
+        store = Neo4jGraphStore.from_env(neo4j_uri)
+    except StoreUnavailableError as exc:
+        pytest.fail(f"{exc}; restart it: {START_HINT}", pytrace=False)
+    store.clear()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path) -> GraphStore:
+    """An empty store of each kind: the test runs once per store."""
+    if request.param == "neo4j":
+        return request.getfixturevalue("neo4j_store")
+    sqlite = SqliteGraphStore(tmp_path / "baotuan.sqlite")
+    request.addfinalizer(sqlite.close)
+    return sqlite
+
+
+def open_again(store: GraphStore) -> GraphStore:
+    """A second, independent store object on the same database (another process would do this)."""
+    if isinstance(store, SqliteGraphStore):
+        return SqliteGraphStore(store.path)
+    from graph_schema.store.neo4j import Neo4jGraphStore
+
+    assert isinstance(store, Neo4jGraphStore)
+    return Neo4jGraphStore.from_env(store.uri)
