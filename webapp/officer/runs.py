@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from graph_schema.store.base import now_iso
 
@@ -110,9 +111,9 @@ def _work(app: Flask, run_id: int, max_group: int, seed: int) -> None:
             db.commit()
 
         try:
-            from matcher import recommend
-
             progress("load", 0, 1)
+            from matcher import recommend  # the first import takes a moment (scikit-learn)
+
             dataset = app.extensions["baotuan_store"].load_dataset()
             result = recommend(dataset, max_group=max_group, seed=seed, progress=progress)
             payload = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
@@ -135,12 +136,12 @@ def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> 
     Raises :class:`RunError` while another run of this site is still going.
     """
     if not 1 <= max_group <= 10:
-        raise RunError("每个抱团的组织数须在 1 到 10 之间")
+        raise RunError(_("每个抱团的组织数须在 1 到 10 之间"))
     with _start_lock:
         db = get_db()
         for (running,) in db.execute("SELECT id FROM matcher_runs WHERE status = 'running'"):
             if _is_live(running):
-                raise RunError(f"匹配运行 #{running} 尚未结束，请稍候")
+                raise RunError(_("匹配运行 #%(id)s 尚未结束，请稍候", id=running))
             _mark_interrupted(running)
         cur = db.execute(
             "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, max_group)"
@@ -208,7 +209,7 @@ def get_run(run_id: int, with_result: bool = True) -> Run:
         columns += "done, total, max_group, error, NULL AS result_json"
     row = get_db().execute(f"SELECT {columns} FROM matcher_runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
-        raise RunError(f"没有编号为 {run_id} 的匹配运行")
+        raise RunError(_("没有编号为 %(id)s 的匹配运行", id=run_id))
     return _row_to_run(row, with_result)
 
 

@@ -2,10 +2,13 @@
 (function () {
   "use strict";
   var box = document.getElementById("run-progress");
-  if (!box || box.getAttribute("data-status") !== "running") { return; }
+  if (!box) { return; }
+  var stage = document.getElementById("run-stage");
+  var first = box.getAttribute("data-stage");
+  if (first) { stage.textContent = box.getAttribute("data-stage-" + first) || first; }
+  if (box.getAttribute("data-status") !== "running") { return; }
   var statusUrl = box.getAttribute("data-status-url");
   var bar = document.getElementById("run-bar");
-  var stage = document.getElementById("run-stage");
   var count = document.getElementById("run-count");
 
   function poll() {
@@ -14,7 +17,7 @@
       .then(function (s) {
         bar.value = s.percent;
         bar.textContent = s.percent + "%";
-        stage.textContent = s.stage || "";
+        stage.textContent = s.stage ? (box.getAttribute("data-stage-" + s.stage) || s.stage) : "";
         count.textContent = s.total ? (s.done + " / " + s.total) : "";
         if (s.status === "running") {
           window.setTimeout(poll, 700);

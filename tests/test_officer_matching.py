@@ -1,0 +1,239 @@
+"""Matcher runs from the site and the officer's decisions on their recommendations."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from graph_schema.store.base import GroupMember
+from tests.officer_helpers import (  # noqa: F401  (fixtures, by their names)
+    matcher_result_fixture,
+    recommended_village,
+    run_id_fixture,
+)
+
+
+def _store(app):
+    return app.extensions["baotuan_store"]
+
+
+def _group(app, village_id: str) -> dict[str, str]:
+    parts = _store(app).load_dataset()["partnerships"]
+    rows = parts[parts["village_id"] == village_id]
+    return dict(zip(rows["org_id"], rows["role"], strict=True))
+
+
+def _decision(app, run: int, village_id: str):
+    from webapp.db import get_db
+
+    with app.app_context():
+        return (
+            get_db()
+            .execute(
+                "SELECT * FROM recommendation_decisions WHERE run_id = ? AND village_id = ?",
+                (run, village_id),
+            )
+            .fetchone()
+        )
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_run_started_from_the_site_goes_on_in_the_background(officer_client, app):
+    response = officer_client.post("/officer/matching/runs", data={"max_group": "3"})
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    # While it runs, the site answers other pages.
+    assert officer_client.get("/officer/villages").status_code == 200
+    deadline = time.monotonic() + 300
+    status = officer_client.get(url + "/status").get_json()
+    assert status["status"] in ("running", "done")
+    while status["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = officer_client.get(url + "/status").get_json()
+    assert status["status"] == "done", status
+    assert status["percent"] == 100
+    html = _text(officer_client.get(url))
+    assert 'id="recommendations"' in html and "批准所选村的推荐抱团" in html
+    listing = _text(officer_client.get("/officer/matching"))
+    assert "已完成" in listing and "officer:officer" in listing
+
+
+def test_review_page_shows_members_explanation_volunteers_and_alternatives(
+    officer_client, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result, 2)
+    html = _text(
+        officer_client.get(f"/officer/matching/runs/{run_id}/villages/{rec['village_id']}")
+    )
+    assert rec["explanation"] in html
+    for member in rec["members"]:
+        assert member["org_id"] in html
+    assert "推荐的志愿者" in html and "备选组织" in html
+    for volunteer in rec["volunteers"][:1]:
+        assert volunteer in html
+
+
+def test_accepting_a_recommendation_puts_the_group_in_force(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result, 2)
+    village = rec["village_id"]
+    response = officer_client.post(f"/officer/matching/runs/{run_id}/villages/{village}/accept")
+    assert response.status_code == 302
+    assert _group(app, village) == {m["org_id"]: m["role"] for m in rec["members"]}
+    parts = _store(app).load_dataset()["partnerships"]
+    approved = parts[parts["village_id"] == village]
+    assert set(approved["approved_by"]) == {"officer:officer"}
+    assert approved["approved_at"].notna().all()
+    assert _decision(app, run_id, village)["decision"] == "accepted"
+    # Accepting again is refused with the conflict explained, never a server error.
+    again = officer_client.post(f"/officer/matching/runs/{run_id}/villages/{village}/accept")
+    assert again.status_code == 422
+    assert "已有在帮的抱团" in _text(again)
+
+
+def test_conflict_when_another_officer_approved_the_village_first(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result)
+    village, first = rec["village_id"], rec["members"][0]["org_id"]
+    _store(app).approve_group(village, [GroupMember(first, "lead")], actor="officer:other")
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/change",
+        data={"org": [first], "lead": "0"},
+    )
+    assert response.status_code == 422
+    assert "已有在帮的抱团" in _text(response)
+    assert _group(app, village) == {first: "lead"}
+
+
+def test_change_members_refuses_a_group_above_max_group(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result)
+    village = rec["village_id"]
+    orgs = _store(app).load_dataset()["organizations"]["org_id"].tolist()[:5]
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/change",
+        data={"org": orgs, "lead": "0"},
+    )
+    assert response.status_code == 422
+    assert "一个抱团最多 4 个组织，现在有 5 个，请去掉 1 个" in _text(response)
+    assert _group(app, village) == {}
+
+
+def test_change_members_refuses_an_organization_without_capacity(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result)
+    village, org_id = rec["village_id"], rec["members"][0]["org_id"]
+    orgs = _store(app).load_dataset()["organizations"]
+    full = orgs[orgs["org_id"] == org_id].assign(max_villages=0)
+    _store(app).upsert_rows("organizations", full, actor="test")
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/change",
+        data={"org": [org_id], "lead": "0"},
+    )
+    assert response.status_code == 422
+    html = _text(response)
+    assert f"（{org_id}）已帮扶 0 个村，达到其最多 0 个村的帮扶容量，没有剩余容量" in html
+    assert _group(app, village) == {}
+
+
+def test_change_members_refuses_an_organization_that_provides_no_needed_service(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result)
+    village = rec["village_id"]
+    ds = _store(app).load_dataset()
+    needed = set(ds["needs"].loc[ds["needs"]["village_id"] == village, "service"])
+    caps = ds["capabilities"]
+    useful = set(caps.loc[caps["service"].isin(needed), "org_id"])
+    useless = sorted(set(ds["organizations"]["org_id"]) - useful)[0]
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/change",
+        data={"org": [rec["members"][0]["org_id"], useless], "lead": "0"},
+    )
+    assert response.status_code == 422
+    assert f"（{useless}）不提供" in _text(response) and "需要的任何服务" in _text(response)
+    assert _group(app, village) == {}
+
+
+def test_changed_group_is_approved_with_the_chosen_lead(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result, 2)
+    village = rec["village_id"]
+    first, second = rec["members"][0]["org_id"], rec["members"][1]["org_id"]
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/change",
+        data={"org": [first, "", second], "lead": "2"},
+    )
+    assert response.status_code == 302
+    assert _group(app, village) == {first: "member", second: "lead"}
+    decision = _decision(app, run_id, village)
+    assert decision["decision"] == "changed" and second in decision["note"]
+
+
+def test_live_check_reports_problems_and_what_members_cover(
+    officer_client, app, run_id, matcher_result
+):
+    rec = recommended_village(matcher_result)
+    village = rec["village_id"]
+    ok = officer_client.post(
+        "/officer/matching/check",
+        json={"run_id": run_id, "village_id": village, "orgs": [rec["members"][0]["org_id"]]},
+    ).get_json()
+    assert ok["ok"] and ok["problems"] == [] and ok["members"][0]["role"] == "lead"
+    assert ok["members"][0]["covers"]
+    bad = officer_client.post(
+        "/officer/matching/check",
+        json={"run_id": run_id, "village_id": village, "orgs": ["NOPE"] * 2},
+    ).get_json()
+    assert not bad["ok"]
+    assert any("NOPE" in p for p in bad["problems"])
+
+
+def test_reject_keeps_the_decision_and_writes_nothing(officer_client, app, run_id, matcher_result):
+    rec = recommended_village(matcher_result)
+    village = rec["village_id"]
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/villages/{village}/reject",
+        data={"reason": "村里已有安排"},
+    )
+    assert response.status_code == 302
+    decision = _decision(app, run_id, village)
+    assert decision["decision"] == "rejected" and decision["note"] == "村里已有安排"
+    assert _group(app, village) == {}
+    html = _text(officer_client.get(f"/officer/matching/runs/{run_id}?status=rejected"))
+    assert f'data-village="{village}"' in html
+
+
+def test_accept_many_approves_each_and_reports_refusals(
+    officer_client, app, run_id, matcher_result
+):
+    recs = [r for r in matcher_result["recommendations"] if r["members"]][:5]
+    taken = recs[4]
+    _store(app).approve_group(
+        taken["village_id"], [GroupMember(taken["members"][0]["org_id"], "lead")], actor="officer:x"
+    )
+    response = officer_client.post(
+        f"/officer/matching/runs/{run_id}/accept-many",
+        data={"village_id": [r["village_id"] for r in recs]},
+        follow_redirects=True,
+    )
+    html = _text(response)
+    assert "已批准 4 个村的抱团" in html
+    assert "未能批准" in html and "已有在帮的抱团" in html
+    for rec in recs[:4]:
+        assert _group(app, rec["village_id"]) == {m["org_id"]: m["role"] for m in rec["members"]}
+        assert _decision(app, run_id, rec["village_id"])["decision"] == "accepted"
+    parts = _store(app).load_dataset()["partnerships"]
+    assert isinstance(parts, pd.DataFrame)
+    used = parts.groupby("org_id").size()
+    caps = _store(app).load_dataset()["organizations"].set_index("org_id")["max_villages"]
+    assert (used <= caps.reindex(used.index)).all()
