@@ -37,6 +37,7 @@ def sqlite_store(tmp_path):
     store.close()
 
 
+from tests.store_fixtures import each_store, neo4j_store, neo4j_uri, pytest_runtest_setup  # noqa: E402,F401
 from tests.webapp_fixtures import (  # noqa: E402,F401  (fixtures for the site's tests)
     app,
     chromium,
@@ -47,4 +48,3 @@ from tests.webapp_fixtures import (  # noqa: E402,F401  (fixtures for the site's
     page,
     seeded_store_file,
 )
-from tests.store_fixtures import neo4j_store, neo4j_uri, pytest_runtest_setup, store  # noqa: E402,F401,I001

@@ -27,7 +27,7 @@ __all__ = [
     "pytest_runtest_setup",
     "neo4j_uri",
     "neo4j_store",
-    "store",
+    "each_store",
     "open_again",
 ]
 
@@ -78,8 +78,8 @@ def neo4j_store(neo4j_uri):
     store.close()
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store(request, tmp_path) -> GraphStore:
+@pytest.fixture(name="store", params=STORE_KINDS)
+def each_store(request, tmp_path) -> GraphStore:
     """An empty store of each kind: the test runs once per store."""
     if request.param == "neo4j":
         return request.getfixturevalue("neo4j_store")
