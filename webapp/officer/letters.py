@@ -44,14 +44,14 @@ class Letter:
     def body(self, service_label) -> list[str]:
         """The letter's paragraphs after the salutation, with services named by ``service_label``."""
         role = "牵头组织" if self.role == "lead" else "成员组织"
-        services = "、".join(service_label(s) for s in self.services) or "帮扶"
+        services = "、".join(service_label(s) for s in self.services)
+        offer = f"，重点提供{services}等服务。" if services else "。"
         lines = [
-            f"兹介绍{self.org.name}作为抱团帮扶{role}，到你村开展帮扶工作，"
-            f"重点提供{services}等服务。",
+            f"兹介绍{self.org.name}作为抱团帮扶{role}，到你村开展帮扶工作{offer}",
             f"本次抱团帮扶由以下{len(self.partners)}家社会组织联合开展（社社联手，共同扶贫）：",
         ]
         for i, (org, role_code, covers) in enumerate(self.partners, start=1):
-            what = "、".join(service_label(s) for s in covers) or "协助"
+            what = "、".join(service_label(s) for s in covers) or "协同帮扶"
             lines.append(f"{i}. {org.name}（{'牵头' if role_code == 'lead' else '成员'}）：{what}")
         lines.append(
             "请予接洽，并为其开展走访慰问、捐款捐物、健康义诊、技能培训等帮扶活动提供便利，"

@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from .letters import Letter
 
@@ -146,21 +146,15 @@ def _story(letter: Letter, font: str, service_label) -> list:
     for line in letter.body(service_label):
         story.append(Paragraph(escape(line), body))
     story += [Spacer(1, 4 * mm), Paragraph("此致", body), Paragraph("敬礼", plain)]
-    signature = Table(
-        [
-            [
-                Paragraph(escape(letter.bureau), plain),
-                Paragraph(escape(letter.party_committee), plain),
-            ],
-            ["", Paragraph(escape(letter.date), plain)],
-        ],
-        colWidths=[75 * mm, 85 * mm],
-    )
-    signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    note = style("note", 9, textColor="#555555")
+    right = style("right", 13, alignment=TA_RIGHT)
+    issuers = f"{letter.bureau}\u3000\u3000{letter.party_committee}"
     story += [
         Spacer(1, 16 * mm),
-        signature,
+        Paragraph(escape(issuers), right),
+        Paragraph(escape(letter.date), right),
+    ]
+    note = style("note", 9, textColor="#555555")
+    story += [
         Spacer(1, 14 * mm),
         Paragraph(
             escape(
@@ -177,7 +171,7 @@ def letter_pdf(letter: Letter, service_label) -> bytes:
     story_text = "".join(
         [letter.reference, letter.committee, letter.bureau, letter.party_committee, letter.date]
         + letter.body(service_label)
-        + ["介 绍 信此致敬礼本介绍信由抱团帮扶平台生成，批准人；编号", letter.approved_by]
+        + ["介 绍 信此致敬礼本介绍信由抱团帮扶平台生成，批准人；编号\u3000", letter.approved_by]
     )
     font = cjk_font(story_text)
     out = io.BytesIO()
