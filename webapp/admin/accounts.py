@@ -1,0 +1,199 @@
+"""Accounts: list, create with a role (and an organization), approve, disable, enable, reset.
+
+Every change goes through :mod:`webapp.accounts.operations`, which records it in the audit trail
+with the administrator as the actor.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import ROLES, User, find_by_username
+from ..accounts.operations import create_user, set_password, set_status
+from ..db import get_db
+from ..errors import AccountError
+from ..extensions import get_store
+from .blueprint import bp
+from .labels import ROLE_LABELS, STATUS_LABELS
+
+__all__ = ["AccountPage", "list_accounts", "temporary_password"]
+
+#: the statuses an administrator may set, and what each one is called as an action
+STATUS_ACTIONS = {"active": "启用", "disabled": "停用", "rejected": "驳回"}
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"
+_DIGITS = "23456789"
+
+
+@dataclass
+class AccountPage:
+    """One page of the account list."""
+
+    items: list[sqlite3.Row]
+    number: int
+    pages: int
+    total: int
+
+
+def list_accounts(
+    status: str = "", role: str = "", q: str = "", page: int = 1, size: int = 50
+) -> AccountPage:
+    """Accounts matching the filters, pending ones first, then by name."""
+    where, args = [], []
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    if role:
+        where.append("role = ?")
+        args.append(role)
+    if q:
+        where.append(
+            "(username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR org_id = ?)"
+        )
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args += [like, like, q]
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    db = get_db()
+    total = db.execute(f"SELECT COUNT(*) FROM users {clause}", args).fetchone()[0]
+    pages = max(math.ceil(total / size), 1)
+    page = min(max(page, 1), pages)
+    rows = db.execute(
+        f"SELECT * FROM users {clause} ORDER BY status != 'pending', username LIMIT ? OFFSET ?",
+        [*args, size, (page - 1) * size],
+    ).fetchall()
+    return AccountPage(rows, page, pages, total)
+
+
+def temporary_password(length: int = 12) -> str:
+    """A random password that follows the password rules (letters and digits, no look-alikes).
+
+    Examples
+    --------
+    >>> from webapp.accounts.operations import check_password_rules
+    >>> check_password_rules(temporary_password(), "someone")
+    """
+    chars = [secrets.choice(_ALPHABET) for _ in range(length - 3)]
+    chars += [secrets.choice(_DIGITS) for _ in range(3)]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def _render(status_code: int = 200, **extra):
+    args = {k: request.args.get(k, "").strip() for k in ("status", "role", "q")}
+    accounts = list_accounts(
+        args["status"],
+        args["role"],
+        args["q"],
+        request.args.get("page", 1, type=int) or 1,
+        current_app.config.get("PAGE_SIZE", 50),
+    )
+    pending = get_db().execute("SELECT COUNT(*) FROM users WHERE status = 'pending'").fetchone()[0]
+    context = {
+        "accounts": accounts,
+        "args": {k: v for k, v in args.items() if v},
+        "pending": pending,
+        "roles": ROLES,
+        "form": {},
+        "ROLE_LABELS": ROLE_LABELS,
+        "STATUS_LABELS": STATUS_LABELS,
+        "STATUS_ACTIONS": STATUS_ACTIONS,
+    }
+    context.update(extra)
+    return render_template("admin/accounts.html", **context), status_code
+
+
+@bp.get("/")
+def home():
+    return _render()
+
+
+@bp.post("/accounts")
+def create_account():
+    form = {
+        k: request.form.get(k, "").strip() for k in ("username", "display_name", "role", "org_id")
+    }
+    password = request.form.get("password", "")
+    generated = not password
+    password = password or temporary_password()
+    try:
+        if form["role"] == "organization" and form["org_id"]:
+            known = get_store().known_ids().get(("organizations", "org_id"), set())
+            if form["org_id"] not in known:
+                raise AccountError(_("没有编号为 %(org_id)s 的社会组织", org_id=form["org_id"]))
+        create_user(
+            form["username"],
+            password,
+            form["role"],
+            org_id=form["org_id"] if form["role"] == "organization" else None,
+            display_name=form["display_name"] or None,
+            actor=current_user.actor,
+        )
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return _render(400, form=form)
+    flash(_("已创建账号 %(username)s", username=form["username"]), "success")
+    if generated:
+        return _render(201, issued={"username": form["username"], "password": password})
+    return redirect(url_for("admin.home"))
+
+
+def _account_or_404(username: str) -> User:
+    row = find_by_username(username)
+    if row is None:
+        abort(404)
+    return User.from_row(row)
+
+
+def _active_admins() -> int:
+    sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active'"
+    return int(get_db().execute(sql).fetchone()[0])
+
+
+@bp.post("/accounts/<username>/status")
+def set_account_status(username: str):
+    user = _account_or_404(username)
+    status = request.form.get("status", "")
+    if status not in STATUS_ACTIONS:
+        flash(_("不支持的账号状态"), "error")
+        return _render(400)
+    if status != "active" and user.id == current_user.id:
+        # An administrator who locks themselves out needs someone with database access to undo it.
+        flash(_("不能停用自己的账号"), "error")
+        return _render(409)
+    if status != "active" and user.role == "admin" and user.status == "active":
+        if _active_admins() <= 1:
+            flash(_("至少要保留一个可用的管理员账号"), "error")
+            return _render(409)
+    if status == user.status:
+        return redirect(url_for("admin.home", **_back_args()))
+    set_status(username, status, actor=current_user.actor)
+    flash(
+        _("账号 %(username)s：%(status)s", username=username, status=_(STATUS_LABELS[status])),
+        "success",
+    )
+    return redirect(url_for("admin.home", **_back_args()))
+
+
+@bp.post("/accounts/<username>/password")
+def reset_password(username: str):
+    user = _account_or_404(username)
+    password = request.form.get("password", "") or temporary_password()
+    try:
+        set_password(user, password, actor=current_user.actor)
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return _render(400)
+    flash(_("已重置 %(username)s 的密码", username=username), "success")
+    # The new password is shown once, in this response only: never in a flash (the cookie).
+    return _render(200, issued={"username": username, "password": password})
+
+
+def _back_args() -> dict[str, Any]:
+    return {k: v for k in ("status", "role", "q", "page") if (v := request.form.get("back_" + k))}

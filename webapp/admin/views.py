@@ -1,0 +1,11 @@
+"""The admin blueprint with all its pages (``bp``, registered by :func:`webapp.create_app`).
+
+Pages live in one module per subject; importing them here attaches their routes to ``bp``.
+"""
+
+from __future__ import annotations
+
+from . import accounts, audit_views, import_views  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]
