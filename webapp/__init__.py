@@ -85,10 +85,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("BAOTUAN_SECURE_COOKIES", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=os.environ.get("BAOTUAN_SECURE_COOKIES", "") == "1",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         RATELIMIT_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,  # Retry-After on a 429
         PAGE_SIZE=50,
     )
     app.config.from_pyfile("config.py", silent=True)
@@ -101,6 +103,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Flask-Babel pairs directories and domains one to one.
         n = app.config["BABEL_DOMAIN"].count(";") + 1
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(translations)] * n)
+
+    proxies = int(os.environ.get("BAOTUAN_PROXY_COUNT", "0") or 0)
+    if proxies:
+        # Behind a reverse proxy every request comes from the proxy: take the client's address
+        # (which login throttling counts) and scheme from the headers the proxy sets.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     from . import db
     from .accounts.models import load_user

@@ -81,6 +81,13 @@ def login():
     return render_template("auth/login.html", username="")
 
 
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    # Throttled sign-in: the sign-in page itself, with the reason, instead of a bare error page.
+    flash(_("登录尝试过多，请稍后再试"), "error")
+    return render_template("auth/login.html", username=""), 429
+
+
 @bp.post("/logout")
 @login_required
 def logout():
