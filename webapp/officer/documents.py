@@ -16,7 +16,7 @@ from .docking import docking_workbook
 from .letters import Letter, LetterNotFound, build_letter
 from .listing import filter_args, paginate
 from .pdf import letter_pdf
-from .queries import World, current_world
+from .queries import World, current_world, record_event
 
 __all__ = ["partnerships", "letter", "letter_pdf_view", "docking_list"]
 
@@ -100,5 +100,5 @@ def docking_list(county: str):
     data = docking_workbook(
         world, county, service_label, _contacts(org_ids), issued_by=current_user.actor
     )
-    get_store().append_audit(current_user.actor, "export_docking_list", f"county:{county}")
+    record_event(get_store(), current_user.actor, "export_docking_list", f"county:{county}")
     return _attachment(data, XLSX, f"{county}对接清单.xlsx", "docking-list.xlsx")

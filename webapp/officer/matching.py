@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..extensions import get_store
 from .blueprint import bp
 from .listing import filter_args, paginate
-from .queries import World, current_world
+from .queries import World, current_world, record_event
 from .runs import DEFAULT_MAX_GROUP, Run, RunError, decisions_of, get_run, list_runs, start_run
 
 __all__ = ["matching", "start", "run_status", "run_page", "village_status"]
@@ -39,8 +39,8 @@ def start():
     except RunError as exc:
         flash(str(exc), "error")
         return redirect(url_for("officer.matching"))
-    get_store().append_audit(
-        current_user.actor, "matcher_run", f"run:{run_id}", None, {"max_group": max_group}
+    record_event(
+        get_store(), current_user.actor, "matcher_run", f"run:{run_id}", {"max_group": max_group}
     )
     return redirect(url_for("officer.run_page", run_id=run_id))
 

@@ -18,7 +18,15 @@ from graph_schema.dataset import Dataset
 from graph_schema.store import GraphStore
 from graph_schema.vocabulary import COUNTIES_TAIAN
 
-__all__ = ["World", "VillageRow", "OrgRow", "build_world", "current_world", "county_order"]
+__all__ = [
+    "World",
+    "VillageRow",
+    "OrgRow",
+    "build_world",
+    "current_world",
+    "county_order",
+    "record_event",
+]
 
 
 @dataclass
@@ -81,6 +89,7 @@ class World:
     counties: list[str]
     version: int = -1
     cache: dict = field(default_factory=dict)  # other derived data, computed once per version
+    store: GraphStore | None = None  # for the volunteers, read by id when a page needs them
 
     def org_name(self, org_id: str) -> str:
         org = self.orgs.get(org_id)
@@ -101,15 +110,11 @@ class World:
 
     def volunteers(self, ids: list[str]) -> list[dict]:
         """Name, organization and skills of the volunteers ``ids`` (unknown ids are left out)."""
-        if "volunteers" not in self.cache:
-            frame = self.dataset["volunteers"][["volunteer_id", "name", "org_id", "county"]]
-            skills = self.dataset["volunteer_skills"].groupby("volunteer_id")["service"].agg(list)
-            self.cache["volunteers"] = (frame.set_index("volunteer_id"), skills)
-        frame, skills = self.cache["volunteers"]
+        people, skills = self._volunteer_rows(ids)
         out = []
         for vid in ids:
-            if vid in frame.index:
-                row = frame.loc[vid]
+            row = people.get(vid)
+            if row is not None:
                 out.append(
                     {
                         "volunteer_id": vid,
@@ -120,6 +125,26 @@ class World:
                     }
                 )
         return out
+
+    def _volunteer_rows(self, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[str]]]:
+        if not ids:
+            return {}, {}
+        query = getattr(self.store, "query", None)
+        if query is not None and not len(self.dataset["volunteers"]):
+            # 60,000 volunteers per city: read the few a page shows by their key
+            people = pd.concat([query("volunteers", {"volunteer_id": v}) for v in ids])
+            links = pd.concat([query("volunteer_skills", {"volunteer_id": v}) for v in ids])
+        else:
+            source = self.dataset
+            if not len(source["volunteers"]) and self.store is not None:
+                source = self.store.load_dataset()
+            people, links = source["volunteers"], source["volunteer_skills"]
+        people = people[people["volunteer_id"].isin(ids)]
+        skills: dict[str, list[str]] = defaultdict(list)
+        for vid, service in zip(links["volunteer_id"], links["service"], strict=True):
+            if vid in ids:
+                skills[vid].append(service)
+        return {r["volunteer_id"]: r for r in _records(people)}, skills
 
     def scored_projects(self) -> pd.DataFrame:
         """Every project with its mean review score (``score``, NaN when unreviewed), newest first."""
@@ -164,25 +189,50 @@ def _int(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
+#: the tables the pages read; volunteers (the big ones) are looked up by id when a page needs them
+_VIEW_TABLES = (
+    "villages",
+    "needs",
+    "organizations",
+    "capabilities",
+    "partnerships",
+    "projects",
+    "project_orgs",
+    "reviews",
+)
+
+
+def _load(store: GraphStore) -> Dataset:
+    query = getattr(store, "query", None)
+    if query is None:  # a store without per-table reads: everything
+        return store.load_dataset()
+    return Dataset({name: query(name) for name in _VIEW_TABLES})
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with NaN/NA as None (faster than itertuples on wide frames)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 def _org_rows(ds: Dataset) -> dict[str, OrgRow]:
     levels: dict[str, dict[str, int]] = defaultdict(dict)
     caps = ds["capabilities"].sort_values(["org_id", "level"], ascending=[True, False])
     for org_id, service, level in caps[["org_id", "service", "level"]].itertuples(index=False):
         levels[org_id][service] = int(level)
     orgs = {}
-    for r in ds["organizations"].itertuples(index=False):
-        orgs[r.org_id] = OrgRow(
-            org_id=r.org_id,
-            name=_text(r.name),
-            kind=_text(r.kind),
-            county=_text(r.county),
-            lat=float(r.lat),
-            lon=float(r.lon),
-            max_villages=_int(r.max_villages) or 0,
-            volunteers=_int(r.volunteers),
-            rating=_int(r.rating),
-            has_party_branch=None if pd.isna(r.has_party_branch) else bool(r.has_party_branch),
-            levels=levels.get(r.org_id, {}),
+    for r in _records(ds["organizations"]):
+        orgs[r["org_id"]] = OrgRow(
+            org_id=r["org_id"],
+            name=_text(r["name"]),
+            kind=_text(r["kind"]),
+            county=_text(r["county"]),
+            lat=float(r["lat"]),
+            lon=float(r["lon"]),
+            max_villages=_int(r["max_villages"]) or 0,
+            volunteers=_int(r["volunteers"]),
+            rating=_int(r["rating"]),
+            has_party_branch=None if r["has_party_branch"] is None else bool(r["has_party_branch"]),
+            levels=levels.get(r["org_id"], {}),
         )
     # Track record: projects taken part in (as lead or partner) and their mean review score.
     takes = ds["project_orgs"][["project_id", "org_id"]]
@@ -220,32 +270,33 @@ def build_world(ds: Dataset, version: int = -1) -> World:
         needs[village_id][service] = int(severity)
     groups: dict[str, list[dict]] = defaultdict(list)
     partnerships = ds["partnerships"].sort_values(["village_id", "role", "org_id"])
-    for p in partnerships.itertuples(index=False):
-        groups[p.village_id].append(
+    for p in _records(partnerships):
+        groups[p["village_id"]].append(
             {
-                "org_id": p.org_id,
-                "role": _text(p.role) or "member",
-                "since": _text(p.since),
-                "approved_by": _text(p.approved_by),
-                "approved_at": _text(p.approved_at),
+                "org_id": p["org_id"],
+                "role": _text(p["role"]) or "member",
+                "since": _text(p["since"]),
+                "approved_by": _text(p["approved_by"]),
+                "approved_at": _text(p["approved_at"]),
             }
         )
-        if p.org_id in orgs:
-            orgs[p.org_id].villages.append(p.village_id)
+        if p["org_id"] in orgs:
+            orgs[p["org_id"]].villages.append(p["village_id"])
     villages = {}
-    for v in ds["villages"].itertuples(index=False):
-        group = groups.get(v.village_id, [])
+    for v in _records(ds["villages"]):
+        village_id = v["village_id"]
+        group = groups.get(village_id, [])
         provided = {s for m in group for s in orgs[m["org_id"]].levels if m["org_id"] in orgs}
-        wanted = needs.get(v.village_id, {})
-        villages[v.village_id] = VillageRow(
-            village_id=v.village_id,
-            name=_text(v.name),
-            county=_text(v.county),
-            town=_text(v.town),
-            lat=float(v.lat),
-            lon=float(v.lon),
-            population=_int(v.population),
-            poor_households=_int(v.poor_households),
+        wanted = needs.get(village_id, {})
+        villages[village_id] = VillageRow(
+            village_id=village_id,
+            name=_text(v["name"]),
+            county=_text(v["county"]),
+            town=_text(v["town"]),
+            lat=float(v["lat"]),
+            lon=float(v["lon"]),
+            population=_int(v["population"]),
+            poor_households=_int(v["poor_households"]),
             needs=wanted,
             group=group,
             covered=[s for s in wanted if s in provided],
@@ -277,9 +328,25 @@ def current_world(store: GraphStore) -> World:
         cached = _cache.get(store.location)
         if cached is not None and cached.version == version:
             return cached
-        world = build_world(store.load_dataset(), version)
+        world = build_world(_load(store), version)
+        world.store = store
         _cache.pop(store.location, None)
         while len(_cache) >= _CACHED_STORES:  # tests open many stores: keep the newest few
             _cache.pop(next(iter(_cache)))
         _cache[store.location] = world
         return world
+
+
+def record_event(store: GraphStore, actor: str, action: str, target: str, after=None) -> None:
+    """Put an event that changes no data (an export, a rejection) on the audit trail.
+
+    The cached :class:`World` stays valid: its version moves on to the new entry when that entry
+    is exactly the next one, i.e. no write came in between.
+    """
+    store.append_audit(actor, action, target, None, after)
+    cached = _cache.get(store.location)
+    newest = store.audit_log(limit=1)
+    if cached is not None and newest and newest[0].seq == cached.version + 1:
+        entry = newest[0]
+        if (entry.actor, entry.action, entry.target) == (actor, action, target):
+            cached.version = entry.seq

@@ -18,7 +18,7 @@ from ..extensions import get_store
 from .blueprint import bp
 from .matching import _run_or_404, village_status
 from .operations import GroupChecker, GroupRefused, parse_members
-from .queries import current_world
+from .queries import current_world, record_event
 from .runs import Run, decisions_of, record_decision
 
 __all__ = ["recommendation", "accept", "change", "reject", "accept_many", "check"]
@@ -106,11 +106,11 @@ def reject(run_id: int, village_id: str):
     _rec_or_404(run, village_id)
     reason = request.form.get("reason", "").strip()
     record_decision(run.id, village_id, "rejected", current_user.actor, reason)
-    get_store().append_audit(
+    record_event(
+        get_store(),
         current_user.actor,
         "reject_recommendation",
         f"village:{village_id}",
-        None,
         {"run": run.id, "reason": reason},
     )
     world = current_world(get_store())
