@@ -15,7 +15,10 @@ from flask_babel import gettext as _
 from graph_schema import SERVICES, TABLES, Problem
 from graph_schema.validation import parse_table
 
+from ..errors import WebappError
+
 __all__ = [
+    "FormError",
     "FIELD_LABELS",
     "field_label",
     "problem_message",
@@ -23,6 +26,15 @@ __all__ = [
     "check_row",
     "levels_from_form",
 ]
+
+
+class FormError(WebappError):
+    """A form (or JSON body) was refused; ``errors`` maps each wrong field to a message."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
 
 #: Chinese label of each form field / table column (translated in the organization domain)
 FIELD_LABELS = {

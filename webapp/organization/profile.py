@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from graph_schema import TABLES
 from graph_schema.dataset import format_frame
 
-from ..errors import WebappError
 from ..extensions import get_store
 from .contacts import (
     Contact,
@@ -23,7 +22,7 @@ from .contacts import (
     set_contact,
 )
 from .data import one_row, rows, rows_in
-from .forms import check_row, levels_from_form
+from .forms import FormError, check_row, levels_from_form
 
 __all__ = [
     "ProfileError",
@@ -35,12 +34,8 @@ __all__ = [
 ]
 
 
-class ProfileError(WebappError):
-    """A profile change was refused; ``errors`` maps form fields to messages."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class ProfileError(FormError):
+    """A profile change was refused."""
 
 
 @dataclass

@@ -23,13 +23,13 @@ from graph_schema.store.base import now_iso
 from ..accounts.models import find_by_username
 from ..accounts.operations import check_password_rules, create_user, set_status
 from ..db import get_db
-from ..errors import AccountError, WebappError
+from ..errors import AccountError
 from ..extensions import get_store
 from ..integrity import Item
 from ..integrity.duplicates import duplicate_organizations
 from .contacts import ContactError, check_contact, contacts_frame, set_contact
 from .data import county_centres, rows
-from .forms import check_row, levels_from_form
+from .forms import FormError, check_row, levels_from_form
 
 __all__ = [
     "Registration",
@@ -47,12 +47,8 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MAX_REASON = 500
 
 
-class RegistrationError(WebappError):
-    """A registration or decision was refused; ``errors`` maps form fields to messages."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class RegistrationError(FormError):
+    """A registration or a decision on it was refused."""
 
 
 @dataclass

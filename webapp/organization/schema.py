@@ -11,7 +11,7 @@ import sqlite3
 
 from flask import Flask
 
-__all__ = ["SCHEMA", "ensure_tables"]
+__all__ = ["SCHEMA", "ensure_tables", "ensure_schema"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS org_contacts (
@@ -37,10 +37,15 @@ CREATE INDEX IF NOT EXISTS org_registrations_status ON org_registrations(status)
 """
 
 
-def ensure_tables(app: Flask) -> None:
-    """Create the tables if they are missing (safe at every start)."""
+def ensure_schema(app: Flask, script: str) -> None:
+    """Run ``CREATE ... IF NOT EXISTS`` statements on the site database (safe at every start)."""
     db = sqlite3.connect(app.config["DATABASE"], timeout=30)
     try:
-        db.executescript(SCHEMA)
+        db.executescript(script)
     finally:
         db.close()
+
+
+def ensure_tables(app: Flask) -> None:
+    """Create the organization pages' tables if they are missing."""
+    ensure_schema(app, SCHEMA)

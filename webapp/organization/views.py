@@ -166,39 +166,25 @@ def profile_update():
     return redirect(url_for("organization.home"))
 
 
-@bp.get("/volunteers")
-@role_required("organization")
-def volunteers():
-    org_id = _own_org_id()
-    page = _page()
-    items, total = list_volunteers(org_id, PAGE, (page - 1) * PAGE)
+def _volunteers_page(page: int = 1, errors=None, problems=None, status: int = 200):
+    items, total = list_volunteers(_own_org_id(), PAGE, (page - 1) * PAGE)
     return render_template(
         "organization/volunteers.html",
         items=items,
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE)),
-        errors={},
-        problems=[],
-        form=None,
+        errors=errors or {},
+        problems=problems or [],
+        form=request.form if errors else None,
         services=SERVICES,
-    )
+    ), status
 
 
-def _volunteers_error(errors: dict, problems: list[str]):
-    org_id = _own_org_id()
-    items, total = list_volunteers(org_id, PAGE, 0)
-    return render_template(
-        "organization/volunteers.html",
-        items=items,
-        total=total,
-        page=1,
-        pages=max(1, -(-total // PAGE)),
-        errors=errors,
-        problems=problems,
-        form=request.form,
-        services=SERVICES,
-    ), 400
+@bp.get("/volunteers")
+@role_required("organization")
+def volunteers():
+    return _volunteers_page(_page())
 
 
 @bp.post("/volunteers")
@@ -210,7 +196,7 @@ def volunteer_add():
         )
     except VolunteerError as exc:
         flash(_("志愿者未添加，请按提示修改"), "error")
-        return _volunteers_error(exc.errors, [])
+        return _volunteers_page(errors=exc.errors, status=400)
     flash(_("已添加志愿者 %(id)s", id=vid), "success")
     return redirect(url_for("organization.volunteers"))
 
@@ -234,7 +220,7 @@ def volunteer_upload():
     ]
     if not files:
         flash(_("请选择要导入的文件"), "error")
-        return _volunteers_error({}, [])
+        return _volunteers_page(status=400)
     try:
         report = import_volunteers(_own_org_id(), files, current_user.actor)
     except ValidationError as exc:
@@ -242,7 +228,7 @@ def volunteer_upload():
             _("文件有 %(n)s 处问题，未导入任何数据（全部导入或全部不导入）", n=len(exc.problems)),
             "error",
         )
-        return _volunteers_error({}, [problem_text(p) for p in exc.problems[:200]])
+        return _volunteers_page(problems=[problem_text(p) for p in exc.problems[:200]], status=400)
     flash(
         _(
             "已导入 %(n)s 名志愿者、%(s)s 项技能（其中 %(c)s 行有变化）",

@@ -22,10 +22,9 @@ from graph_schema.interchange import read_raw
 from graph_schema.store.base import ImportReport
 from graph_schema.validation import validate_tables
 
-from ..errors import WebappError
 from ..extensions import get_store
 from .data import one_row, rows, rows_in
-from .forms import check_row
+from .forms import FormError, check_row
 
 __all__ = [
     "VolunteerError",
@@ -37,12 +36,8 @@ __all__ = [
 ]
 
 
-class VolunteerError(WebappError):
-    """A volunteer form was refused; ``errors`` maps form fields to messages."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class VolunteerError(FormError):
+    """A volunteer form was refused."""
 
 
 def new_volunteer_id(org_id: str) -> str:

@@ -8,7 +8,6 @@ matcher's outcome model learns from. The parts themselves are kept in the site d
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +19,10 @@ from flask_babel import gettext as _
 from graph_schema.store.base import now_iso
 
 from ..db import get_db
-from ..errors import WebappError
 from ..extensions import get_store
 from ..organization.data import one_row, rows
+from ..organization.forms import FormError
+from ..organization.schema import ensure_schema
 
 __all__ = [
     "RUBRIC",
@@ -64,19 +64,14 @@ CREATE TABLE IF NOT EXISTS review_rubrics (
 
 
 def ensure_tables(app: Flask) -> None:
-    db = sqlite3.connect(app.config["DATABASE"], timeout=30)
-    try:
-        db.executescript(SCHEMA)
-    finally:
-        db.close()
+    ensure_schema(app, SCHEMA)
 
 
-class ReviewError(WebappError):
-    """A review was refused; ``errors`` maps fields to messages; ``status`` is the HTTP status."""
+class ReviewError(FormError):
+    """A review was refused; ``status`` is the HTTP status that fits (404, 409, 422)."""
 
     def __init__(self, errors: Mapping[str, str], status: int = 400):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+        super().__init__(errors)
         self.status = status
 
 
@@ -134,7 +129,7 @@ def parse_rubric(values: Mapping[str, Any]) -> tuple[dict[str, float], dict[str,
 
 def save_review(
     project_id: str,
-    parts: Mapping[str, float],
+    parts: Mapping[str, Any],
     comment: str,
     reviewer: str,
     actor: str,
