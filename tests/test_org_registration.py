@@ -174,3 +174,12 @@ def test_username_taken_is_refused(client):
     response = client.post("/organization/register", data=registration(username="officer"))
     assert response.status_code == 400
     assert "已被使用" in response.get_data(as_text=True)
+
+
+def test_the_registration_page_in_english(client):
+    html = client.get("/lang/en?next=/organization/register", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Register an organization" in html and "Use the centre of the chosen county" in html
+    refused = client.post("/organization/register", data=registration(max_villages="-1"))
+    assert "-1 is below 0" in refused.get_data(as_text=True)

@@ -132,3 +132,12 @@ def test_a_new_problem_shows_up_in_the_list(client, app):
     store.upsert_rows("volunteers", pd.DataFrame(vol), actor="test")
     after = client.get("/review/integrity?rule=volunteer_hours").get_data(as_text=True)
     assert "每月服务 400 小时" in after
+
+
+def test_the_rubric_and_the_list_in_english(client, app):
+    project_id, _org = finished_project(app)
+    login(client, "reviewer")
+    client.get("/lang/en")
+    html = client.get(f"/review/projects/{project_id}").get_data(as_text=True)
+    assert "Roadshow rubric" in html and "Use of funds" in html
+    assert "Outlying review" in client.get("/review/integrity").get_data(as_text=True)
