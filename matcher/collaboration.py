@@ -12,6 +12,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from .snapshot import Snapshot
 
@@ -19,8 +20,9 @@ __all__ = ["History", "members_matrix", "pairs_of", "T_SCALE"]
 
 #: days are below 2**17 until the year 2328; keys are ``id * T_SCALE + day``
 T_SCALE = 1 << 17
-#: larger co-participation graphs use connected components instead of Louvain (speed)
-LOUVAIN_MAX_EDGES = 400_000
+#: larger co-participation graphs get cheaper communities (Louvain in networkx is pure Python:
+#: about 30 s for a province's 150k edges); see :meth:`History._communities`
+LOUVAIN_MAX_EDGES = 60_000
 
 
 def members_matrix(members: sparse.csr_matrix, width: int | None = None) -> np.ndarray:
@@ -66,6 +68,11 @@ def pairs_of(group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         e = np.zeros(0, np.int64)
         return e, e, e
     return np.concatenate(rows), np.concatenate(aa), np.concatenate(bb)
+
+
+def _year(days):
+    """Calendar year of days since 1970 (approximate at the turn of a year by under a day)."""
+    return np.floor(1970 + (np.asarray(days, dtype=float) + 0.5) / 365.2425)
 
 
 class _Cumulative:
@@ -115,6 +122,9 @@ class History:
         members = snap.proj_members[np.flatnonzero(keep)]
         score, pt = snap.proj_score[keep], snap.proj_t[keep]
         self.global_mean = float(score.mean()) if len(score) else float("nan")
+        dated = pt[np.isfinite(pt)]
+        #: the year a recommendation made now is for: the one after the latest review
+        self.next_year = float(_year(dated.max()) + 1) if len(dated) else 0.0
         counts = np.diff(members.indptr)
         rows = np.repeat(np.arange(members.shape[0]), counts)
         self.orgs = _Cumulative(members.indices.astype(np.int64), pt[rows], score[rows])
@@ -140,7 +150,11 @@ class History:
         self.community = self._communities(adj, seed)
 
     def _communities(self, adj: sparse.csr_matrix, seed: int) -> np.ndarray:
-        """Community of each organization; organizations without coworkers get their own."""
+        """Community of each organization; organizations without coworkers get their own.
+
+        Louvain (networkx, seeded) up to :data:`LOUVAIN_MAX_EDGES` edges; above, the connected
+        components of the strong-tie graph.
+        """
         n = adj.shape[0]
         community = np.arange(n, dtype=np.int64) + n
         upper = sparse.triu(adj, k=1).tocoo()
@@ -156,10 +170,21 @@ class History:
             for i, part in enumerate(parts):
                 community[np.asarray(part, dtype=np.int64)] = i
             return community
-        _, labels = sparse.csgraph.connected_components(adj, directed=False)
-        has = np.asarray((adj != 0).sum(axis=1)).ravel() > 0
+        # strong ties: pairs with at least two shared projects; their connected components are the
+        # teams that keep working together (what Louvain finds on smaller graphs too)
+        strong = (adj >= 2).astype(np.int8)
+        _, labels = connected_components(strong, directed=False)
+        has = np.asarray(strong.sum(axis=1)).ravel() > 0
         community[has] = labels[has]
         return community
+
+    def year_of(self, t) -> np.ndarray:
+        """Calendar year of each day (``next_year`` for +inf, the year before it when unknown)."""
+        t = np.asarray(t, dtype=float)
+        known = _year(np.where(np.isfinite(t), t, 0.0))
+        return np.where(
+            np.isposinf(t), self.next_year, np.where(np.isnan(t), self.next_year - 1, known)
+        )
 
     def org_record(self, orgs: np.ndarray, t: np.ndarray | float = np.inf):
         """``(count, mean)`` of reviewed projects of each organization before ``t`` (mean NaN if none)."""

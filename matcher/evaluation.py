@@ -27,15 +27,23 @@ __all__ = ["time_split", "evaluate_time_split", "format_table", "MIN_REVIEWS"]
 MIN_REVIEWS = 30
 
 
-def time_split(snap: Snapshot) -> tuple[float, int]:
-    """The cut (days since 1970, 1 January of the latest review year) and that year."""
+def time_split(snap: Snapshot, min_share: float = 0.1) -> tuple[float, int]:
+    """The cut (days since 1970, 1 January of the test year) and the test year.
+
+    The test year is the latest year such that it and the years after it hold at least
+    ``min_share`` of the dated reviews (a last year with a handful of late reviews joins the one
+    before it).
+    """
     t = snap.proj_t[np.isfinite(snap.proj_t)]
     if len(t) == 0:
         raise MatcherError("no dated reviews: cannot split by time")
-    years = pd.to_datetime(t, unit="D").year
-    last = int(years.max())
-    cut = float((pd.Timestamp(f"{last}-01-01") - pd.Timestamp("1970-01-01")).days)
-    return cut, last
+    years = pd.to_datetime(t, unit="D").year.to_numpy()
+    values, counts = np.unique(years, return_counts=True)
+    from_year = np.cumsum(counts[::-1])[::-1]  # reviews in this year and later
+    ok = np.flatnonzero(from_year >= min_share * len(t))
+    test = int(values[ok[-1]]) if len(ok) else int(values[-1])
+    cut = float((pd.Timestamp(f"{test}-01-01") - pd.Timestamp("1970-01-01")).days)
+    return cut, test
 
 
 def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -72,7 +80,13 @@ def evaluate_time_split(snap: Snapshot, seed: int = 0, max_train: int | None = 2
         ),
         "model": OutcomeModel(random_state=seed).fit(x_tr, y_tr),
     }
-    out: dict = {"test_year": year, "n_train": int(len(train)), "n_test": int(len(test))}
+    last = int(pd.to_datetime(np.nanmax(snap.proj_t), unit="D").year)
+    out: dict = {
+        "test_year": year,
+        "last_year": last,
+        "n_train": int(len(train)),
+        "n_test": int(len(test)),
+    }
     for name, m in models.items():
         pred = m.predict(x_te[:, rating] if name == "rating only" else x_te)
         out[name] = _metrics(y_te, pred)
@@ -81,9 +95,12 @@ def evaluate_time_split(snap: Snapshot, seed: int = 0, max_train: int | None = 2
 
 def format_table(ev: dict) -> str:
     """The evaluation as a Markdown table."""
+    years = str(ev["test_year"])
+    if ev.get("last_year", ev["test_year"]) != ev["test_year"]:
+        years += f"–{ev['last_year']}"
     lines = [
         f"Time split: train on reviews before {ev['test_year']} ({ev['n_train']} projects), "
-        f"test on {ev['test_year']} ({ev['n_test']} projects).",
+        f"test on {years} ({ev['n_test']} projects).",
         "",
         "| model | MAE | Spearman |",
         "| --- | ---: | ---: |",

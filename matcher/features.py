@@ -41,6 +41,7 @@ UNARY_COLUMNS = (
     "breadth",
     "log_track_n",
     "track_mean",
+    "need_severity",
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -49,7 +50,7 @@ PAIR_COLUMNS = (
     "pair_log_aa",
     "pair_same_community",
 )
-GROUP_COLUMNS = ("size2", "size3", "size4plus", "member_quality", *PAIR_COLUMNS)
+GROUP_COLUMNS = ("size2", "size3", "size4plus", "member_quality", "year", *PAIR_COLUMNS)
 #: pseudo-count pulling a short track record towards the global mean
 SHRINK = 3.0
 
@@ -80,6 +81,9 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
         n, mean = hist.org_record(o, t)
         out[:, 7] = np.log1p(n)
         out[:, 8] = _shrunk(n, mean, hist.global_mean)
+    # how badly the village needs this service today (0: not needed, NaN: no village)
+    sev = np.asarray(snap.need_matrix[vv, s]).ravel().astype(float)
+    out[:, 9] = np.where(has_v, sev, np.nan)
     return out
 
 
@@ -103,7 +107,10 @@ def member_quality(hist: History, o, t=np.inf) -> np.ndarray:
 
 
 def group_features(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:
-    """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot)."""
+    """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
+
+    Pair columns are sums over the group's pairs (a group of three has three pairs).
+    """
     n_rows = group.shape[0]
     size = (group >= 0).sum(axis=1)
     out = np.zeros((n_rows, len(GROUP_COLUMNS)))
@@ -114,12 +121,12 @@ def group_features(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:
     r, c = np.nonzero(group >= 0)
     q = member_quality(hist, group[r, c], t_rows[r])
     out[:, 3] = np.bincount(r, q, minlength=n_rows) / np.maximum(size, 1)
+    out[:, 4] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
         vec = pair_vectors(hist, a, b, t_rows[pr])
-        n_pairs = np.bincount(pr, minlength=n_rows)
         for j in range(len(PAIR_COLUMNS)):
-            out[:, 4 + j] = np.bincount(pr, vec[:, j], minlength=n_rows) / np.maximum(n_pairs, 1)
+            out[:, 5 + j] = np.bincount(pr, vec[:, j], minlength=n_rows)
     return out
 
 

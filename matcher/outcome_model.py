@@ -5,10 +5,10 @@
 - a gradient-boosted tree model (``HistGradientBoostingRegressor``) on the *unary* features of the
   lead organization (capability level, distance, rating, kind, size, track record);
 - a ridge model on the *group* features (size, mean member track record, and the means over the
-  group's pairs of the collaboration-graph features).
+  group's members' track records, sums over its pairs of the collaboration-graph features).
 
 Because the group part is linear in means over members and pairs, a whole team's predicted score
-is ``unary + size_offset[n] + quality_coef · mean(member quality) + mean(pair terms)``; the
+is ``unary + size_offset[n] + quality_coef · mean(member quality) + sum(pair terms)``; the
 optimiser uses exactly this (:meth:`OutcomeModel.team_terms`) and so optimises what the model says.
 
 :class:`PriorModel` is the transparent rule used when a city has no review history yet.
@@ -21,18 +21,57 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, cross_val_predict
+from threadpoolctl import threadpool_limits
 
 from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS
 
 __all__ = ["OutcomeModel", "PriorModel", "TeamTerms"]
 
 N_UNARY = len(UNARY_COLUMNS)
+#: below this many rows the trees use one thread: OpenMP start-up and contention on a shared
+#: 2-core machine cost more than a second thread gains (measured: 1.3 s against 15 s)
+ONE_THREAD_ROWS = 200_000
+
+
+def _threads(n_rows: int) -> threadpool_limits:
+    return threadpool_limits(limits=1 if n_rows < ONE_THREAD_ROWS else None, user_api="openmp")
+
+
+def _screen_features(xu: np.ndarray) -> np.ndarray:
+    """Unary features made fit for a linear model (NaN filled, distance on a log scale, kinds)."""
+    col = {c: xu[:, i] for i, c in enumerate(UNARY_COLUMNS)}
+    km = np.nan_to_num(col["distance_km"], nan=30.0)
+    sev = col["need_severity"]
+    kind = col["kind"]
+    return np.column_stack(
+        [
+            col["level"],
+            np.log1p(km / 10.0),
+            km,
+            col["rating"],
+            col["log_volunteers"],
+            col["max_villages"],
+            col["breadth"],
+            col["log_track_n"],
+            np.nan_to_num(
+                col["track_mean"],
+                nan=float(np.nanmean(col["track_mean"]))
+                if np.isfinite(col["track_mean"]).any()
+                else 0.0,
+            ),
+            np.nan_to_num(sev, nan=0.0),
+            np.nan_to_num(sev, nan=1.0) == 0,
+            kind == 1,
+            kind == 2,
+        ]
+    ).astype(float)
 
 
 class TeamTerms:
     """The linear group part of a model, in the form the optimiser uses.
 
-    ``bonus(size, mean_quality, mean_pair_term)`` is what a group adds to each service's score.
+    ``size_term(n) + quality_coef · mean(member quality) + sum(pair terms)`` is what a group adds
+    to each service's score.
     """
 
     def __init__(self, intercept: float, size_offset, quality_coef: float, pair_coef):
@@ -45,7 +84,7 @@ class TeamTerms:
         return self.intercept + self.size_offset[np.minimum(np.asarray(size), 4)]
 
     def pair_term(self, pair_vectors: np.ndarray) -> np.ndarray:
-        """Each pair's contribution before averaging over the group's pairs."""
+        """Each pair's contribution (a group adds those of all its pairs)."""
         if len(pair_vectors) == 0:
             return np.zeros(0)
         return pair_vectors @ self.pair_coef
@@ -79,8 +118,8 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         random_state: int = 0,
-        max_iter: int = 250,
-        learning_rate: float = 0.06,
+        max_iter: int = 150,
+        learning_rate: float = 0.1,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 20,
         alpha: float = 1.0,
@@ -111,26 +150,35 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         xu, xg = X[:, :N_UNARY], X[:, N_UNARY:]
         self.global_mean_ = float(y.mean())
         folds = KFold(min(self.cv, len(y)), shuffle=True, random_state=self.random_state)
-        oof = cross_val_predict(self._trees(), xu, y, cv=folds)
-        self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
-        self.unary_ = self._trees().fit(xu, y - self.group_.predict(xg) + self.group_.intercept_)
+        with _threads(len(y)):
+            oof = cross_val_predict(self._trees(), xu, y, cv=folds)
+            self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
+            target = y - self.group_.predict(xg) + self.group_.intercept_
+            self.unary_ = self._trees().fit(xu, target)
+            self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu), target)
         self.n_features_in_ = X.shape[1]
         return self
 
     def predict_unary(self, xu) -> np.ndarray:
         """Score of the lead alone (before the group terms, intercept included)."""
-        return self.unary_.predict(np.asarray(xu, dtype=float))
+        with _threads(len(xu)):
+            return self.unary_.predict(np.asarray(xu, dtype=float))
+
+    def screen(self, xu) -> np.ndarray:
+        """A linear stand-in for :meth:`predict_unary`, cheap enough to rank many candidates."""
+        return self.screen_.predict(_screen_features(np.asarray(xu, dtype=float)))
 
     def predict(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         group = self.group_.predict(X[:, N_UNARY:]) - self.group_.intercept_
         return np.clip(self.predict_unary(X[:, :N_UNARY]) + group, 0.0, 100.0)
 
-    def team_terms(self) -> TeamTerms:
+    def team_terms(self, year: float = 0.0) -> TeamTerms:
+        """The group part for a project in ``year`` (the year term is the same for every team)."""
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
         size = [0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]]
         pair = [coef[c] for c in PAIR_COLUMNS]
-        return TeamTerms(0.0, size, coef["member_quality"], pair)
+        return TeamTerms(coef["year"] * year, size, coef["member_quality"], pair)
 
 
 class PriorModel(RegressorMixin, BaseEstimator):
@@ -155,8 +203,11 @@ class PriorModel(RegressorMixin, BaseEstimator):
         level, km, rating = xu[:, 0], np.nan_to_num(xu[:, 1], nan=40.0), xu[:, 2]
         return 100.0 * (0.45 * level / 5 + 0.25 * rating / 5 + 0.30 * np.exp(-km / 40.0))
 
+    def screen(self, xu) -> np.ndarray:
+        return self.predict_unary(xu)
+
     def predict(self, X) -> np.ndarray:
         return np.clip(self.predict_unary(np.asarray(X, dtype=float)[:, :N_UNARY]), 0.0, 100.0)
 
-    def team_terms(self) -> TeamTerms:
+    def team_terms(self, year: float = 0.0) -> TeamTerms:
         return TeamTerms(0.0, np.zeros(5), 0.0, np.zeros(len(PAIR_COLUMNS)))

@@ -91,6 +91,7 @@ class Snapshot:
     need_v: np.ndarray
     need_s: np.ndarray
     need_sev: np.ndarray
+    need_matrix: sparse.csr_matrix  # villages × services, severity (0 = not needed)
     # reviewed projects: one row per project with at least one review (mean score)
     proj_v: np.ndarray  # village index or -1
     proj_s: np.ndarray
@@ -204,6 +205,11 @@ def build_snapshot(dataset) -> Snapshot:
     needs = dataset["needs"]
     n_v = _index(vids, needs["village_id"])
     n_ok = n_v >= 0
+    need_s = needs["service"].map(service_index).to_numpy(dtype=np.int64)[n_ok]
+    need_sev = needs["severity"].to_numpy(dtype=np.int64, na_value=1)[n_ok]
+    need_matrix = sparse.csr_matrix(
+        (need_sev, (n_v[n_ok], need_s)), shape=(len(vids), len(SERVICES))
+    )
     kinds = {k: i for i, k in enumerate(ORG_KINDS)}
     proj = _projects(dataset, vids, oids, service_index)
     return Snapshot(
@@ -223,8 +229,9 @@ def build_snapshot(dataset) -> Snapshot:
         o_committed=committed,
         level=level,
         need_v=n_v[n_ok],
-        need_s=needs["service"].map(service_index).to_numpy(dtype=np.int64)[n_ok],
-        need_sev=needs["severity"].to_numpy(dtype=np.int64, na_value=1)[n_ok],
+        need_s=need_s,
+        need_sev=need_sev,
+        need_matrix=need_matrix,
         proj_v=proj[0],
         proj_s=proj[1],
         proj_lead=proj[2],

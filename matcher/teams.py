@@ -6,7 +6,7 @@ for all villages is one array operation per pattern size. A team's value is the 
 predicted score over the needs it covers (uncovered needs add nothing, so they cost):
 
     value = sum_j w_j · clip(best_j + bonus, 0, 100),  best_j = max over members of unary(j, member)
-    bonus = size_term(|T|) + quality_coef · mean(member quality) + mean(pair terms)
+    bonus = size_term(|T|) + quality_coef · mean(member quality) + sum(pair terms)
 
 A team in which some member is not the best provider of any need is not allowed (a member must
 cover something); such patterns get ``-inf``.
@@ -84,7 +84,7 @@ def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
     )
     if k > 1:
         a, b = np.triu_indices(k, 1)
-        bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].mean(axis=2)
+        bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].sum(axis=2)
     score = np.where(covered, np.clip(best + bonus[:, None, :], 0.0, 100.0), 0.0)
     value = (inp.w[rows][:, :, None] * score).sum(axis=1)
     return np.where(valid, value, -np.inf).astype(np.float32)

@@ -79,7 +79,7 @@ def register(sub) -> None:
     p.add_argument(
         "--method",
         choices=("colgen", "greedy"),
-        default="greedy",
+        default="colgen",
         help="group formation: team columns with HiGHS (default) or the per-village greedy baseline",
     )
     p.set_defaults(func=_recommend)

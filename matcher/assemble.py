@@ -1,0 +1,156 @@
+"""Turn the chosen teams into :class:`~matcher.result.Recommendation` objects with explanations.
+
+Everything looked up per organization or pair (track records, shared projects, capability levels)
+is fetched for all chosen teams at once; the per-village loop only formats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graph_schema.vocabulary import ORG_KINDS, SERVICES
+
+from .explain import group_sentences, member_facts, member_sentences
+from .result import Member, Recommendation
+from .teams import assign_needs
+
+__all__ = ["assemble"]
+
+
+class _Lookup:
+    """Track records, pair histories and levels of every organization in a chosen team."""
+
+    def __init__(self, scorer, teams: list[np.ndarray]):
+        snap, hist = scorer.snap, scorer.hist
+        orgs = np.unique(np.concatenate(teams)) if teams else np.zeros(0, np.int64)
+        n, mean = hist.org_record(orgs)
+        self.record = {
+            int(o): (int(k), None if k == 0 else float(m))
+            for o, k, m in zip(orgs, n, mean, strict=True)
+        }
+        self.levels = {int(o): row for o, row in zip(orgs, snap.level[orgs].toarray(), strict=True)}
+        a_list, b_list = [], []
+        for t in teams:
+            i, j = np.triu_indices(len(t), 1)
+            a_list.append(t[i])
+            b_list.append(t[j])
+        a = np.concatenate(a_list) if a_list else np.zeros(0, np.int64)
+        b = np.concatenate(b_list) if b_list else np.zeros(0, np.int64)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        n_rev, m_rev = hist.pair_record(lo, hi)
+        n_all = hist.shared_projects(lo, hi) if len(lo) else np.zeros(0)
+        self.pairs = {
+            (int(x), int(y)): (int(k_all), int(k), None if k == 0 else float(m))
+            for x, y, k_all, k, m in zip(lo, hi, n_all, n_rev, m_rev, strict=True)
+        }
+
+    def pair(self, a: int, b: int) -> tuple[int, int, float | None]:
+        return self.pairs[(min(a, b), max(a, b))]
+
+
+def assemble(scorer, cand, inp, pats, values, chosen, cap, vols) -> list[Recommendation]:
+    """One recommendation per village with a team, sorted by village id."""
+    snap = scorer.snap
+    rows = np.flatnonzero(chosen >= 0)
+    teams = []
+    for r in rows:
+        slots = pats.members[chosen[r]]
+        teams.append(cand.orgs[r, slots[slots >= 0]])
+    used = np.bincount(np.concatenate(teams), minlength=snap.n_orgs) if teams else 0
+    left_after = cap - used
+    look = _Lookup(scorer, teams)
+    names = dict(zip(snap.org_ids.tolist(), snap.org_names.tolist(), strict=True))
+    recs = [
+        _one(scorer, cand, inp, pats, values, int(r), int(chosen[r]), left_after, vols, names, look)
+        for r in rows
+    ]
+    recs.sort(key=lambda rec: rec.village_id)
+    return recs
+
+
+def _bonus(inp, r: int, slots: np.ndarray) -> float:
+    """What the group adds to each service's predicted score (see :mod:`matcher.teams`)."""
+    terms = inp.terms
+    bonus = float(terms.size_term(len(slots)) + terms.quality_coef * inp.quality[r, slots].mean())
+    if len(slots) > 1:
+        a, b = np.triu_indices(len(slots), 1)
+        bonus += float(inp.pair[r, slots[a], slots[b]].sum())
+    return bonus
+
+
+def _one(
+    scorer, cand, inp, pats, values, r, p, left_after, vols, names, look: _Lookup
+) -> Recommendation:
+    snap = scorer.snap
+    slots = pats.members[p][pats.members[p] >= 0]
+    orgs = [int(o) for o in cand.orgs[r, slots]]
+    cover = assign_needs(inp, r, slots)
+    need_s, need_w = cand.need_s[r], cand.need_w[r]
+    needs = [j for j in range(len(need_s)) if need_s[j] >= 0]
+    ids = [str(snap.org_ids[o]) for o in orgs]
+    weight = {int(sl): sum(int(need_w[j]) for j in needs if cover[j] == sl) for sl in slots}
+    lead_slot = max(weight, key=lambda sl: (weight[sl], -int(cand.orgs[r, sl])))
+    bonus = _bonus(inp, r, slots)
+    members = []
+    for i, (slot, o) in enumerate(zip(slots.tolist(), orgs, strict=True)):
+        covered = [j for j in needs if cover[j] == slot]
+        levels = {SERVICES[need_s[j]]: int(look.levels[o][need_s[j]]) for j in covered}
+        shared = {ids[k]: look.pair(o, other) for k, other in enumerate(orgs) if k != i}
+        predicted = {
+            SERVICES[need_s[j]]: float(np.clip(inp.unary[r, j, slot] + bonus, 0, 100))
+            for j in covered
+        }
+        n_rec, mean = look.record[o]
+        facts = member_facts(
+            n_rec, mean, snap.o_rating[o], ORG_KINDS[snap.o_kind[o]], shared, predicted
+        )
+        km = round(float(cand.km[r, slot]), 1)
+        zh, en = member_sentences(names[ids[i]], levels, km, facts, names)
+        role = "lead" if slot == lead_slot else "member"
+        members.append(Member(ids[i], role, list(levels), levels, km, facts, zh, en))
+    members.sort(key=lambda m: (m.role != "lead", -len(m.covers), m.org_id))
+    uncovered = [SERVICES[need_s[j]] for j in needs if cover[j] < 0]
+    total_w = float(need_w.sum())
+    score = round(float(values[r, p]) / (100.0 * total_w), 4) if total_w > 0 else 0.0
+    best_pair = None
+    for m in members:
+        for other, d in m.facts["shared"].items():
+            if d["projects"] and (best_pair is None or d["projects"] > best_pair[2]):
+                best_pair = (names[m.org_id], names[other], d["projects"], d["mean_score"])
+    village = snap.village_names[cand.villages[r]]
+    zh, en = group_sentences(
+        village,
+        names[members[0].org_id],
+        len(members),
+        len(needs),
+        uncovered,
+        score,
+        best_pair,
+        scorer.history_used,
+    )
+    return Recommendation(
+        str(snap.village_ids[cand.villages[r]]),
+        members,
+        vols.get(r, []),
+        score,
+        uncovered,
+        zh,
+        en,
+        _alternatives(snap, cand, inp, r, slots, needs, left_after),
+    )
+
+
+def _alternatives(snap, cand, inp, r, slots, needs, left_after) -> dict[str, list[str]]:
+    """Per need: other candidates that provide it and still have capacity, best first (≤ 5)."""
+    out = {}
+    in_team = set(slots.tolist())
+    for j in needs:
+        u = inp.unary[r, j]
+        other = [
+            k
+            for k in range(len(u))
+            if not np.isnan(u[k]) and k not in in_team and left_after[cand.orgs[r, k]] > 0
+        ]
+        other.sort(key=lambda k: (-float(u[k]), int(cand.orgs[r, k])))
+        out[SERVICES[cand.need_s[r, j]]] = [str(snap.org_ids[cand.orgs[r, k]]) for k in other[:5]]
+    return out

@@ -1,0 +1,412 @@
+"""Team columns: the LP over whole teams priced with capacity duals, then a MIP with HiGHS.
+
+The master problem chooses at most one team (column) per village with every organization within
+its capacity left. Only *contested* organizations (candidates of more villages than they have
+capacity for) need a capacity row; a village none of whose candidates is contested simply takes its
+best team. The rest splits into components (villages linked by contested organizations); a
+component larger than ``block`` villages is cut into compact blocks by recursive coordinate
+bisection, solved one after the other, each with the capacity the earlier ones left. Per block:
+
+1. start with each village's best team and its best team without contested organizations;
+2. solve the LP relaxation with HiGHS; price every team pattern of every village with the duals
+   (``value - sum of capacity duals - village dual``) and add the best few with positive reduced
+   cost; repeat until none is left (the LP is then optimal over *all* teams of the block);
+3. keep the villages whose LP choice is already whole, and solve the MIP over the generated columns
+   of the few fractional ones (HiGHS, deterministic, time-limited; greedy if it finds nothing).
+
+Any non-negative capacity prices give an upper bound on the optimum (Lagrangian relaxation:
+``sum_v max(0, max_team value - prices) + sum_o price_o · capacity_o``); the bound from the blocks'
+duals is reported, so the gap is known even where no exact solver can go.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import highspy
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from .formation import greedy
+from .teams import Patterns
+
+__all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
+
+_BANNER_SHOWN = False
+
+
+def new_highs(seed: int = 0, time_limit: float | None = None) -> highspy.Highs:
+    """A silent, single-threaded (so deterministic) HiGHS instance."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:  # HiGHS prints a banner on stdout once per process: keep stdout clean
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(seed))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    return h
+
+
+def _pattern_bits(pats: Patterns) -> np.ndarray:
+    bits = np.left_shift(np.int64(1), np.arange(pats.incidence.shape[1], dtype=np.int64))
+    return pats.incidence.astype(np.int64) @ bits
+
+
+class _Master:
+    """The restricted master LP of one block."""
+
+    def __init__(self, values, slot_row, caps, pats: Patterns, seed: int):
+        self.values = values  # (n, P) float32
+        self.slot_row = slot_row  # (n, M): local capacity row of each slot, -1 = uncontested
+        self.caps = caps
+        self.pats = pats
+        self.n = len(values)
+        self.cols_r: list[int] = []
+        self.cols_p: list[int] = []
+        self.seen: set[tuple[int, int]] = set()
+        self.seed = seed
+        self.h = new_highs(seed)
+        lp = highspy.HighsLp()
+        lp.num_col_ = 0
+        lp.num_row_ = self.n + len(caps)
+        lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
+        lp.row_upper_ = np.concatenate([np.ones(self.n), caps.astype(float)])
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.zeros(1, np.int32)
+        self.h.passModel(lp)
+
+    def _entries(self, r: int, p: int) -> list[int]:
+        slots = self.pats.members[p]
+        cap_rows = self.slot_row[r, slots[slots >= 0]]
+        return [r, *(self.n + cap_rows[cap_rows >= 0]).tolist()]
+
+    def add(self, rows: np.ndarray, pats: np.ndarray) -> int:
+        new = []
+        for r, p in zip(rows.tolist(), pats.tolist(), strict=True):
+            if (r, p) not in self.seen:
+                self.seen.add((r, p))
+                new.append((r, p))
+        if not new:
+            return 0
+        starts: list[int] = []
+        index: list[int] = []
+        cost: list[float] = []
+        for r, p in new:
+            self.cols_r.append(r)
+            self.cols_p.append(p)
+            starts.append(len(index))
+            index.extend(self._entries(r, p))
+            cost.append(float(self.values[r, p]))
+        k = len(new)
+        self.h.addCols(
+            k,
+            np.asarray(cost),
+            np.zeros(k),
+            np.ones(k),
+            len(index),
+            np.asarray(starts, np.int32),
+            np.asarray(index, np.int32),
+            np.ones(len(index)),
+        )
+        return k
+
+    def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
+        self.h.run()
+        dual = np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0)
+        return self.h.getInfo().objective_function_value, dual[: self.n], dual[self.n :]
+
+    def reduced_costs(self, mu: np.ndarray, pi: np.ndarray) -> np.ndarray:
+        slot_price = np.where(self.slot_row >= 0, pi[np.maximum(self.slot_row, 0)], 0.0)
+        inc = self.pats.incidence.T.astype(np.float32)
+        return self.values - (slot_price.astype(np.float32) @ inc) - mu[:, None].astype(np.float32)
+
+    def round(self, time_limit: float) -> tuple[np.ndarray, int]:
+        """Integral choice: whole LP columns kept, a MIP for the villages the LP splits."""
+        x = np.asarray(self.h.getSolution().col_value)
+        cols_r, cols_p = np.asarray(self.cols_r), np.asarray(self.cols_p)
+        chosen = np.full(self.n, -1, np.int64)
+        whole = x > 1.0 - 1e-6
+        chosen[cols_r[whole]] = cols_p[whole]
+        fractional = np.setdiff1d(np.unique(cols_r[x > 1e-6]), cols_r[whole])
+        if len(fractional) == 0:
+            return chosen, 0
+        used = np.zeros(len(self.caps), np.int64)
+        for r in np.flatnonzero(chosen >= 0):
+            e = self._entries(int(r), int(chosen[r]))[1:]
+            np.add.at(used, np.asarray(e, np.int64) - self.n, 1)
+        keep = np.isin(cols_r, fractional)
+        sub = _sub_mip(
+            self.values, cols_r[keep], cols_p[keep], fractional, self, self.caps - used, time_limit
+        )
+        chosen[fractional] = sub
+        return chosen, len(fractional)
+
+
+def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) -> np.ndarray:
+    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing)."""
+    local = np.searchsorted(rows, cols_r)
+    n, k = len(rows), len(cols_r)
+    entries_r, entries_c = [], []
+    for j, (r, p) in enumerate(zip(cols_r.tolist(), cols_p.tolist(), strict=True)):
+        e = master._entries(r, p)
+        entries_r.extend([int(local[j]), *[n + x - master.n for x in e[1:]]])
+        entries_c.extend([j] * len(e))
+    mat = sparse.csc_matrix(
+        (np.ones(len(entries_r)), (entries_r, entries_c)), shape=(n + len(caps), k)
+    )
+    h = new_highs(master.seed, time_limit)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = k, n + len(caps)
+    lp.col_cost_ = values[cols_r, cols_p].astype(np.float64)
+    lp.col_lower_, lp.col_upper_ = np.zeros(k), np.ones(k)
+    lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
+    lp.row_upper_ = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * k
+    h.passModel(lp)
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.run()
+    x = np.asarray(h.getSolution().col_value)
+    out = np.full(n, -1, np.int64)
+    if len(x) == k and h.getInfo().primal_solution_status == 2:
+        on = x > 0.5
+        out[local[on]] = cols_p[on]
+        return out
+    # no solution in time: each fractional village in turn takes its best column that still fits
+    left = np.maximum(caps, 0).astype(np.int64)
+    for j in np.argsort(-lp.col_cost_, kind="stable"):
+        rows_j = mat.indices[mat.indptr[j] : mat.indptr[j + 1]]
+        cap_rows = rows_j[rows_j >= n] - n
+        if out[local[j]] < 0 and (left[cap_rows] > 0).all():
+            out[local[j]] = cols_p[j]
+            left[cap_rows] -= 1
+    return out
+
+
+def split_blocks(rows: np.ndarray, coords: np.ndarray | None, block: int) -> list[np.ndarray]:
+    """Cut ``rows`` into pieces of at most ``block`` by recursive coordinate bisection.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 0.0], [5.0, 1.0]])
+    >>> [b.tolist() for b in split_blocks(np.arange(4), xy, 2)]
+    [[0, 1], [2, 3]]
+    """
+    if len(rows) <= block:
+        return [rows]
+    if coords is None:
+        half = len(rows) // 2
+        return split_blocks(rows[:half], None, block) + split_blocks(rows[half:], None, block)
+    lat, lon = coords[rows, 0], coords[rows, 1]
+    spread_lon = np.ptp(lon) * np.cos(np.radians(np.mean(lat)))
+    key = lat if np.ptp(lat) >= spread_lon else lon
+    order = np.lexsort((rows, key))
+    half = len(rows) // 2
+    return split_blocks(rows[order[:half]], coords, block) + split_blocks(
+        rows[order[half:]], coords, block
+    )
+
+
+def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time_limit):
+    master = _Master(values, slot_row, caps, pats, seed)
+    n = len(values)
+    rows = np.arange(n)
+    master.add(rows, np.argmax(values, axis=1))
+    # each village's best team without contested organizations: always feasible together
+    row_bits = (slot_row >= 0).astype(np.int64) @ np.left_shift(
+        np.int64(1), np.arange(slot_row.shape[1], dtype=np.int64)
+    )
+    safe = np.where((row_bits[:, None] & _pattern_bits(pats)[None, :]) != 0, -np.inf, values)
+    has_safe = np.isfinite(safe.max(axis=1))
+    master.add(rows[has_safe], np.argmax(safe[has_safe], axis=1))
+    del safe
+    tol = 1e-6 * np.maximum(1.0, np.abs(values.max(axis=1)))
+    lp_value, pi, rounds = 0.0, np.zeros(len(caps)), 0
+    while rounds < max_rounds:
+        rounds += 1
+        lp_value, mu, pi = master.solve_lp()
+        rc = master.reduced_costs(mu, pi)
+        k = min(per_round, rc.shape[1])
+        top = np.argpartition(-rc, k - 1, axis=1)[:, :k]
+        best = np.take_along_axis(rc, top, axis=1)
+        r, j = np.nonzero(best > tol[:, None])
+        if master.add(r, top[r, j]) == 0:
+            break
+    chosen, n_frac = master.round(time_limit)
+    return chosen, lp_value, pi, rounds, len(master.cols_r), n_frac
+
+
+def lagrangian_bound(values, orgs, pats, capacity_left, price, chunk: int = 8192) -> float:
+    """An upper bound on the best total value, from any non-negative organization prices."""
+    inc = pats.incidence.T.astype(np.float32)
+    total = float((price * capacity_left).sum())
+    for s in range(0, len(values), chunk):
+        o = orgs[s : s + chunk]
+        slot_price = np.where(o >= 0, price[np.maximum(o, 0)], 0.0).astype(np.float32)
+        best = (values[s : s + chunk] - slot_price @ inc).max(axis=1)
+        total += float(np.maximum(best, 0.0).astype(np.float64).sum())
+    return total
+
+
+def column_generation(
+    values: np.ndarray,
+    orgs: np.ndarray,
+    pats: Patterns,
+    capacity_left: np.ndarray,
+    order: np.ndarray,
+    seed: int = 0,
+    coords: np.ndarray | None = None,
+    block: int = 4000,
+    passes: int = 2,
+    per_round: int = 3,
+    max_rounds: int = 60,
+    time_limit: float = 60.0,
+) -> tuple[np.ndarray, dict]:
+    """Chosen pattern per village row (-1 = none) and what the solver did.
+
+    ``coords`` (n, 2) lat/lon of each row decides how a large component is cut into blocks.
+
+    Examples
+    --------
+    >>> from matcher.teams import patterns
+    >>> pats = patterns(1, 1)  # two villages want the same organization of capacity 1
+    >>> chosen, info = column_generation(np.array([[5.0], [9.0]]), np.array([[0], [0]]), pats,
+    ...                                  np.array([1]), np.array([0, 1]))
+    >>> chosen.tolist(), info["upper_bound"]
+    ([-1, 0], 9.0)
+    """
+    start = time.perf_counter()
+    n = len(values)
+    chosen = np.full(n, -1, np.int64)
+    has_team = np.isfinite(values).any(axis=1)
+    present = orgs >= 0
+    r_idx, c_idx = np.nonzero(present)
+    appear = np.bincount(orgs[r_idx, c_idx], minlength=len(capacity_left))
+    contested = appear > capacity_left
+    slot_contested = present & contested[np.maximum(orgs, 0)]
+    touched = slot_contested.any(axis=1) & has_team
+    easy = has_team & ~touched
+    chosen[easy] = np.argmax(values[easy], axis=1)
+    info: dict = {
+        "method": "colgen",
+        "components": 0,
+        "blocks": 0,
+        "largest_block": 0,
+        "columns": 0,
+        "rounds": 0,
+        "fractional": 0,
+        "passes": 0,
+    }
+    price = np.zeros(len(capacity_left))
+    cap = capacity_left.astype(np.int64)
+    components: list[np.ndarray] = []
+    rows_t = np.flatnonzero(touched)
+    if len(rows_t):
+        c_orgs = np.unique(orgs[rows_t][slot_contested[rows_t]])
+        rr, cc = np.nonzero(slot_contested[rows_t])
+        graph = sparse.csr_matrix(
+            (np.ones(len(rr)), (rr, np.searchsorted(c_orgs, orgs[rows_t[rr], cc]))),
+            shape=(len(rows_t), len(c_orgs)),
+        )
+        _, labels = connected_components(
+            sparse.bmat([[None, graph], [graph.T, None]]), directed=False
+        )
+        labels = labels[: len(rows_t)]
+        _, first = np.unique(labels, return_index=True)
+        components = [rows_t[labels == labels[f]] for f in np.sort(first)]
+    info["components"] = len(components)
+    args = (seed, per_round, max_rounds, time_limit, price, info)
+    for rows in components:
+        if len(rows) <= block:  # the whole component at once: the LP bound is its own
+            chosen[rows] = _block_choice(values, orgs, pats, cap, rows, *args)
+            info["blocks"] += 1
+            continue
+        # too large for one LP: start from the greedy, then re-optimise one compact block at a time
+        # with the capacity the rest leaves; each pass cuts the blocks differently, so what one
+        # pass's boundary splits another pass solves together (the total never decreases)
+        sub_rank = np.argsort(np.argsort(order))[rows]
+        chosen[rows] = greedy(
+            values[rows], orgs[rows], pats, cap, np.argsort(sub_rank, kind="stable")
+        )
+        for turn in range(passes):
+            pieces = split_blocks(np.arange(len(rows)), _turned(coords, rows, turn), block)
+            for piece in pieces:
+                _improve(values, orgs, pats, cap, chosen, rows[piece], args)
+            info["blocks"] += len(pieces)
+            info["passes"] = max(info["passes"], turn + 1)
+    info["upper_bound"] = round(lagrangian_bound(values, orgs, pats, capacity_left, price), 4)
+    info["seconds"] = round(time.perf_counter() - start, 3)
+    return chosen, info
+
+
+def _turned(coords, rows, turn):
+    """Coordinates of ``rows`` turned by 45° every other pass, so block boundaries move."""
+    if coords is None:
+        return None
+    xy = coords[rows]
+    if turn % 2 == 0:
+        return xy
+    return np.column_stack([xy[:, 0] + xy[:, 1], xy[:, 0] - xy[:, 1]]) / np.sqrt(2.0)
+
+
+def _usage(orgs, pats, chosen, rows, n_orgs) -> np.ndarray:
+    on = rows[chosen[rows] >= 0]
+    slots = pats.members[chosen[on]]
+    used = orgs[on[:, None], np.maximum(slots, 0)][slots >= 0]
+    return np.bincount(used, minlength=n_orgs)
+
+
+def _improve(values, orgs, pats, cap, chosen, rows, args) -> None:
+    """Re-solve ``rows`` with what everyone else leaves of the capacity; keep it if not worse."""
+    inside = _usage(orgs, pats, chosen, rows, len(cap))
+    everyone = np.flatnonzero(chosen >= 0)
+    avail = cap - (_usage(orgs, pats, chosen, everyone, len(cap)) - inside)
+    got = _block_choice(values, orgs, pats, avail, rows, *args)
+    old = chosen[rows]
+    new_value = float(values[rows[got >= 0], got[got >= 0]].astype(np.float64).sum())
+    old_value = float(values[rows[old >= 0], old[old >= 0]].astype(np.float64).sum())
+    if new_value >= old_value:
+        chosen[rows] = got
+
+
+def _block_choice(
+    values, orgs, pats, left, rows, seed, per_round, max_rounds, time_limit, price, info
+):
+    """Solve one block with the capacity ``left``; record its duals into ``price``."""
+    o = orgs[rows]
+    present = o >= 0
+    r_idx, c_idx = np.nonzero(present)
+    appear = np.bincount(o[r_idx, c_idx], minlength=len(left))
+    tight = appear > left
+    slot_org = np.where(present & tight[np.maximum(o, 0)], o, -1)
+    block_orgs = np.unique(slot_org[slot_org >= 0])
+    slot_row = np.where(slot_org >= 0, np.searchsorted(block_orgs, np.maximum(slot_org, 0)), -1)
+    got, _, pi, rounds, cols, n_frac = _solve_block(
+        values[rows], slot_row, left[block_orgs], pats, seed, per_round, max_rounds, time_limit
+    )
+    price[block_orgs] = pi
+    info["largest_block"] = max(info["largest_block"], len(rows))
+    info["columns"] += cols
+    info["rounds"] = max(info["rounds"], rounds)
+    info["fractional"] += n_frac
+    return got
