@@ -52,20 +52,64 @@ def _format_column(kind: str, values: pd.Series) -> pd.Series:
         text[:] = ""
         text[whole] = v[whole].astype(np.int64).astype(str)
         rest = finite & ~whole
-        text[rest] = [repr(float(x)) for x in v[rest]]
+        # numpy prints a float64 as Python's repr() does (shortest round-trip), without a loop
+        text[rest] = v[rest].astype(str)
         return pd.Series(text, index=values.index, dtype=object)
     if kind == "bool":
+        if pd.api.types.is_bool_dtype(values.dtype):  # fast path, same text as below
+            missing = values.isna().to_numpy()
+            flags = values.to_numpy(dtype=bool, na_value=False)
+            text = np.array(["false", "true"], dtype=object)[flags.astype(np.intp)]
+            text[missing] = ""
+            return pd.Series(text, index=values.index, dtype=object)
         return values.map(lambda b: "" if pd.isna(b) else ("true" if b else "false")).astype(object)
     if kind == "int":
+        if pd.api.types.is_signed_integer_dtype(values.dtype):  # fast path, same text as below
+            missing = values.isna().to_numpy()
+            ints = values.to_numpy(dtype=np.int64, na_value=0)
+            text = np.full(len(ints), "", dtype=object)
+            text[~missing] = ints[~missing].astype(str)
+            return pd.Series(text, index=values.index, dtype=object)
         return values.map(lambda i: "" if pd.isna(i) else str(int(i))).astype(object)
-    return values.map(
-        lambda s: "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s)
-    ).astype(object)
+    return _format_text(values)
+
+
+def _format_text(values: pd.Series) -> pd.Series:
+    """``str(value)``, '' for None and NaN: vectorised for the usual column of str and None."""
+    cells = values.to_numpy(dtype=object)
+    missing = pd.isna(cells)
+    text = cells.copy()
+    # the rare pd.NA / NaT keep the text str() gives them
+    text[missing] = [
+        "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s)
+        for s in cells[missing]
+    ]
+    present = ~missing
+    if pd.api.types.infer_dtype(cells[present], skipna=False) not in ("string", "empty"):
+        text[present] = [str(s) for s in cells[present]]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def format_frame(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """The text a CSV cell shows for every value of ``frame`` ('' when empty)."""
     return pd.DataFrame({c.name: _format_column(c.kind, frame[c.name]) for c in spec.columns})
+
+
+def _sorted_by(frame: pd.DataFrame, key: list[str]) -> bool:
+    """True when the rows are already in key order (no empty key values, comparable values)."""
+    columns = [frame[k].to_numpy() for k in key]
+    if len(frame) < 2 or any(pd.isna(c).any() for c in columns):
+        return len(frame) < 2
+    before = np.zeros(len(frame) - 1, dtype=bool)  # row i sorts strictly before row i + 1
+    tied = np.ones(len(frame) - 1, dtype=bool)
+    try:
+        for c in columns:
+            a, b = c[:-1], c[1:]
+            before |= tied & (a < b)
+            tied &= a == b
+    except TypeError:
+        return False
+    return bool((before | tied).all())
 
 
 class Dataset(Mapping[str, pd.DataFrame]):
@@ -115,6 +159,9 @@ class Dataset(Mapping[str, pd.DataFrame]):
         out = {}
         for name, frame in self._tables.items():
             key = list(TABLES[name].key)
+            if _sorted_by(frame, key):  # a stable sort would keep the order: skip its cost
+                out[name] = frame.reset_index(drop=True)
+                continue
             out[name] = frame.sort_values(key, na_position="first", kind="stable").reset_index(
                 drop=True
             )

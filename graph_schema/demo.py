@@ -88,6 +88,9 @@ _OFFER_W = np.array(
         [0.40, 0.50, 0.90, 0.028, 0.30, 0.20, 0.30, 1.00, 0.012, 0.080, 0.040],  # foundation
     ]
 )
+#: each service code's place in alphabetical order, and back
+_NAME_RANK = np.argsort(np.argsort(np.array(SERVICES)))
+_BY_RANK = np.argsort(np.array(SERVICES))
 _SKILL_W = np.array([0.9, 0.7, 0.6, 0.2, 0.5, 0.4, 0.8, 0.5, 0.2, 0.1, 0.3])
 
 
@@ -139,7 +142,8 @@ def _needs(rng, hardship: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     urgent[SERVICES.index("emergency_relief")] = 0.5
     urgent[SERVICES.index("medical")] = 0.3
     sev = 2.5 + 0.9 * hardship[row] + urgent[service] + rng.normal(0, 1, len(row))
-    return row, service, np.clip(np.round(sev), 1, 5).astype(np.int64)
+    order = np.lexsort((_NAME_RANK[service], row))  # key order, so writing needs no sort
+    return row[order], service[order], np.clip(np.round(sev), 1, 5).astype(np.int64)[order]
 
 
 def _organizations(rng, geo: Geography, n: int, scale: str) -> dict[str, np.ndarray]:
@@ -180,7 +184,8 @@ def _capabilities(rng, kind: np.ndarray, quality: np.ndarray):
     row, service = _top_k(rng, _OFFER_W[kind], k)
     primary = np.r_[True, row[1:] != row[:-1]]
     level = 2.4 + 0.7 * quality[row] + 0.6 * primary + rng.normal(0, 0.9, len(row))
-    return row, service, np.clip(np.round(level), 1, 5).astype(np.int64)
+    order = np.lexsort((_NAME_RANK[service], row))
+    return row[order], service[order], np.clip(np.round(level), 1, 5).astype(np.int64)[order]
 
 
 def _volunteers(rng, geo: Geography, orgs: dict, caps: tuple, n: int):
@@ -211,6 +216,10 @@ def _volunteers(rng, geo: Geography, orgs: dict, caps: tuple, n: int):
     keep = np.arange(3)[None, :] < k[:, None]
     keep[:, 1] &= draws[:, 1] != draws[:, 0]
     keep[:, 2] &= (draws[:, 2] != draws[:, 0]) & (draws[:, 2] != draws[:, 1])
+    # each volunteer's skills in key order (by service code), dropped draws last
+    ranked = np.where(keep, _NAME_RANK[draws], S)
+    ranked.sort(axis=1)
+    keep = ranked < S
     skill_row = np.broadcast_to(np.arange(n)[:, None], (n, 3))[keep]
     return {
         "org": org,
@@ -219,7 +228,7 @@ def _volunteers(rng, geo: Geography, orgs: dict, caps: tuple, n: int):
         "lon": lon,
         "hours": hours,
         "skill_row": skill_row,
-        "skill_service": draws[keep],
+        "skill_service": _BY_RANK[ranked[keep]],
     }
 
 

@@ -299,9 +299,11 @@ def make_history(
         np.round(rng.lognormal(np.log(30000) + 0.6 * (kind == 2) + 0.15 * (size - 1), 0.7, n), -3),
         2000,
     )
+    # each project's organizations in key order (by id), empty places last
+    ordered = np.sort(np.where(present, members, n_orgs), axis=1)
     h.member_project = np.broadcast_to(np.arange(n)[:, None], members.shape)[present]
-    h.member_org = members[present]
-    h.member_is_lead = np.broadcast_to(np.arange(4)[None, :] == 0, members.shape)[present]
+    h.member_org = ordered[ordered < n_orgs]
+    h.member_is_lead = h.member_org == lead[h.member_project]
     report("project_orgs", len(h.member_org))
     _reviews(rng, h, expected, start, end)
     report("reviews", len(h.review_project))
@@ -367,6 +369,8 @@ def _partnerships(
     keep = rank_in_group(org) < o["max_villages"][org]
     row, org, lead = row[keep], org[keep], lead[keep]
     first_of_village = np.r_[True, row[1:] != row[:-1]]
-    h.pair_village, h.pair_org, h.pair_is_lead = chosen[row], org, first_of_village
+    order = np.lexsort((org, chosen[row]))  # key order
+    h.pair_village, h.pair_org = chosen[row][order], org[order]
+    h.pair_is_lead = first_of_village[order]
     since = np.datetime64("2019-06-01") + rng.integers(0, 480, len(row))
     h.pair_since = _iso(since)
