@@ -63,6 +63,7 @@ __all__ = [
     "AUDIT_LOG",
     "DELETE_ALL_BATCHED",
     "PING",
+    "TRANSACTION_MEMORY",
 ]
 
 
@@ -464,3 +465,10 @@ ORDER BY e.seq DESC SKIP $offset LIMIT $limit
 # -- maintenance -------------------------------------------------------------------------------
 #: empties the database (tests, demo resets) in small transactions; the schema stays
 DELETE_ALL_BATCHED = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+
+#: memory held by the running transactions that write rows (the import benchmark watches it)
+TRANSACTION_MEMORY = """
+SHOW TRANSACTIONS YIELD currentQuery, estimatedUsedHeapMemory, allocatedDirectBytes
+WHERE currentQuery STARTS WITH 'UNWIND $rows'
+RETURN sum(estimatedUsedHeapMemory) AS heap, sum(allocatedDirectBytes) AS direct
+"""

@@ -14,10 +14,21 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
+from neo4j import GraphDatabase
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConnectionAcquisitionTimeoutError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from .. import cypher
 from ..dataset import Dataset, coerce_frame
@@ -136,8 +147,6 @@ class Neo4jGraphStore(GraphStore):
         batch_size: int = BATCH_SIZE,
         connection_timeout: float = 10.0,
     ):
-        from neo4j import GraphDatabase
-
         self.uri = uri
         self.user = user
         self.database = database
@@ -177,19 +186,36 @@ class Neo4jGraphStore(GraphStore):
         self._driver.close()
 
     # -- errors --------------------------------------------------------------------------
-    def _raise_translated(self, exc: BaseException):
+    def _raise_translated(self, exc: BaseException) -> NoReturn:
         """Raise ``exc`` as one of our errors with one line that says what to do."""
-        from neo4j.exceptions import (
-            AuthError,
-            ClientError,
-            DriverError,
-            Neo4jError,
-            ServiceUnavailable,
-            SessionExpired,
-        )
-
         if isinstance(exc, GraphSchemaError):
             raise exc
+        if isinstance(exc, AuthError):
+            raise StoreUnavailableError(
+                f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
+                "password (set NEO4J_USER and NEO4J_PASSWORD)"
+            ) from exc
+        if isinstance(exc, ServiceUnavailable | SessionExpired | ConnectionAcquisitionTimeoutError):
+            raise StoreUnavailableError(
+                f"cannot reach the Neo4j server at {self.uri} (is it running?): {_one_line(exc)}"
+            ) from exc
+        if isinstance(exc, ClientError) and "DatabaseNotFound" in (exc.code or ""):
+            raise StoreUnavailableError(
+                f"the Neo4j server at {self.uri} has no database '{self.database}' (set NEO4J_DATABASE)"
+            ) from exc
+        if isinstance(exc, Neo4jError) and "MemoryPoolOutOfMemoryError" in (exc.code or ""):
+            raise StoreError(
+                "the Neo4j server has too little transaction memory for this write (nothing was "
+                "stored): give it a larger heap or dbms.memory.transaction.total.max, or load large "
+                "worlds with `baotuan export --format neo4j-admin` (docs/neo4j.md)"
+            ) from exc
+        if isinstance(exc, Neo4jError):
+            raise StoreError(
+                f"Neo4j refused the operation ({exc.code}): {_one_line(exc.message)}"
+            ) from exc
+        if isinstance(exc, DriverError):
+            raise StoreError(f"Neo4j store {self.location}: {_one_line(exc)}") from exc
+        raise exc
         if isinstance(exc, AuthError):
             raise StoreUnavailableError(
                 f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
@@ -321,7 +347,13 @@ class Neo4jGraphStore(GraphStore):
         rows = {name: _rows(TABLES[name], dataset[name]) for name in TABLE_ORDER}
 
         def work(tx) -> dict[str, int]:
-            changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
+            try:
+                changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
+            except TransientError as exc:
+                if "MemoryPoolOutOfMemoryError" not in (exc.code or ""):
+                    raise  # a deadlock or a leader switch: the driver runs ``work`` again
+                # Retrying cannot help and would redo a long import: stop (rolls back) now.
+                self._raise_translated(exc)
             tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
             self._audit(
                 tx,

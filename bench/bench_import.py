@@ -1,0 +1,210 @@
+"""How fast each store imports a whole world in one transaction, and reads it back.
+
+    python bench/bench_import.py [--scales city,province] [--stores sqlite,neo4j,neo4j-admin]
+                                 [--output bench/results/import.md] [--seed 0] [--volunteers N]
+
+Worlds come from :func:`graph_schema.demo.generate_world` (the sample folder for ``city`` when that
+is not importable). The Neo4j column uses the server named by ``BAOTUAN_TEST_NEO4J_URI`` (with
+``NEO4J_USER`` / ``NEO4J_PASSWORD``), e.g. one started by ``.ci/neo4j-server``; its database is
+emptied first. Each import is timed from the Dataset to the commit, then the same world is
+imported again (nothing changes) and read back with ``load_dataset``. ``neo4j-admin`` times the
+offline route for worlds too large for one transaction: ``write_neo4j_admin_csv`` and then
+``neo4j-admin database import full`` (run from the jars ``.ci/neo4j-server fetch`` resolved).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph_schema.dataset import Dataset  # noqa: E402
+from graph_schema.store import GraphStore, SqliteGraphStore  # noqa: E402
+
+__all__ = ["main", "load_world", "open_bench_store"]
+
+SAMPLE = ROOT.parent / "shared" / "sample-data" / "taian-city"
+
+
+def load_world(scale: str, seed: int, volunteers: int | None = None) -> tuple[Dataset, str]:
+    """The world of ``scale`` and where it came from."""
+    try:
+        from graph_schema.demo import generate_world
+    except ImportError:
+        if scale != "city":
+            raise SystemExit(
+                f"graph_schema.demo.generate_world is needed for --scales {scale}"
+            ) from None
+        from graph_schema.interchange import read_data
+
+        return read_data(SAMPLE), f"sample folder {SAMPLE.name}"
+    world = generate_world(scale, seed=seed, volunteers=volunteers)
+    extra = "" if volunteers is None else f", volunteers={volunteers}"
+    return world, f"generate_world({scale!r}, seed={seed}{extra})"
+
+
+def open_bench_store(kind: str, folder: Path) -> GraphStore:
+    """An empty store of ``kind``."""
+    if kind == "sqlite":
+        return SqliteGraphStore(folder / "bench.sqlite")
+    if kind == "neo4j":
+        uri = os.environ.get("BAOTUAN_TEST_NEO4J_URI")
+        if not uri:
+            raise SystemExit(
+                "BAOTUAN_TEST_NEO4J_URI is unset; start a server: bash .ci/neo4j-server start && "
+                'eval "$(bash .ci/neo4j-server env)"'
+            )
+        from graph_schema.store.neo4j import Neo4jGraphStore
+
+        store = Neo4jGraphStore.from_env(uri)
+        store.clear()
+        return store
+    raise SystemExit(f"unknown store {kind!r}: expected sqlite or neo4j")
+
+
+class MemoryWatch(threading.Thread):
+    """Polls the Neo4j server for the memory of the transaction that is importing; keeps the peak."""
+
+    def __init__(self, store):
+        super().__init__(daemon=True)
+        self.store, self.peak, self.stop = store, 0, threading.Event()
+
+    def run(self) -> None:
+        from graph_schema import cypher
+
+        with self.store._driver.session(database=self.store.database) as session:
+            while not self.stop.wait(0.5):
+                rec = session.run(cypher.TRANSACTION_MEMORY).single()
+                if rec is not None:
+                    self.peak = max(self.peak, (rec["heap"] or 0) + (rec["direct"] or 0))
+
+
+def measure_admin(world: Dataset, folder: Path) -> dict[str, float]:
+    """Write neo4j-admin CSV files and run the bulk import tool (from .ci/neo4j/lib) into an empty database."""
+    import shlex
+    import subprocess
+
+    from graph_schema.neo4j_admin import write_neo4j_admin_csv
+
+    lib = ROOT / ".ci" / "neo4j" / "lib"
+    if not lib.is_dir():
+        raise SystemExit("Neo4j is not fetched: bash .ci/neo4j-server fetch")
+    started = time.perf_counter()
+    out = write_neo4j_admin_csv(world, folder / "csv")
+    written = time.perf_counter() - started
+    home = folder / "home"
+    (home / "conf").mkdir(parents=True)
+    (home / "conf" / "neo4j.conf").write_text(
+        f"server.directories.data={home / 'data'}\nserver.directories.logs={home / 'logs'}\n"
+    )
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if "neo4j-admin database import" in line)
+    heap = os.environ.get("NEO4J_HEAP", "1g")
+    java = ["java", f"-Xmx{heap}", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    args = shlex.split(command)[1:]  # after "neo4j-admin": database import full neo4j ...
+    args[4:4] = ["--max-off-heap-memory=2g"]  # a shared machine: do not take 90% of free RAM
+    done = subprocess.run(java + args, cwd=out, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"neo4j-admin import failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return {"seconds": time.perf_counter() - started, "csv": written}
+
+
+def measure(kind: str, world: Dataset, folder: Path) -> dict[str, float]:
+    if kind == "neo4j-admin":
+        return measure_admin(world, folder)
+    store = open_bench_store(kind, folder)
+    watch = MemoryWatch(store) if kind == "neo4j" else None
+    try:
+        if watch:
+            watch.start()
+        started = time.perf_counter()
+        report = store.import_dataset(world, actor="bench", source="bench")
+        seconds = time.perf_counter() - started
+        if watch:
+            watch.stop.set()
+            watch.join()
+        assert report.total_changed == sum(report.rows.values()), report.changed
+        started = time.perf_counter()
+        again = store.import_dataset(world, actor="bench", source="bench")
+        reimport = time.perf_counter() - started
+        assert again.total_changed == 0, again.changed
+        started = time.perf_counter()
+        back = store.load_dataset()
+        load = time.perf_counter() - started
+        assert back.counts() == world.counts()
+        if kind == "neo4j":
+            store.clear()  # leave the shared test server as empty as it was found
+    finally:
+        store.close()
+    peak = watch.peak / 2**20 if watch else float("nan")
+    return {"seconds": seconds, "reimport": reimport, "load": load, "peak": peak}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="city,province")
+    parser.add_argument("--stores", default="sqlite,neo4j")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "import.md"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--volunteers", type=int, default=None, help="volunteers per world instead of the scale's"
+    )
+    args = parser.parse_args(argv)
+
+    header = (
+        "| store | scale | rows | seconds | rows/s | re-import s | load_dataset s | tx memory MiB |"
+    )
+    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|"]
+    print(header, flush=True)
+    sources = []
+    for scale in args.scales.split(","):
+        world, source = load_world(scale, args.seed, args.volunteers)
+        sources.append(f"{scale}: {source}")
+        rows = sum(world.counts().values())
+        for kind in args.stores.split(","):
+            with tempfile.TemporaryDirectory() as tmp:
+                m = measure(kind, world, Path(tmp))
+            if kind == "neo4j-admin":  # offline: no re-import, the store reads it like any other
+                tail = f"| — | — | — (CSV written in {m['csv']:.1f} s) |"
+            else:
+                tail = f"| {m['reimport']:.1f} | {m['load']:.1f} | {m['peak']:,.0f} |"
+            line = f"| {kind} | {scale} | {rows:,} | {m['seconds']:.1f} | {rows / m['seconds']:,.0f} {tail}"
+            lines.append(line)
+            print(line, flush=True)
+        del world
+
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    notes = [
+        "# Import benchmark",
+        "",
+        f"`python bench/bench_import.py --scales {args.scales} --stores {args.stores}` on "
+        f"{platform.machine()} with {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}.",
+        "Each import is one transaction from the typed Dataset to the commit; `re-import` imports "
+        "the same world again (0 rows changed); `load_dataset` reads everything back; `tx memory` is "
+        "the peak memory of the Neo4j import transaction as `SHOW TRANSACTIONS` reports it.",
+        "",
+        *lines,
+        "",
+        "Worlds: " + "; ".join(sources) + ".",
+        "",
+    ]
+    extra = os.environ.get("BENCH_NOTES")
+    if extra:
+        notes += [extra, ""]
+    out.write_text("\n".join(notes), encoding="utf-8")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
