@@ -89,10 +89,7 @@ class MemoryWatch(threading.Thread):
 
 def measure_admin(world: Dataset, folder: Path) -> dict[str, float]:
     """Write neo4j-admin CSV files and run the bulk import tool (from .ci/neo4j/lib) into an empty database."""
-    import shlex
-    import subprocess
-
-    from graph_schema.neo4j_admin import write_neo4j_admin_csv
+    from graph_schema.neo4j_admin import run_import_tool, write_neo4j_admin_csv
 
     lib = ROOT / ".ci" / "neo4j" / "lib"
     if not lib.is_dir():
@@ -100,19 +97,7 @@ def measure_admin(world: Dataset, folder: Path) -> dict[str, float]:
     started = time.perf_counter()
     out = write_neo4j_admin_csv(world, folder / "csv")
     written = time.perf_counter() - started
-    home = folder / "home"
-    (home / "conf").mkdir(parents=True)
-    (home / "conf" / "neo4j.conf").write_text(
-        f"server.directories.data={home / 'data'}\nserver.directories.logs={home / 'logs'}\n"
-    )
-    readme = (out / "README.txt").read_text(encoding="utf-8")
-    command = next(line for line in readme.splitlines() if "neo4j-admin database import" in line)
-    heap = os.environ.get("NEO4J_HEAP", "1g")
-    java = ["java", f"-Xmx{heap}", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
-    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    args = shlex.split(command)[1:]  # after "neo4j-admin": database import full neo4j ...
-    args[4:4] = ["--max-off-heap-memory=2g"]  # a shared machine: do not take 90% of free RAM
-    done = subprocess.run(java + args, cwd=out, env=env, capture_output=True, text=True)
+    done = run_import_tool(out, lib, folder / "home", heap=os.environ.get("NEO4J_HEAP", "1g"))
     if done.returncode:
         raise SystemExit(f"neo4j-admin import failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return {"seconds": time.perf_counter() - started, "csv": written}

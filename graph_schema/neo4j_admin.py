@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import os
+import shlex
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +23,7 @@ from .store.neo4j import review_key
 from .tables import TABLES
 from .vocabulary import SERVICE_LABELS_ZH
 
-__all__ = ["write_neo4j_admin_csv", "import_command"]
+__all__ = ["write_neo4j_admin_csv", "import_command", "run_import_tool"]
 
 #: how a column's kind is declared in a neo4j-admin header
 _HEADER_TYPES = {"int": "int", "float": "double", "bool": "boolean"}
@@ -178,3 +180,33 @@ def import_command(
     parts += ["--overwrite-destination=true", "--multiline-fields=true"]
     parts += [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
     return " ".join(parts)
+
+
+def run_import_tool(
+    folder: str | os.PathLike,
+    lib: str | os.PathLike,
+    home: str | os.PathLike,
+    heap: str = "1g",
+    max_off_heap: str = "2g",
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess:
+    """Run the import command of ``folder``'s README.txt with the jars in ``lib`` into a new database under ``home``.
+
+    ``lib`` is a flat folder of Neo4j's jars (``.ci/neo4j-server fetch`` makes one); ``home`` gets a
+    ``conf/neo4j.conf`` that puts the data and logs inside it. Returns the finished process
+    (its stdout ends with the counts the tool imported).
+    """
+    folder, home = Path(folder), Path(home)
+    (home / "conf").mkdir(parents=True, exist_ok=True)
+    (home / "conf" / "neo4j.conf").write_text(
+        f"server.directories.data={home / 'data'}\nserver.directories.logs={home / 'logs'}\n"
+    )
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if "neo4j-admin database import" in line)
+    args = shlex.split(command)[1:]  # after "neo4j-admin": database import full neo4j ...
+    args[4:4] = [f"--max-off-heap-memory={max_off_heap}"]  # not 90% of the free memory
+    java = ["java", f"-Xmx{heap}", "-cp", f"{Path(lib)}/*", "org.neo4j.cli.AdminTool"]
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    return subprocess.run(
+        java + args, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from graph_schema import read_data
+from graph_schema.neo4j_admin import run_import_tool
 from tests.store_fixtures import NEO4J_MARKS
 from webapp.cli import main
 
@@ -75,22 +74,7 @@ def test_the_import_tool_loads_the_files(exported, tmp_path, sample_dir):
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    home = tmp_path / "home"
-    (home / "conf").mkdir(parents=True)
-    (home / "conf" / "neo4j.conf").write_text(
-        f"server.directories.data={home / 'data'}\nserver.directories.logs={home / 'logs'}\n"
-    )
-    readme = (exported / "README.txt").read_text(encoding="utf-8")
-    command = next(line for line in readme.splitlines() if "neo4j-admin database import" in line)
-    args = shlex.split(command)[1:]  # the tool's own arguments, after "neo4j-admin"
-    done = subprocess.run(
-        ["java", "-Xmx512m", "-cp", f"{NEO4J_LIB}/*", "org.neo4j.cli.AdminTool", *args],
-        cwd=exported,
-        env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_import_tool(exported, NEO4J_LIB, tmp_path / "home", heap="512m", timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     data = read_data(sample_dir)
     counts = data.counts()
