@@ -64,7 +64,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     """Features of organization ``o`` leading service ``s`` in village ``v`` (``v`` = -1: unknown)."""
     v, s, o = (np.asarray(x, dtype=np.int64) for x in (v, s, o))
     out = np.empty((len(o), len(UNARY_COLUMNS)), dtype=np.float64)
-    out[:, 0] = np.asarray(snap.level[o, s]).ravel()
+    out[:, 0] = snap.level_of(o, s)
     has_v = v >= 0
     vv = np.where(has_v, v, 0)
     dist = haversine_km(snap.v_lat[vv], snap.v_lon[vv], snap.o_lat[o], snap.o_lon[o])
@@ -82,7 +82,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
         out[:, 7] = np.log1p(n)
         out[:, 8] = _shrunk(n, mean, hist.global_mean)
     # how badly the village needs this service today (0: not needed, NaN: no village)
-    sev = np.asarray(snap.need_matrix[vv, s]).ravel().astype(float)
+    sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
     return out
 

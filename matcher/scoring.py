@@ -45,7 +45,7 @@ class Scorer:
         unary = np.full((n, width, m), np.nan, np.float32)
         r, j, k = np.nonzero((cand.need_s[:, :, None] >= 0) & (cand.orgs[:, None, :] >= 0))
         o, s = cand.orgs[r, k], cand.need_s[r, j]
-        can = np.asarray(self.snap.level[o, s]).ravel() > 0
+        can = self.snap.level_of(o, s) > 0
         r, j, k, o, s = r[can], j[can], k[can], o[can], s[can]
         unary[r, j, k] = self.unary(cand.villages[r], s, o)
         present = cand.orgs >= 0

@@ -69,6 +69,13 @@ def _index(ids: np.ndarray, values: pd.Series) -> np.ndarray:
     return out
 
 
+def _entries(matrix: sparse.csr_matrix, rows, cols) -> np.ndarray:
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if len(rows) == 0:
+        return np.zeros(0, dtype=matrix.dtype)
+    return np.asarray(matrix[rows, cols]).ravel()
+
+
 @dataclass
 class Snapshot:
     """Integer-indexed view of one dataset; see :func:`build_snapshot`."""
@@ -111,6 +118,14 @@ class Snapshot:
     @property
     def n_orgs(self) -> int:
         return len(self.org_ids)
+
+    def level_of(self, o, s) -> np.ndarray:
+        """Capability level of organizations ``o`` in services ``s`` (0 = not provided)."""
+        return _entries(self.level, o, s)
+
+    def severity_of(self, v, s) -> np.ndarray:
+        """Severity of villages ``v``'s need of services ``s`` (0 = not needed)."""
+        return _entries(self.need_matrix, v, s)
 
     @property
     def capacity_left(self) -> np.ndarray:
