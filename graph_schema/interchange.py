@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +32,7 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame | Problem:
     if "\x00" in text:
         return Problem(label, 0, "", "holds NUL bytes: it is not a CSV text file")
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             dtype=str,
             keep_default_na=False,
@@ -40,7 +41,44 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame | Problem:
             engine="c",
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        return Problem(label, 0, "", f"is not well-formed CSV: {exc}")
+        message = " ".join(str(exc).split())
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+        if ragged:
+            expected, line, saw = ragged.groups()
+            return Problem(
+                label, int(line), "", f"has {saw} fields where the header has {expected}"
+            )
+        return Problem(label, 0, "", f"is not well-formed CSV: {message}")
+    # pandas renames a repeated header 'x' to 'x.1'; give it back its name so that the check
+    # of the table can refuse it instead of silently reading the first 'x'.
+    frame.columns = [_repeated_name(c, frame.columns) for c in frame.columns]
+    lines = _record_lines(text, len(frame))
+    if lines is not None:
+        frame.attrs["lines"] = lines
+    return frame
+
+
+def _repeated_name(column: str, columns) -> str:
+    found = re.fullmatch(r"(.+)\.\d+", column)
+    return found.group(1) if found and found.group(1) in columns else column
+
+
+def _record_lines(text: str, rows: int) -> list[int] | None:
+    """The line each data row starts on, when blank lines or quoted line breaks shift them."""
+    physical = text.count("\n") + text.count("\r") - text.count("\r\n")
+    physical += 0 if text.endswith(("\n", "\r")) else 1
+    if physical == rows + 1:
+        return None  # one line per row: row i is on line i + 2
+    starts, previous = [], 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for record in reader:
+            if record and (len(record) > 1 or record[0].strip()):
+                starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error:  # e.g. a field beyond the csv module's size limit: keep the plain count
+        return None
+    return starts[1:] if len(starts) == rows + 1 else None
 
 
 def _cell_text(value) -> str:
@@ -59,20 +97,44 @@ def _cell_text(value) -> str:
 
 def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     import zipfile
+    import zlib
 
     from openpyxl import load_workbook
 
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     problems: list[Problem] = []
+    # A damaged workbook fails in zipfile, zlib or the XML parser, some of it only when a sheet
+    # is read (read-only mode): either way it is one problem, never a traceback.
+    unreadable = (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        SyntaxError,  # xml.etree and lxml parse errors
+    )
+
+    def refuse(exc: BaseException):
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        return {}, {}, [Problem(path.name, 0, "", f"is not a readable .xlsx workbook: {message}")]
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return {}, {}, [Problem(path.name, 0, "", f"is not a readable .xlsx workbook: {exc}")]
+    except unreadable as exc:
+        return refuse(exc)
     try:
         for sheet in book.worksheets:
             name = sheet.title.strip().removesuffix(".csv")
             if name not in TABLES:
+                continue
+            if name in labels:  # 'villages' and 'villages.csv': which one is meant?
+                problems.append(
+                    Problem(f"{path.name}[{sheet.title}]", 0, "", f"is a second sheet for {name}")
+                )
                 continue
             labels[name] = f"{path.name}[{name}]"
             rows = sheet.iter_rows(values_only=True)
@@ -92,6 +154,8 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
                 columns=[columns[i] for i in keep],
                 dtype=object,
             )
+    except unreadable as exc:
+        return refuse(exc)
     finally:
         book.close()
     return tables, labels, problems
@@ -184,18 +248,28 @@ def write_xlsx(dataset: Dataset, path: str | os.PathLike) -> Path:
         text = format_frame(spec, frame)
         kinds = [c.kind for c in spec.columns]
         for row in text.itertuples(index=False, name=None):
-            sheet.append([_xlsx_cell(k, v) for k, v in zip(kinds, row, strict=True)])
+            sheet.append([_xlsx_cell(sheet, k, v) for k, v in zip(kinds, row, strict=True)])
     book.save(path)
     return path
 
 
-def _xlsx_cell(kind: str, text: str):
+def _xlsx_cell(sheet, kind: str, text: str):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if text == "":
         return None
     if kind == "int":
         return int(text)
     if kind == "float":
         return float(text)
+    if text.startswith("=") or ILLEGAL_CHARACTERS_RE.search(text):
+        # openpyxl would store '=...' as a formula (Excel runs it; the value is lost on re-import)
+        # and refuses control characters, which a worksheet cannot hold: write text, U+FFFD
+        # in place of a control character.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+        cell.data_type = "s"
+        return cell
     return text
 
 

@@ -15,7 +15,7 @@ from .dataset import Dataset, coerce_frame
 from .errors import Problem, ValidationError
 from .tables import TABLE_ORDER, TABLES, Column, Table
 
-__all__ = ["parse_table", "validate_tables", "KnownIds"]
+__all__ = ["parse_table", "validate_tables", "line_numbers", "KnownIds"]
 
 #: ids already stored, by ``(table, column)``; references may point at them.
 KnownIds = Mapping[tuple[str, str], set[str]]
@@ -23,6 +23,7 @@ KnownIds = Mapping[tuple[str, str], set[str]]
 _TRUE = {"true", "1", "yes", "y", "t", "是"}
 _FALSE = {"false", "0", "no", "n", "f", "否"}
 _MAX_PER_COLUMN = 1000  # a wholly broken column of a million rows would drown the message
+_MAX_WHOLE = 2**53
 
 
 def _problems(label: str, lines: np.ndarray, column: str, messages) -> list[Problem]:
@@ -96,7 +97,8 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
     # numbers
     numbers = pd.to_numeric(text.where(present, None), errors="coerce").astype("float64")
     values = numbers.to_numpy()
-    not_number = present & np.isnan(values)
+    # 'inf' and '1e309' parse, but are no amount a person means (and an export would lose them)
+    not_number = present & ~np.isfinite(values)
     if not_number.any():
         noun = "a whole number" if col.kind == "int" else "a number"
         problems += _problems(
@@ -113,6 +115,13 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
                 [f"'{v}' is not a whole number" for v in text[fractional]],
             )
             ok &= ~fractional
+        # beyond 2**53 a whole number is no longer exact (and beyond 2**63 not storable at all)
+        huge = ok & (np.abs(np.where(ok, values, 0)) > _MAX_WHOLE)
+        if huge.any():
+            problems += _problems(
+                label, lines[huge], col.name, [f"'{v}' is too large" for v in text[huge]]
+            )
+            ok &= ~huge
     with np.errstate(invalid="ignore"):
         out_of_range = ok & (
             (values < col.min if col.min is not None else False)
@@ -152,8 +161,15 @@ def parse_table(
     problems : list of Problem
     """
     problems: list[Problem] = []
+    lines = line_numbers(raw, first_line)
     raw = raw.rename(columns=lambda c: str(c).strip().lstrip("\ufeff"))
-    lines = np.arange(first_line, first_line + len(raw))
+    repeated = raw.columns.duplicated()
+    if repeated.any():
+        # Which of two 'severity' columns is meant cannot be guessed; other repeats are ignored.
+        for name in dict.fromkeys(raw.columns[repeated]):
+            if name in spec.column_names:
+                problems.append(Problem(label, 1, name, "column appears more than once"))
+        raw = raw.loc[:, ~repeated]
     typed = {}
     for col in spec.columns:
         if col.name not in raw.columns:
@@ -168,6 +184,18 @@ def parse_table(
     if len(key) == len(spec.key) and len(frame):
         problems += _duplicates(spec, frame, lines, label)
     return frame, problems
+
+
+def line_numbers(raw: pd.DataFrame, first_line: int = 2) -> np.ndarray:
+    """The line of the file on which each row of ``raw`` stands.
+
+    A reader that skips blank lines or reads quoted line breaks puts the true numbers in
+    ``raw.attrs["lines"]``; otherwise row ``i`` is on line ``first_line + i``.
+    """
+    given = raw.attrs.get("lines")
+    if given is not None and len(given) == len(raw):
+        return np.asarray(given, dtype=np.int64)
+    return np.arange(first_line, first_line + len(raw))
 
 
 def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str) -> list[Problem]:
@@ -230,6 +258,7 @@ def validate_tables(
     labels = dict(labels or {})
     problems: list[Problem] = []
     typed: dict[str, pd.DataFrame] = {}
+    lines: dict[str, np.ndarray] = {}
     for name in TABLE_ORDER:
         spec = TABLES[name]
         label = labels.setdefault(name, spec.filename)
@@ -238,15 +267,19 @@ def validate_tables(
                 problems.append(Problem(label, 0, "", "required file is missing"))
             continue
         typed[name], found = parse_table(spec, raw_tables[name], label)
+        lines[name] = line_numbers(raw_tables[name])
         problems += found
-    problems += _reference_problems(typed, labels, known_ids or {})
+    problems += _reference_problems(typed, labels, known_ids or {}, lines)
     if problems:
         raise ValidationError(problems)
     return Dataset(typed)
 
 
 def _reference_problems(
-    typed: Mapping[str, pd.DataFrame], labels: Mapping[str, str], known_ids: KnownIds
+    typed: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str],
+    known_ids: KnownIds,
+    lines: Mapping[str, np.ndarray],
 ) -> list[Problem]:
     problems: list[Problem] = []
     for name, frame in typed.items():
@@ -265,10 +298,9 @@ def _reference_problems(
                 missing &= ~values.isin(stored).to_numpy()
             if missing.any():
                 noun = ref_table[:-1] if ref_table.endswith("s") else ref_table
-                lines = np.flatnonzero(missing) + 2
                 problems += _problems(
                     labels[name],
-                    lines,
+                    lines[name][missing],
                     col.name,
                     [f"unknown {noun} '{v}'" for v in values[missing]],
                 )
