@@ -141,3 +141,9 @@ def test_the_rubric_and_the_list_in_english(client, app):
     html = client.get(f"/review/projects/{project_id}").get_data(as_text=True)
     assert "Roadshow rubric" in html and "Use of funds" in html
     assert "Outlying review" in client.get("/review/integrity").get_data(as_text=True)
+
+
+def test_items_link_to_their_records(client):
+    login(client, "officer")
+    html = client.get("/review/integrity?rule=idle_village").get_data(as_text=True)
+    assert 'href="/officer/villages/V' in html

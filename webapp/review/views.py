@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -136,6 +146,9 @@ def _subject_link(subject: str) -> str | None:
         return url_for("organization.record", org_id=ident)
     if table == "reviews" and current_user.role in ("reviewer", "admin"):
         return url_for("review.score", project_id=ident)
+    officer_pages = current_user.role in ("officer", "admin")
+    if table == "villages" and officer_pages and "officer.village" in current_app.view_functions:
+        return url_for("officer.village", village_id=ident)
     return None
 
 
