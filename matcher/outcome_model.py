@@ -123,7 +123,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 20,
         alpha: float = 1.0,
-        cv: int = 3,
+        cv: int = 2,
     ):
         self.random_state = random_state
         self.max_iter = max_iter
@@ -133,9 +133,9 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.cv = cv
 
-    def _trees(self) -> HistGradientBoostingRegressor:
+    def _trees(self, fraction: float = 1.0) -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(
-            max_iter=self.max_iter,
+            max_iter=max(10, int(self.max_iter * fraction)),
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
@@ -151,7 +151,8 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         self.global_mean_ = float(y.mean())
         folds = KFold(min(self.cv, len(y)), shuffle=True, random_state=self.random_state)
         with _threads(len(y)):
-            oof = cross_val_predict(self._trees(), xu, y, cv=folds)
+            # the out-of-fold fits only need to be good enough to separate the group part
+            oof = cross_val_predict(self._trees(0.5), xu, y, cv=folds)
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
             self.unary_ = self._trees().fit(xu, target)

@@ -43,6 +43,7 @@ def recommend(
     evaluate: bool = True,
     max_candidates: int = 12,
     top_k: int = 4,
+    baseline: bool = False,
 ) -> RecommendationResult:
     """Recommend a group of organizations (and volunteers) for every village without a partnership.
 
@@ -58,6 +59,10 @@ def recommend(
         Called as each stage starts and ends.
     method : "colgen" or "greedy"
         Group formation: team columns with HiGHS, or the per-village greedy baseline.
+    evaluate : bool
+        Also run the time-split evaluation of the outcome model (``summary["model"]``).
+    baseline : bool
+        Also run the greedy baseline on the same teams (``summary["baseline"]``; benchmarks).
 
     Examples
     --------
@@ -98,6 +103,16 @@ def recommend(
     step(4, 4)
     coords = np.column_stack([snap.v_lat[cand.villages], snap.v_lon[cand.villages]])
     chosen, info = _formation(method, values, cand, pats, cap, order, seed, coords)
+    if "upper_bound" in info:  # in the units of summary["objective"]
+        info["upper_bound"] = round(info["upper_bound"] / 100.0, 4)
+    if baseline:
+        t0 = time.perf_counter()
+        base = greedy(values, cand.orgs, pats, cap, order)
+        info["baseline"] = {
+            "objective": round(objective(values, base) / 100.0, 4),
+            "served": int((base >= 0).sum()),
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
     violations = check_capacity(cand.orgs, pats, chosen, cap)
     if violations:  # never expected: the formation keeps capacities by construction
         raise MatcherError(f"internal error: {violations} organizations over capacity")

@@ -15,7 +15,11 @@ from .outcome_model import OutcomeModel, PriorModel
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
-__all__ = ["Scorer", "fit_scorer"]
+__all__ = ["Scorer", "fit_scorer", "MAX_TRAIN"]
+
+#: the model is fitted on at most this many reviewed projects (a random, seeded sample); every
+#: review still feeds the track records and the collaboration graph
+MAX_TRAIN = 300_000
 
 
 @dataclass
@@ -73,9 +77,16 @@ def fit_scorer(snap: Snapshot, seed: int = 0, evaluate: bool = True) -> Scorer:
     hist = History(snap, seed=seed)
     if len(snap.proj_score) < MIN_REVIEWS:
         return Scorer(snap, hist, PriorModel().fit(), False, None)
-    x, y, _ = training_rows(snap, hist)
+    rows = np.arange(len(snap.proj_score))
+    if len(rows) > MAX_TRAIN:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_TRAIN, replace=False))
+    x, y, _ = training_rows(snap, hist, rows)
     model = OutcomeModel(random_state=seed).fit(x, y)
-    metrics: dict = {"n_train": int(len(y)), "kind": "OutcomeModel"}
+    metrics: dict = {
+        "n_train": int(len(y)),
+        "n_reviewed": int(len(snap.proj_score)),
+        "kind": "OutcomeModel",
+    }
     if evaluate:
         try:
             metrics["time_split"] = evaluate_time_split(snap, seed=seed)

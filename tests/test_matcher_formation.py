@@ -1,0 +1,92 @@
+"""Group formation against the exact optimum (OR-Tools CP-SAT / HiGHS) and its invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graph_schema.interchange import read_data
+from matcher.colgen import column_generation, lagrangian_bound
+from matcher.exact import exact_formation
+from matcher.formation import check_capacity, greedy, objective
+from matcher.recommend import build_problem
+from matcher.synthetic import sample_subset
+from matcher.teams import patterns
+
+pytest.importorskip("ortools")
+
+
+@pytest.fixture(scope="module")
+def sample(sample_dir):
+    return read_data(sample_dir)
+
+
+def _one_team_per_row(chosen: np.ndarray, values: np.ndarray) -> None:
+    rows = np.flatnonzero(chosen >= 0)
+    assert np.isfinite(values[rows, chosen[rows]]).all()
+
+
+@pytest.mark.parametrize("n_villages", [30, 60])
+def test_colgen_is_within_one_percent_of_the_exact_optimum(sample, n_villages):
+    prob = build_problem(sample_subset(sample, n_villages, seed=n_villages, capacity=1))
+    v, o, p, cap, order = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left, prob.order
+    best, info = exact_formation(v, o, p, cap, solver="cpsat", workers=8, time_limit=120)
+    assert info["optimal"]
+    col, col_info = column_generation(v, o, p, cap, order)
+    base = greedy(v, o, p, cap, order)
+    for chosen in (best, col, base):
+        assert check_capacity(o, p, chosen, cap) == 0
+        _one_team_per_row(chosen, v)
+    exact = objective(v, best)
+    assert objective(v, col) >= 0.99 * exact
+    assert objective(v, base) <= exact + 1e-6
+    assert col_info["upper_bound"] >= exact - 1e-3  # the Lagrangian bound is a bound
+    highs, _ = exact_formation(v, o, p, cap, solver="highs")
+    assert objective(v, highs) == pytest.approx(exact, rel=1e-6)
+
+
+def test_blocks_and_passes_keep_capacities_and_stay_close(sample):
+    prob = build_problem(sample_subset(sample, 120, seed=1, capacity=1))
+    v, o, p, cap, order = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left, prob.order
+    snap, villages = prob.snap, prob.cand.villages
+    coords = np.column_stack([snap.v_lat[villages], snap.v_lon[villages]])
+    whole, _ = column_generation(v, o, p, cap, order)
+    pieces, info = column_generation(v, o, p, cap, order, coords=coords, block=30, passes=2)
+    assert info["passes"] == 2 and info["blocks"] >= 8
+    assert check_capacity(o, p, pieces, cap) == 0
+    base = greedy(v, o, p, cap, order)
+    assert objective(v, base) <= objective(v, pieces) <= objective(v, whole) + 1e-3
+    assert objective(v, pieces) >= 0.97 * objective(v, whole)
+
+
+def test_random_instances_never_break_capacity():
+    rng = np.random.default_rng(7)
+    pats = patterns(5, 3)
+    for _ in range(20):
+        n, n_orgs = int(rng.integers(5, 40)), int(rng.integers(6, 15))
+        orgs = np.stack([rng.choice(n_orgs, 5, replace=False) for _ in range(n)])
+        orgs[rng.random(orgs.shape) < 0.2] = -1
+        values = rng.random((n, len(pats))).astype(np.float32) * 100
+        # a team with an empty slot is no team
+        bad = ((pats.members[None, :, :] >= 0) & (orgs[:, pats.members.clip(0)] < 0)).any(axis=2)
+        values[bad] = -np.inf
+        cap = rng.integers(0, 3, n_orgs)
+        order = np.arange(n)
+        for chosen in (
+            greedy(values, orgs, pats, cap, order),
+            column_generation(values, orgs, pats, cap, order)[0],
+        ):
+            assert check_capacity(orgs, pats, chosen, cap) == 0
+            _one_team_per_row(chosen, values)
+        best, _ = exact_formation(values, orgs, pats, cap, workers=2)
+        col, _ = column_generation(values, orgs, pats, cap, order)
+        assert objective(values, col) >= 0.99 * objective(values, best) - 1e-6
+
+
+def test_lagrangian_bound_holds_for_any_prices(sample):
+    prob = build_problem(sample_subset(sample, 40, seed=3, capacity=1))
+    v, o, p, cap = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left
+    best, _ = exact_formation(v, o, p, cap, workers=2)
+    rng = np.random.default_rng(0)
+    for price in (np.zeros(len(cap)), rng.random(len(cap)) * 300):
+        assert lagrangian_bound(v, o, p, cap, price) >= objective(v, best) - 1e-3

@@ -1,0 +1,88 @@
+"""The outcome model: its time-split evaluation, and features that never peek at the answer."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from graph_schema.interchange import read_data
+from matcher.collaboration import History
+from matcher.evaluation import evaluate_time_split, format_table
+from matcher.features import GROUP_COLUMNS, UNARY_COLUMNS, training_rows
+from matcher.snapshot import build_snapshot
+from matcher.synthetic import tiny_dataset
+
+
+@pytest.fixture(scope="module")
+def sample_snapshot(sample_dir):
+    return build_snapshot(read_data(sample_dir))
+
+
+def test_time_split_beats_both_baselines_on_the_sample(sample_snapshot):
+    ev = evaluate_time_split(sample_snapshot, seed=0)
+    assert ev["n_train"] > 1000 and ev["n_test"] > 300
+    model, mean, rating = ev["model"], ev["global mean"], ev["rating only"]
+    assert model["mae"] < rating["mae"] <= mean["mae"] + 0.5
+    assert model["mae"] < 0.85 * mean["mae"]
+    assert model["spearman"] > rating["spearman"] + 0.2
+    table = format_table(ev)
+    assert "| model |" in table and "Spearman" in table
+
+
+def _history_world():
+    villages = [("V1", 36.0, 117.0, {"medical": 3})]
+    orgs = [("A", 36.0, 117.01, 2, {"medical": 4}), ("B", 36.0, 117.02, 2, {"medical": 3})]
+    projects = [
+        ("J1", "medical", ["A", "B"], "V1", 90.0, "2017-12-31"),
+        ("J2", "medical", ["A"], "V1", 70.0, "2018-12-31"),
+        ("J3", "medical", ["A", "B"], "V1", 50.0, "2019-12-31"),
+    ]
+    return tiny_dataset(villages, orgs, projects=projects)
+
+
+def test_training_rows_only_see_earlier_reviews():
+    snap = build_snapshot(_history_world())
+    hist = History(snap)
+    x, y, _ = training_rows(snap, hist)
+    n_track = x[:, UNARY_COLUMNS.index("log_track_n")]
+    # A led J1 (nothing before), J2 (J1 before), J3 (J1, J2 before)
+    assert np.expm1(n_track).round().tolist() == [0, 1, 2]
+    shared = x[:, len(UNARY_COLUMNS) + GROUP_COLUMNS.index("pair_log_shared")]
+    assert np.expm1(shared).round().tolist() == [0, 0, 1]  # J3 sees J1, never itself
+    assert y.tolist() == [90.0, 70.0, 50.0]
+    # a recommendation made now sees everything
+    n, mean = hist.org_record(np.array([0, 1]))
+    assert n.tolist() == [3, 2] and mean.tolist() == [70.0, 70.0]
+    n, mean = hist.pair_record(np.array([1]), np.array([0]))
+    assert n.tolist() == [2] and mean.tolist() == [70.0]
+
+
+def test_adamic_adar_is_networkx_on_the_co_participation_graph(sample_snapshot):
+    hist = History(sample_snapshot)
+    upper = hist.coworkers.tocoo()
+    g = nx.Graph()
+    g.add_nodes_from(range(sample_snapshot.n_orgs))
+    g.add_edges_from(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
+    rng = np.random.default_rng(0)
+    a = upper.row[rng.choice(upper.nnz, 200)]
+    b = rng.choice(sample_snapshot.n_orgs, 200)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    expected = [
+        p for _, _, p in nx.adamic_adar_index(g, list(zip(a.tolist(), b.tolist(), strict=True)))
+    ]
+    assert hist.adamic_adar(a, b) == pytest.approx(expected)
+    assert max(expected) > 0
+
+
+def test_communities_are_seeded_and_group_coworkers(sample_snapshot):
+    first, again = (
+        History(sample_snapshot, seed=4).community,
+        History(sample_snapshot, seed=4).community,
+    )
+    assert (first == again).all()
+    hist = History(sample_snapshot, seed=4)
+    upper = hist.coworkers.tocoo()
+    same = hist.community[upper.row] == hist.community[upper.col]
+    assert same.mean() > 0.5  # most collaborations happen inside a community
