@@ -282,3 +282,16 @@ def test_every_item_of_the_sample_city_has_its_own_key(sample_dir):
 
     items = find_items(read_data(sample_dir), today=TODAY)
     assert items and len({i.key for i in items}) == len(items)
+
+
+def test_every_idle_village_is_found_not_only_the_first():
+    partnerships = [
+        {"village_id": v, "org_id": "O1", "role": "lead", "since": "2019-01-01"}
+        for v in ("V1", "V2", "V3")
+    ]
+    ds = world(partnerships=partnerships)
+    assert [i.params["village_id"] for i in idle_supported_villages(ds, today=TODAY)] == [
+        "V1",
+        "V2",
+        "V3",
+    ]

@@ -147,3 +147,10 @@ def test_items_link_to_their_records(client):
     login(client, "officer")
     html = client.get("/review/integrity?rule=idle_village").get_data(as_text=True)
     assert 'href="/officer/villages/V' in html
+
+
+def test_reasons_are_shown_in_english(client):
+    login(client, "officer")
+    client.get("/lang/en")
+    html = client.get("/review/integrity?rule=idle_village").get_data(as_text=True)
+    assert "is marked as supported but has had no project activity for 365 days" in html

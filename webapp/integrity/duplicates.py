@@ -10,7 +10,7 @@ import pandas as pd
 
 from graph_schema import Dataset
 
-from .items import Item, Thresholds
+from .items import N_, Item, Thresholds
 
 __all__ = ["duplicate_organizations", "normalise_name", "normalise_phone"]
 
@@ -98,22 +98,25 @@ def duplicate_organizations(
         ra, rb = info.loc[a], info.loc[b]
         same_name = bool(ra["norm"]) and ra["norm"] == rb["norm"]
         ratio = difflib.SequenceMatcher(None, ra["norm"], rb["norm"]).ratio()
-        signals = []
+        fragments: list[tuple[str, dict]] = []
         if ratio >= th.name_similarity:
-            signals.append(f"名称相似（{ratio:.0%}）")
+            fragments.append((N_("名称相似（%(ratio)s）"), {"ratio": f"{ratio:.0%}"}))
         if ra["phone"] and ra["phone"] == rb["phone"]:
-            signals.append(f"电话相同（{ra['phone']}）")
+            fragments.append((N_("电话相同（%(phone)s）"), {"phone": ra["phone"]}))
         if ra["place"] and ra["place"] == rb["place"]:
-            signals.append("位置相同")
+            fragments.append((N_("位置相同"), {}))
+        signals = [m % v for m, v in fragments]
         if not same_name and len(signals) < 2:
             continue
         items.append(
-            Item(
+            Item.of(
                 "duplicate_org",
                 f"duplicate_org:{a}|{b}",
                 f"organizations:{a}",
-                f"{ra['name']}（{a}）与 {rb['name']}（{b}）疑似重复登记：" + "，".join(signals),
+                N_("%(a)s（%(a_id)s）与 %(b)s（%(b_id)s）疑似重复登记：%(signals)s"),
+                {"a": ra["name"], "a_id": a, "b": rb["name"], "b_id": b},
                 {"org_ids": [a, b], "name_similarity": round(ratio, 3), "signals": signals},
+                tuple(fragments),
             )
         )
     return items

@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Item", "Thresholds", "plain_number"]
+__all__ = ["Item", "Thresholds", "plain_number", "render_reason", "N_"]
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is written; it is translated where it is shown."""
+    return message
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class Item:
         Why it looks wrong, in Chinese, with the numbers.
     params : dict
         The numbers and ids behind the reason (what the JSON API returns).
+    message, values, fragments
+        The reason as a translatable message (``%(name)s`` placeholders) with its values, and
+        the translatable parts that fill its ``%(signals)s`` (see :meth:`of`).
     """
 
     rule: str
@@ -33,6 +41,53 @@ class Item:
     subject: str
     reason: str
     params: dict[str, Any] = field(default_factory=dict, compare=False)
+    message: str = field(default="", compare=False)
+    values: dict[str, Any] = field(default_factory=dict, compare=False)
+    fragments: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        rule: str,
+        key: str,
+        subject: str,
+        message: str,
+        values: dict[str, Any],
+        params: dict[str, Any],
+        fragments: tuple[tuple[str, dict[str, Any]], ...] = (),
+    ) -> Item:
+        """An item whose Chinese ``reason`` is ``message % values``.
+
+        Examples
+        --------
+        >>> Item.of("r", "k", "villages:V1", "%(name)s 有问题", {"name": "易洼村"}, {}).reason
+        '易洼村 有问题'
+        """
+        return cls(
+            rule,
+            key,
+            subject,
+            render_reason(message, values, fragments),
+            params,
+            message,
+            values,
+            fragments,
+        )
+
+
+def render_reason(
+    message: str,
+    values: dict[str, Any],
+    fragments: tuple[tuple[str, dict[str, Any]], ...] = (),
+    translate=lambda m: m,
+    separator: str = "，",
+) -> str:
+    """``message`` (after ``translate``) filled with ``values``, its ``%(signals)s`` with the
+    fragments joined by ``separator``."""
+    filled = dict(values)
+    if fragments:
+        filled["signals"] = separator.join(translate(m) % v for m, v in fragments)
+    return translate(message) % filled
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pandas as pd
 from graph_schema import Dataset
 
 from .duplicates import duplicate_organizations, normalise_name, normalise_phone
-from .items import Item, Thresholds
+from .items import N_, Item, Thresholds
 from .items import plain_number as _num
 
 __all__ = [
@@ -58,11 +58,12 @@ def over_capacity(ds: Dataset, th: Thresholds | None = None) -> list[Item]:
     for org_id, row in over.iterrows():
         assigned, cap = int(row["assigned"]), int(capacity[org_id])
         items.append(
-            Item(
+            Item.of(
                 "over_capacity",
                 f"over_capacity:{org_id}:{assigned}/{cap}",
                 f"organizations:{org_id}",
-                f"{row['name']}（{org_id}）帮扶 {assigned} 个村，超过其可承接上限 {cap} 个",
+                N_("%(name)s（%(org_id)s）帮扶 %(assigned)s 个村，超过其可承接上限 %(max)s 个"),
+                {"name": row["name"], "org_id": org_id, "assigned": assigned, "max": cap},
                 {"org_id": org_id, "assigned": assigned, "max_villages": cap},
             )
         )
@@ -98,12 +99,12 @@ def volunteer_in_many_orgs(ds: Dataset, th: Thresholds | None = None) -> list[It
         orgs = sorted(set(group["org_id"]))
         ids = sorted(group["volunteer_id"])
         items.append(
-            Item(
+            Item.of(
                 "volunteer_many_orgs",
                 f"volunteer_many_orgs:{name}@{lat},{lon}:{len(orgs)}",
                 f"volunteers:{ids[0]}",
-                f"志愿者 {name}（同一位置 {lat}, {lon}）登记在 {len(orgs)} 个组织："
-                + "、".join(orgs),
+                N_("志愿者 %(name)s（同一位置 %(lat)s, %(lon)s）登记在 %(n)s 个组织：%(orgs)s"),
+                {"name": name, "lat": lat, "lon": lon, "n": len(orgs), "orgs": "、".join(orgs)},
                 {"name": name, "lat": lat, "lon": lon, "org_ids": orgs, "volunteer_ids": ids},
             )
         )
@@ -116,12 +117,17 @@ def volunteer_hours(ds: Dataset, th: Thresholds | None = None) -> list[Item]:
     vol = ds["volunteers"]
     flagged = vol[vol["hours_per_month"] > th.volunteer_hours]
     return [
-        Item(
+        Item.of(
             "volunteer_hours",
             f"volunteer_hours:{row.volunteer_id}:{_num(row.hours_per_month)}",
             f"volunteers:{row.volunteer_id}",
-            f"志愿者 {row.name}（{row.volunteer_id}）每月服务 {_num(row.hours_per_month)} 小时，"
-            f"超过 {_num(th.volunteer_hours)} 小时",
+            N_("志愿者 %(name)s（%(id)s）每月服务 %(hours)s 小时，超过 %(limit)s 小时"),
+            {
+                "name": row.name,
+                "id": row.volunteer_id,
+                "hours": _num(row.hours_per_month),
+                "limit": _num(th.volunteer_hours),
+            },
             {
                 "volunteer_id": row.volunteer_id,
                 "org_id": row.org_id,
@@ -174,14 +180,23 @@ def review_outliers(ds: Dataset, th: Thresholds | None = None) -> list[Item]:
         strict=True,
     ):
         items.append(
-            Item(
+            Item.of(
                 "review_outlier",
                 f"review_outlier:{row.project_id}|{row.reviewed_on or ''}|{row.reviewer or ''}"
                 f":{_num(row.score)}",
                 f"reviews:{row.project_id}",
-                f"项目 {row.name}（{row.project_id}）的评分 {_num(row.score)} 与该组织"
-                f"（{row.lead_org_id}）其他评分的中位数 {_num(med)} 相差过大"
-                f"（稳健 z 值 {zi:.1f}）",
+                N_(
+                    "项目 %(project)s（%(project_id)s）的评分 %(score)s 与该组织（%(org_id)s）"
+                    "其他评分的中位数 %(median)s 相差过大（稳健 z 值 %(z)s）"
+                ),
+                {
+                    "project": row.name,
+                    "project_id": row.project_id,
+                    "score": _num(row.score),
+                    "org_id": row.lead_org_id,
+                    "median": _num(med),
+                    "z": f"{zi:.1f}",
+                },
                 {
                     "project_id": row.project_id,
                     "org_id": row.lead_org_id,
@@ -229,13 +244,22 @@ def idle_supported_villages(
         if pd.notna(last_seen) and last_seen >= cutoff:
             continue
         name = villages["name"].get(village_id, village_id)
-        last_text = "从无项目记录" if pd.isna(last_seen) else f"最近项目结束于 {last_seen.date()}"
+        message = (
+            N_("%(name)s（%(village_id)s）标为已帮扶，但 %(days)s 天内没有项目活动（从无项目记录）")
+            if pd.isna(last_seen)
+            else N_(
+                "%(name)s（%(village_id)s）标为已帮扶，但 %(days)s 天内没有项目活动"
+                "（最近项目结束于 %(last)s）"
+            )
+        )
+        last_day = "" if pd.isna(last_seen) else str(last_seen.date())
         items.append(
-            Item(
+            Item.of(
                 "idle_village",
-                f"idle_village:{village_id}:{'' if pd.isna(last_seen) else last_seen.date()}",
+                f"idle_village:{village_id}:{last_day}",
                 f"villages:{village_id}",
-                f"{name}（{village_id}）标为已帮扶，但 {th.idle_days} 天内没有项目活动（{last_text}）",
+                message,
+                {"name": name, "village_id": village_id, "days": th.idle_days, "last": last_day},
                 {
                     "village_id": village_id,
                     "last_activity": None if pd.isna(last_seen) else str(last_seen.date()),

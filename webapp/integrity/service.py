@@ -15,9 +15,10 @@ from flask import current_app
 from ..db import get_db
 from ..extensions import get_store
 from .marks import Mark, load_marks
+from .items import render_reason
 from .rules import Item, find_items
 
-__all__ = ["Listed", "current_items", "listed_items", "find_item"]
+__all__ = ["Listed", "current_items", "listed_items", "find_item", "localized_reason"]
 
 _LOCK = threading.Lock()
 
@@ -87,3 +88,14 @@ def find_item(key: str) -> Item | None:
         if item.key == key:
             return item
     return None
+
+
+def localized_reason(item: Item) -> str:
+    """The item's reason in the visitor's language (Chinese unless they chose English)."""
+    from flask_babel import gettext
+
+    if not item.message:
+        return item.reason
+    return render_reason(
+        item.message, item.values, item.fragments, translate=gettext, separator=gettext("，")
+    )

@@ -25,7 +25,7 @@ from ..db import get_db
 from ..extensions import get_store
 from ..integrity import RULE_LABELS_ZH
 from ..integrity.marks import MAX_NOTE, mark_checked, reopen
-from ..integrity.service import find_item, listed_items
+from ..integrity.service import find_item, listed_items, localized_reason
 from ..organization.data import county_centres, one_row, rows
 from .rubric import RUBRIC, ReviewError, ensure_tables, finished_projects, rubric_of, save_review
 
@@ -180,6 +180,7 @@ def integrity():
         open_counts=open_counts,
         filters={"rule": rule, "status": status},
         subject_link=_subject_link,
+        reason=localized_reason,
         max_note=MAX_NOTE,
     )
 
