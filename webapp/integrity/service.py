@@ -14,8 +14,8 @@ from flask import current_app
 
 from ..db import get_db
 from ..extensions import get_store
-from .marks import Mark, load_marks
 from .items import render_reason
+from .marks import Mark, load_marks
 from .rules import Item, find_items
 
 __all__ = ["Listed", "current_items", "listed_items", "find_item", "localized_reason"]
