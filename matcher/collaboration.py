@@ -21,8 +21,8 @@ __all__ = ["History", "members_matrix", "pairs_of", "T_SCALE"]
 #: days are below 2**17 until the year 2328; keys are ``id * T_SCALE + day``
 T_SCALE = 1 << 17
 #: larger co-participation graphs get cheaper communities (Louvain in networkx is pure Python:
-#: about 30 s for a province's 150k edges); see :meth:`History._communities`
-LOUVAIN_MAX_EDGES = 60_000
+#: about 30 s for a province's 60k edges); see :meth:`History._communities`
+LOUVAIN_MAX_EDGES = 20_000
 
 
 def members_matrix(members: sparse.csr_matrix, width: int | None = None) -> np.ndarray:

@@ -71,17 +71,22 @@ class TeamInputs:
 
 def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
     k = comb.shape[1]
-    u = inp.unary[rows][:, :, comb]  # (c, S, P, k)
-    u = np.where(np.isnan(u), -np.inf, u)
-    best = u.max(axis=3)
-    arg = u.argmax(axis=3)
+    u = inp.unary[rows]
+    u = np.where(np.isnan(u), np.float32(-np.inf), u)  # (c, S, M)
+    # best member per need, one member position at a time (argmax over a last axis of 2..4 is slow)
+    best = u[:, :, comb[:, 0]]  # (c, S, P)
+    arg = np.zeros(best.shape, np.int8)
+    for i in range(1, k):
+        x = u[:, :, comb[:, i]]
+        better = x > best
+        best = np.where(better, x, best)
+        arg[better] = i
     covered = np.isfinite(best)
     valid = inp.present[rows][:, comb].all(axis=2)
     for slot in range(k):
         valid &= (covered & (arg == slot)).any(axis=1)
-    bonus = inp.terms.size_term(k) + inp.terms.quality_coef * inp.quality[rows][:, comb].mean(
-        axis=2
-    )
+    quality = inp.quality[rows][:, comb].mean(axis=2)
+    bonus = inp.terms.size_term(k) + inp.terms.quality_coef * quality
     if k > 1:
         a, b = np.triu_indices(k, 1)
         bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].sum(axis=2)
