@@ -35,12 +35,14 @@ def coerce_frame(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
         dtype = _DTYPES.get(col.kind)
         if dtype is None:
             obj = values.astype(object)
-            out[col.name] = obj.where(obj.notna(), None)
+            missing = obj.isna()
+            out[col.name] = obj.where(~missing, None) if missing.any() else obj
         elif dtype == "float64":
             out[col.name] = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
             out[col.name] = values.astype(dtype)
-    return pd.DataFrame(out, columns=spec.column_names)
+    # copy=False: the columns above are new already; a copy would double a large table in memory
+    return pd.DataFrame(out, columns=spec.column_names, copy=False)
 
 
 def _format_column(kind: str, values: pd.Series) -> pd.Series:
@@ -156,16 +158,15 @@ class Dataset(Mapping[str, pd.DataFrame]):
 
     def canonical(self) -> Dataset:
         """The same rows, each table sorted by its key, so two datasets compare row for row."""
-        out = {}
-        for name, frame in self._tables.items():
-            key = list(TABLES[name].key)
-            if _sorted_by(frame, key):  # a stable sort would keep the order: skip its cost
-                out[name] = frame.reset_index(drop=True)
-                continue
-            out[name] = frame.sort_values(key, na_position="first", kind="stable").reset_index(
-                drop=True
-            )
-        return Dataset(out)
+        return Dataset({name: self.sorted_table(name) for name in self._tables})
+
+    def sorted_table(self, name: str) -> pd.DataFrame:
+        """Table ``name`` sorted by its key, as in :meth:`canonical` (one table at a time)."""
+        frame = self._tables[name]
+        key = list(TABLES[name].key)
+        if _sorted_by(frame, key):  # a stable sort would keep the order: skip its cost
+            return frame.reset_index(drop=True)
+        return frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)
 
     def as_text(self, extra: bool = False) -> dict[str, list[tuple[str, ...]]]:
         """Every table as sorted rows of cell text, the form in which two datasets are compared.

@@ -223,14 +223,22 @@ def read_data(
     return dataset
 
 
+_WRITE_CHUNK_ROWS = 1_000_000
+
+
 def write_folder(dataset: Dataset, folder: str | os.PathLike) -> Path:
     """Write every table as ``<name>.csv`` (UTF-8, no BOM) into ``folder``, sorted by key."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in dataset.canonical().items():
-        format_frame(TABLES[name], frame).to_csv(
-            folder / TABLES[name].filename, index=False, lineterminator="\n"
-        )
+    for name in TABLE_ORDER:
+        spec, frame = TABLES[name], dataset.sorted_table(name)
+        with open(folder / spec.filename, "w", encoding="utf-8", newline="") as handle:
+            # a chunk at a time, so the text of a 20-million-row table is never in memory whole
+            for start in range(0, max(len(frame), 1), _WRITE_CHUNK_ROWS):
+                chunk = frame.iloc[start : start + _WRITE_CHUNK_ROWS]
+                format_frame(spec, chunk).to_csv(
+                    handle, index=False, header=start == 0, lineterminator="\n"
+                )
     return folder
 
 

@@ -150,6 +150,14 @@ def test_xlsx_output_reads_back(tmp_path):
     assert world.counts()["volunteers"] == 300 and world.counts()["villages"] == 300
 
 
+def test_xlsx_output_too_large_for_excel_is_refused_before_writing(tmp_path):
+    book = tmp_path / "big.xlsx"
+    code, stderr = _run("demo", "--volunteers", "1100000", "--output", str(book))
+    assert code == 2
+    assert "at most 1,048,576 rows" in stderr and "volunteers" in stderr
+    assert not book.exists()
+
+
 def test_province_scale_in_small_sizes_spreads_over_a_shandong_like_province():
     world = generate_world("province", seed=1, volunteers=1000)
     villages = world["villages"]

@@ -10,8 +10,11 @@ from graph_schema.demo import SCALES, generate_world
 from graph_schema.interchange import write_data
 from graph_schema.operations import import_dataset
 from graph_schema.store import open_store
+from webapp.cli import CliError
 
 __all__ = ["register"]
+
+_XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header row included
 
 
 class _Progress:
@@ -33,6 +36,13 @@ def _demo(args) -> int:
         args.scale, seed=args.seed, volunteers=args.volunteers, progress=progress
     )
     rows = sum(world.counts().values())
+    if args.output and str(args.output).lower().endswith(".xlsx"):
+        largest = max(world.counts().items(), key=lambda item: item[1])
+        if largest[1] >= _XLSX_MAX_ROWS:
+            raise CliError(
+                f"an .xlsx sheet holds at most {_XLSX_MAX_ROWS:,} rows but {largest[0]} has "
+                f"{largest[1]:,}: write a data folder instead (--output DIR) or fewer --volunteers"
+            )
     if args.output:
         print(f"demo: writing {args.output}", file=sys.stderr, flush=True)
         out = write_data(world, args.output)
