@@ -23,7 +23,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..extensions import csrf
-from . import work, world  # noqa: F401  (their routes register on the blueprint)
+from . import insight, work, world  # noqa: F401  (their routes register on the blueprint)
 from .common import blp
 from .errors import ErrorSchema, error_response, register_error_handlers
 from .pages import pages
