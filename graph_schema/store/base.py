@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..graph import dataset_to_graph
+from ..tables import TABLE_ORDER
 
 __all__ = ["GraphStore", "ImportReport", "GroupMember", "AuditEntry", "now_iso"]
 
@@ -106,6 +107,26 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Rows per table."""
+
+    def query(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Rows of ``table`` whose columns equal the values of ``where`` (typed like a Dataset).
+
+        Stores override this with a keyed read; this fallback filters a full load.
+        """
+        frame = self.load_dataset()[table]
+        for column, value in (where or {}).items():
+            frame = frame[frame[column] == value]
+        return frame.reset_index(drop=True)
+
+    def table_versions(self) -> dict[str, int]:
+        """A number per table that grows whenever that table's rows change, and only then.
+
+        Cheap to call on every request: views cache what they derive from a table and re-derive
+        it when the table's number moves. This fallback moves every table on any audit entry.
+        """
+        newest = self.audit_log(limit=1)
+        version = newest[0].seq if newest else 0
+        return {name: version for name in TABLE_ORDER}
 
     def snapshot(self) -> nx.MultiDiGraph:
         """The stored world as a networkx graph (see :func:`graph_schema.graph.dataset_to_graph`)."""

@@ -46,6 +46,8 @@ _SCHEMA = [_ddl(TABLES[n]) for n in TABLE_ORDER] + [
     "CREATE INDEX IF NOT EXISTS capabilities_service ON capabilities(service)",
     "CREATE INDEX IF NOT EXISTS project_orgs_org ON project_orgs(org_id)",
     "CREATE INDEX IF NOT EXISTS volunteers_org ON volunteers(org_id)",
+    # One row per table, bumped in the transaction that changes the table (see table_versions).
+    "CREATE TABLE IF NOT EXISTS table_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
         action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT)""",
@@ -167,6 +169,19 @@ class SqliteGraphStore(GraphStore):
             self._all.clear()
         self._local = threading.local()
 
+    # -- versions ------------------------------------------------------------------------
+    @staticmethod
+    def _bump(db, *tables: str) -> None:
+        db.executemany(
+            "INSERT INTO table_versions(name, version) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET version = version + 1",
+            [(t,) for t in tables],
+        )
+
+    def table_versions(self) -> dict[str, int]:
+        got = dict(self._conn().execute("SELECT name, version FROM table_versions").fetchall())
+        return {name: int(got.get(name, 0)) for name in TABLE_ORDER}
+
     # -- audit ---------------------------------------------------------------------------
     @staticmethod
     def _audit(
@@ -212,6 +227,7 @@ class SqliteGraphStore(GraphStore):
                 (actor, now_iso()),
             )
             report = ImportReport(dataset.counts(), changed)
+            self._bump(db, *(name for name, n in changed.items() if n))
             self._audit(
                 db,
                 actor,
@@ -291,6 +307,7 @@ class SqliteGraphStore(GraphStore):
             db.executemany(_upsert_sql(spec), tuples)
             n = db.total_changes - start
             if n:
+                self._bump(db, table)
                 after = self._before(db, spec, keys)
                 self._audit(
                     db,
@@ -314,6 +331,7 @@ class SqliteGraphStore(GraphStore):
             db.executemany(f'DELETE FROM "{table}" WHERE {clause}', key_rows)
             n = db.total_changes - start
             if n:
+                self._bump(db, table)
                 self._audit(
                     db,
                     actor,
@@ -358,6 +376,7 @@ class SqliteGraphStore(GraphStore):
                 "INSERT INTO partnerships(village_id, org_id, role, since, approved_by, approved_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(village_id, m.org_id, m.role, since, actor, at) for m in members],
             )
+            self._bump(db, "partnerships")
             self._audit(
                 db,
                 actor,
@@ -378,6 +397,7 @@ class SqliteGraphStore(GraphStore):
             ]
             n = db.execute("DELETE FROM partnerships WHERE village_id = ?", (village_id,)).rowcount
             if n:
+                self._bump(db, "partnerships")
                 self._audit(
                     db,
                     actor,

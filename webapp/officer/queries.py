@@ -1,13 +1,15 @@
 """The stored world read once into the shapes the officer pages show, and kept while it is unchanged.
 
 Loading a city (300 villages, 2,000 organizations, 60,000 volunteers) and deriving coverage takes
-a noticeable fraction of a second, so a :class:`World` is cached per store and rebuilt only when the
-store's audit trail has grown: every write to a store leaves an audit entry in the same transaction,
-so the newest entry's number is an exact version of the stored data.
+a noticeable fraction of a second, so a :class:`World` is cached per store and kept while the
+store's :meth:`~graph_schema.store.GraphStore.table_versions` stay the same. When only the
+partnerships changed (an officer approved or ended a group, the common write while officers work)
+only what depends on them is derived again, which takes milliseconds.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -87,7 +89,7 @@ class World:
     villages: dict[str, VillageRow]
     orgs: dict[str, OrgRow]
     counties: list[str]
-    version: int = -1
+    version: dict[str, int] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # other derived data, computed once per version
     store: GraphStore | None = None  # for the volunteers, read by id when a page needs them
 
@@ -203,10 +205,7 @@ _VIEW_TABLES = (
 
 
 def _load(store: GraphStore) -> Dataset:
-    query = getattr(store, "query", None)
-    if query is None:  # a store without per-table reads: everything
-        return store.load_dataset()
-    return Dataset({name: query(name) for name in _VIEW_TABLES})
+    return Dataset({name: store.query(name) for name in _VIEW_TABLES})
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -248,7 +247,7 @@ def _org_rows(ds: Dataset) -> dict[str, OrgRow]:
     return orgs
 
 
-def build_world(ds: Dataset, version: int = -1) -> World:
+def build_world(ds: Dataset, version: dict[str, int] | None = None) -> World:
     """Derive village and organization rows (coverage, capacity, track record) from a dataset.
 
     Examples
@@ -261,7 +260,13 @@ def build_world(ds: Dataset, version: int = -1) -> World:
     >>> world.villages["V1"].uncovered, world.villages["V1"].supported
     (['medical'], False)
     """
-    orgs = _org_rows(ds)
+    return _with_partnerships(_org_rows(ds), ds, version or {})
+
+
+def _with_partnerships(orgs: dict[str, OrgRow], ds: Dataset, version: dict[str, int]) -> World:
+    """Village rows, and each organization's villages, from the partnerships of ``ds``."""
+    for org in orgs.values():
+        org.villages = []
     needs: dict[str, dict[str, int]] = defaultdict(dict)
     ordered = ds["needs"].sort_values(["village_id", "severity"], ascending=[True, False])
     for village_id, service, severity in ordered[["village_id", "service", "severity"]].itertuples(
@@ -313,13 +318,23 @@ _cache: dict[str, World] = {}
 _lock = threading.Lock()
 
 
-def _store_version(store: GraphStore) -> int:
-    newest = store.audit_log(limit=1)
-    return newest[0].seq if newest else 0
+def _store_version(store: GraphStore) -> dict[str, int]:
+    versions = store.table_versions()
+    return {name: versions[name] for name in _VIEW_TABLES}
+
+
+def _refresh_partnerships(world: World, store: GraphStore, version: dict[str, int]) -> World:
+    """A new :class:`World` that shares everything with ``world`` but the partnerships."""
+    tables = {name: world.dataset[name] for name in _VIEW_TABLES}
+    tables["partnerships"] = store.query("partnerships")
+    orgs = {k: copy.copy(o) for k, o in world.orgs.items()}
+    fresh = _with_partnerships(orgs, Dataset(tables), version)
+    fresh.cache = {k: v for k, v in world.cache.items() if k == "projects_scored"}
+    return fresh
 
 
 def current_world(store: GraphStore) -> World:
-    """The :class:`World` of ``store`` as it is now (rebuilt only after a write)."""
+    """The :class:`World` of ``store`` as it is now (derived again only after a write)."""
     version = _store_version(store)
     cached = _cache.get(store.location)
     if cached is not None and cached.version == version:
@@ -328,7 +343,11 @@ def current_world(store: GraphStore) -> World:
         cached = _cache.get(store.location)
         if cached is not None and cached.version == version:
             return cached
-        world = build_world(_load(store), version)
+        changed = {t for t in _VIEW_TABLES if cached is None or cached.version.get(t) != version[t]}
+        if cached is not None and changed == {"partnerships"}:
+            world = _refresh_partnerships(cached, store, version)
+        else:
+            world = build_world(_load(store), version)
         world.store = store
         _cache.pop(store.location, None)
         while len(_cache) >= _CACHED_STORES:  # tests open many stores: keep the newest few
@@ -340,13 +359,6 @@ def current_world(store: GraphStore) -> World:
 def record_event(store: GraphStore, actor: str, action: str, target: str, after=None) -> None:
     """Put an event that changes no data (an export, a rejection) on the audit trail.
 
-    The cached :class:`World` stays valid: its version moves on to the new entry when that entry
-    is exactly the next one, i.e. no write came in between.
+    It moves no table version, so the cached :class:`World` stays valid.
     """
     store.append_audit(actor, action, target, None, after)
-    cached = _cache.get(store.location)
-    newest = store.audit_log(limit=1)
-    if cached is not None and newest and newest[0].seq == cached.version + 1:
-        entry = newest[0]
-        if (entry.actor, entry.action, entry.target) == (actor, action, target):
-            cached.version = entry.seq

@@ -1,0 +1,263 @@
+"""Concurrent approvals: two officers race to give the last place of an organization to two villages.
+
+A real server (``baotuan serve`` in its own process, waitress with 8 threads) runs on a race world:
+for each race, one organization with ``max_villages = 1`` and two villages that need what it
+provides. Two officers, each with their own API token, send ``POST /api/v1/partnerships`` for the two
+villages at the same moment (a barrier releases both threads). Exactly one must get 201 and the other
+409 with a message naming the organization's capacity; afterwards no organization supports more
+villages than it may.
+
+Run ``python bench/race_approvals.py --races 1000 --stores sqlite,neo4j`` (Neo4j from
+``BAOTUAN_TEST_NEO4J_URI``, see docs/neo4j.md); it prints a table and writes it to
+``bench/results/race-approvals.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from graph_schema.dataset import Dataset
+from graph_schema.store import GraphStore, open_store
+
+__all__ = ["race_world", "RaceServer", "RaceReport", "run_races", "main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def race_world(races: int) -> Dataset:
+    """``races`` organizations with one place each, and two villages per organization."""
+    villages = pd.DataFrame(
+        {
+            "village_id": [f"RV{i:06d}" for i in range(2 * races)],
+            "name": [f"竞争村{i}" for i in range(2 * races)],
+            "county": "泰山区",
+            "lat": 36.2,
+            "lon": 117.1,
+        }
+    )
+    orgs = pd.DataFrame(
+        {
+            "org_id": [f"RO{i:06d}" for i in range(races)],
+            "name": [f"抢位社工中心{i}" for i in range(races)],
+            "kind": "service_agency",
+            "county": "泰山区",
+            "lat": 36.2,
+            "lon": 117.1,
+            "max_villages": 1,
+        }
+    )
+    needs = pd.DataFrame(
+        {"village_id": villages["village_id"], "service": "medical", "severity": 3}
+    )
+    caps = pd.DataFrame({"org_id": orgs["org_id"], "service": "medical", "level": 3})
+    return Dataset(
+        {"villages": villages, "organizations": orgs, "needs": needs, "capabilities": caps}
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RaceServer:
+    """``baotuan serve`` in a child process on a prepared instance, with two officer tokens."""
+
+    def __init__(self, store_location: str, instance: Path):
+        from webapp import create_app
+        from webapp.accounts.models import User, find_by_username
+        from webapp.accounts.operations import create_user, issue_api_token
+
+        self.store_location = store_location
+        env = {**os.environ, "BAOTUAN_STORE": store_location}
+        app = create_app({"INSTANCE": str(instance), "STORE": store_location})
+        self.tokens = []
+        with app.app_context():
+            for name in ("officer_a", "officer_b"):
+                if find_by_username(name) is None:
+                    create_user(name, "Race-2020-officer", "officer", actor="race-setup")
+                self.tokens.append(
+                    issue_api_token(User.from_row(find_by_username(name)), "race-setup")
+                )
+        app.extensions["baotuan_store"].close()
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        code = (
+            "import sys; from webapp.cli import main; "
+            f"sys.exit(main(['serve', '--instance', {str(instance)!r}, '--port', '{self.port}', '--threads', '8']))"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/login", timeout=1)
+                return
+            except requests.ConnectionError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"the server did not start: {self.process.stderr.read().decode()}"
+                    ) from None
+                time.sleep(0.2)
+        raise RuntimeError("the server did not answer within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@dataclass
+class RaceReport:
+    races: int = 0
+    one_winner: int = 0
+    both_won: int = 0
+    none_won: int = 0
+    clear_refusals: int = 0
+    server_errors: int = 0
+    violations: int = 0
+    seconds: float = 0.0
+    unexpected: list[str] = field(default_factory=list)
+
+
+def _race(
+    sessions: list[requests.Session], url: str, tokens: list[str], i: int
+) -> list[requests.Response]:
+    barrier = threading.Barrier(2)
+    out: list[requests.Response | None] = [None, None]
+
+    def officer(k: int) -> None:
+        body = {
+            "village_id": f"RV{2 * i + k:06d}",
+            "members": [{"org_id": f"RO{i:06d}", "role": "lead"}],
+        }
+        barrier.wait()
+        out[k] = sessions[k].post(
+            f"{url}/api/v1/partnerships",
+            json=body,
+            headers={"Authorization": f"Bearer {tokens[k]}"},
+            timeout=60,
+        )
+
+    threads = [threading.Thread(target=officer, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [r for r in out if r is not None]
+
+
+def run_races(
+    store: GraphStore, store_location: str, races: int, instance: Path, parallel: int = 4
+) -> RaceReport:
+    """Import the race world into ``store``, start a server on it and run ``races`` races.
+
+    ``parallel`` races run at once (so up to ``2 * parallel`` approvals are in flight).
+    """
+    store.import_dataset(race_world(races), actor="race-setup", source="race world")
+    server = RaceServer(store_location, instance)
+    report = RaceReport(races=races)
+    started = time.perf_counter()
+    try:
+        local = threading.local()
+
+        def one(i: int) -> list[requests.Response]:
+            if not hasattr(local, "sessions"):
+                local.sessions = [requests.Session(), requests.Session()]
+            return _race(local.sessions, server.url, server.tokens, i)
+
+        with ThreadPoolExecutor(parallel) as pool:
+            for i, responses in enumerate(pool.map(one, range(races))):
+                codes = sorted(r.status_code for r in responses)
+                report.server_errors += sum(c >= 500 for c in codes)
+                if codes == [201, 409]:
+                    report.one_winner += 1
+                    refusal = next(r for r in responses if r.status_code == 409).json()["error"][
+                        "message"
+                    ]
+                    if f"RO{i:06d}" in refusal and "at most 1" in refusal:
+                        report.clear_refusals += 1
+                    else:
+                        report.unexpected.append(f"race {i}: {refusal}")
+                elif codes == [201, 201]:
+                    report.both_won += 1
+                else:
+                    report.none_won += 1
+                    report.unexpected.append(
+                        f"race {i}: {codes} {[r.text[:200] for r in responses]}"
+                    )
+    finally:
+        report.seconds = time.perf_counter() - started
+        server.stop()
+    partners = store.load_dataset()["partnerships"]
+    per_org = partners.groupby("org_id").size()
+    report.violations = int((per_org > 1).sum())
+    return report
+
+
+def _open(kind: str, folder: Path) -> tuple[GraphStore, str]:
+    if kind == "sqlite":
+        location = str(folder / "race.sqlite")
+        return open_store(location), location
+    location = os.environ.get("BAOTUAN_TEST_NEO4J_URI")
+    if not location:
+        raise SystemExit("set BAOTUAN_TEST_NEO4J_URI (see docs/neo4j.md) to race on Neo4j")
+    store = open_store(location)
+    store.clear()  # type: ignore[attr-defined]
+    return store, location
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--races", type=int, default=1000)
+    parser.add_argument("--stores", default="sqlite")
+    parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "race-approvals.md"))
+    args = parser.parse_args(argv)
+    lines = [
+        "| store | races | one winner | both won | none won | clear refusals | 5xx | capacity violations | seconds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind in args.stores.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            store, location = _open(kind, Path(tmp))
+            try:
+                r = run_races(store, location, args.races, Path(tmp) / "instance", args.parallel)
+            finally:
+                store.close()
+        lines.append(
+            f"| {kind} | {r.races} | {r.one_winner} | {r.both_won} | {r.none_won} | {r.clear_refusals} "
+            f"| {r.server_errors} | {r.violations} | {r.seconds:.1f} |"
+        )
+        for message in r.unexpected[:5]:
+            print(f"  {kind}: {message}", file=sys.stderr)
+    table = "\n".join(lines)
+    print(table)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(f"# Concurrent approvals\n\n{table}\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
