@@ -1,0 +1,194 @@
+"""Load: 50 officers browsing and approving for 60 s on the city world, through waitress.
+
+``python bench/load_site.py [--users 50] [--seconds 60] [--output bench/results/load.md]``
+
+It makes the city demo world, imports it into a SQLite store, computes a matcher run with the real
+matcher, creates one officer account per virtual user, starts ``baotuan serve`` (waitress, a
+production WSGI server) in its own process and runs Locust headless against it on 127.0.0.1
+(``bench/locust_officers.py``). Prints p50, p95, p99 and the error rate per endpoint and overall as
+a table and writes it to the output file. Target: p95 ≤ 100 ms, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+__all__ = ["main"]
+
+PASSWORD = "Load-2020-officer"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(folder: Path, users: int) -> dict[str, str]:
+    """The world, the accounts and a finished matcher run; returns the Locust environment."""
+    from graph_schema.demo import generate_world
+    from graph_schema.operations import import_dataset
+    from graph_schema.store import SqliteGraphStore
+    from graph_schema.store.base import now_iso
+    from matcher import recommend
+    from webapp import create_app
+    from webapp.accounts.operations import create_user
+    from webapp.db import get_db
+
+    world = generate_world("city", seed=2020)
+    store = SqliteGraphStore(folder / "baotuan.sqlite")
+    import_dataset(store, world, actor="load-setup")
+    store.close()
+    result = recommend(world, max_group=4, seed=0).to_dict()
+    app = create_app(
+        {"INSTANCE": str(folder / "instance"), "STORE": str(folder / "baotuan.sqlite")}
+    )
+    with app.app_context():
+        for n in range(1, users + 1):
+            create_user(f"load{n:02d}", PASSWORD, "officer", actor="load-setup")
+        db = get_db()
+        cur = db.execute(
+            "INSERT INTO matcher_runs(started_by, started_at, finished_at, status, stage, done, total, "
+            "max_group, result_json) VALUES ('load-setup', ?, ?, 'done', 'done', 1, 1, 4, ?)",
+            (now_iso(), now_iso(), json.dumps(result, ensure_ascii=False)),
+        )
+        db.commit()
+        run_id = int(cur.lastrowid or 0)
+    app.extensions["baotuan_store"].close()
+    return {
+        "LOAD_RUN_ID": str(run_id),
+        "LOAD_VILLAGES": ",".join(world["villages"]["village_id"]),
+        "LOAD_ORGS": ",".join(world["organizations"]["org_id"].iloc[:500]),
+        "LOAD_RECOMMENDED": ",".join(r["village_id"] for r in result["recommendations"]),
+        "LOAD_PASSWORD": PASSWORD,
+    }
+
+
+def _serve(folder: Path, port: int, threads: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "BAOTUAN_STORE": str(folder / "baotuan.sqlite"),
+        "BAOTUAN_PROXY_COUNT": "1",
+    }
+    code = (
+        "import sys; from webapp.cli import main; "
+        f"sys.exit(main(['serve', '--instance', {str(folder / 'instance')!r}, '--port', '{port}', "
+        f"'--threads', '{threads}']))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def _table(stats_csv: Path) -> tuple[str, dict[str, float]]:
+    rows = list(csv.DictReader(stats_csv.open(encoding="utf-8")))
+    lines = [
+        "| endpoint | requests | failures | error rate | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    total: dict[str, float] = {}
+    for r in rows:
+        count, failures = int(r["Request Count"]), int(r["Failure Count"])
+        rate = failures / count if count else 0.0
+        name = "**all**" if r["Name"] == "Aggregated" else f"{r['Type']} {r['Name']}"
+        lines.append(
+            f"| {name} | {count} | {failures} | {rate:.2%} | {r['50%']} | {r['95%']} | {r['99%']} |"
+        )
+        if r["Name"] == "Aggregated":
+            total = {
+                "requests": count,
+                "failures": failures,
+                "p50": float(r["50%"]),
+                "p95": float(r["95%"]),
+                "p99": float(r["99%"]),
+            }
+    return "\n".join(lines), total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=16, help="waitress worker threads")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "load.md"))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print("preparing the city world, accounts and a matcher run...", file=sys.stderr)
+        env = {**os.environ, **_prepare(folder, args.users)}
+        port = _free_port()
+        server = _serve(folder, port, args.threads)
+        try:
+            print(
+                f"locust: {args.users} officers for {args.seconds} s against 127.0.0.1:{port}",
+                file=sys.stderr,
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(ROOT / "bench" / "locust_officers.py"),
+                    "--headless",
+                    "-u",
+                    str(args.users),
+                    "-r",
+                    str(max(args.users // 5, 1)),
+                    "-t",
+                    f"{args.seconds}s",
+                    "--host",
+                    f"http://127.0.0.1:{port}",
+                    "--csv",
+                    str(folder / "load"),
+                    "--only-summary",
+                    "--stop-timeout",
+                    "5",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env=env,
+                check=False,
+                cwd=ROOT,
+            )
+        finally:
+            server.terminate()
+            server.wait(10)
+        table, total = _table(folder / "load_stats.csv")
+    verdict = (
+        f"p95 {total['p95']:.0f} ms (target ≤ 100), errors {total['failures']:.0f} of {total['requests']:.0f} "
+        f"(target 0): {'met' if total['p95'] <= 100 and total['failures'] == 0 else 'NOT met'}"
+    )
+    report = (
+        f"# Load: {args.users} officers browsing and approving for {args.seconds} s (city world, waitress "
+        f"{args.threads} threads, SQLite)\n\n{table}\n\n{verdict}\n"
+    )
+    print(report)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
