@@ -94,7 +94,7 @@ def _run_one(path: Path, seed: int) -> dict:
     with open(path, "rb") as f:
         world = Dataset(pickle.load(f))
     loaded = _rss_mib()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
 
     def progress(stage: str, done: int, total: int) -> None:
         print(
@@ -104,13 +104,17 @@ def _run_one(path: Path, seed: int) -> dict:
         )
 
     result = recommend(world, seed=seed, progress=progress, baseline=True)
-    seconds = time.perf_counter() - start - result.summary["formation"]["baseline"]["seconds"]
+    baseline = result.summary["formation"]["baseline"]["seconds"]
+    seconds = time.perf_counter() - start - baseline
+    cpu_seconds = time.process_time() - cpu - baseline
     out = dict(result.summary)
     out.update(
         seconds=round(seconds, 1),
+        cpu_seconds=round(cpu_seconds, 1),
         peak_mib=round(_rss_mib(), 0),
         world_mib=round(loaded, 0),
         counts=world.counts(),
+        load_average=os.getloadavg(),
     )
     return out
 
@@ -183,15 +187,17 @@ def format_report(rows: list[dict], gaps: list[dict], seed: int) -> str:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other work, so times are "
         f"noisy), Python {platform.python_version()}. Worlds: `generate_world(scale, seed={seed})`.",
-        "Seconds and peak memory are for `recommend(dataset, seed)` in a fresh process: model training",
+        "Seconds (wall clock; *CPU s* = CPU time of all the process's threads, steadier when the",
+        "machine is shared; *load* = the 1-minute load average at the end) and peak memory are for",
+        "`recommend(dataset, seed)` in a fresh process: model training",
         "with its time-split evaluation, candidates, team values, formation, volunteers and explanations;",
         "peak memory includes the world itself (column *world*). Objective = sum over villages of the",
         "severity-weighted predicted outcome (score/100 × severity). *vs greedy* compares with the",
         "per-village greedy baseline on the same team values; *gap to bound* is against the Lagrangian",
         "upper bound from the formation's capacity duals (the true gap is at most this).",
         "",
-        "| scale | villages | orgs | volunteers | served / eligible | seconds | peak MiB | world MiB | objective | greedy | vs greedy | gap to bound | capacity violations | history used |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| scale | villages | orgs | volunteers | served / eligible | seconds | CPU s | load | peak MiB | world MiB | objective | greedy | vs greedy | gap to bound | capacity violations | history used |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
         f = r["formation"]
@@ -200,7 +206,8 @@ def format_report(rows: list[dict], gaps: list[dict], seed: int) -> str:
         c = r["counts"]
         lines.append(
             f"| {r['scale']} | {c['villages']:,} | {c['organizations']:,} | {c['volunteers']:,} | "
-            f"{r['served']:,} / {r['eligible']:,} | {r['seconds']:.1f} | {r['peak_mib']:,.0f} | "
+            f"{r['served']:,} / {r['eligible']:,} | {r['seconds']:.1f} | {r.get('cpu_seconds', float('nan')):.1f} | "
+            f"{r.get('load_average', [float('nan')])[0]:.1f} | {r['peak_mib']:,.0f} | "
             f"{r['world_mib']:,.0f} | {r['objective']:,.1f} | {base:,.1f} | "
             f"{r['objective'] / base - 1:+.1%} | {gap:.2%} | {r['capacity_violations']} | "
             f"{r['outcome_history_used']} |"

@@ -51,7 +51,9 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"mae": float(np.mean(np.abs(y - pred))), "spearman": float(np.nan_to_num(rho))}
 
 
-def evaluate_time_split(snap: Snapshot, seed: int = 0, max_train: int | None = 200_000) -> dict:
+def evaluate_time_split(
+    snap: Snapshot, seed: int = 0, max_train: int | None = 200_000, max_test: int | None = None
+) -> dict:
     """MAE and Spearman on the latest year for the model and both baselines.
 
     Examples
@@ -67,8 +69,12 @@ def evaluate_time_split(snap: Snapshot, seed: int = 0, max_train: int | None = 2
         raise MatcherError(
             f"too few reviews for a time split ({len(train)} before {year}, {len(test)} in it)"
         )
+    rng = np.random.default_rng(seed)
     if max_train is not None and len(train) > max_train:
-        train = np.sort(np.random.default_rng(seed).choice(train, max_train, replace=False))
+        train = np.sort(rng.choice(train, max_train, replace=False))
+    n_test_all = len(test)
+    if max_test is not None and len(test) > max_test:
+        test = np.sort(rng.choice(test, max_test, replace=False))
     hist = History(snap, cutoff=cut, seed=seed)
     x_tr, y_tr, _ = training_rows(snap, hist, train)
     x_te, y_te, _ = training_rows(snap, hist, test, at=cut)
@@ -86,6 +92,7 @@ def evaluate_time_split(snap: Snapshot, seed: int = 0, max_train: int | None = 2
         "last_year": last,
         "n_train": int(len(train)),
         "n_test": int(len(test)),
+        "n_test_all": int(n_test_all),
     }
     for name, m in models.items():
         pred = m.predict(x_te[:, rating] if name == "rating only" else x_te)
