@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graph_schema.dataset import Dataset  # noqa: E402
+from graph_schema.errors import GraphSchemaError  # noqa: E402
 from graph_schema.store import GraphStore, SqliteGraphStore  # noqa: E402
 
 __all__ = ["main", "load_world", "open_bench_store"]
@@ -169,8 +170,14 @@ def main(argv: list[str] | None = None) -> int:
                 lines.append(line)
                 print(line, flush=True)
                 continue
-            with tempfile.TemporaryDirectory() as tmp:
-                m = measure(kind, world, Path(tmp))
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    m = measure(kind, world, Path(tmp))
+            except GraphSchemaError as exc:  # e.g. the server ran out of memory: a result too
+                line = f"| {kind} | {scale} | {rows:,} | failed: {exc} | | | | |"
+                lines.append(line)
+                print(line, flush=True)
+                continue
             if kind == "neo4j-admin":  # offline: no re-import, the store reads it like any other
                 tail = f"| — | — | — (CSV written in {m['csv']:.1f} s) |"
             else:

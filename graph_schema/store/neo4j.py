@@ -24,6 +24,7 @@ from neo4j.exceptions import (
     ClientError,
     ConnectionAcquisitionTimeoutError,
     DriverError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -59,6 +60,12 @@ def review_key(project_id: str, reviewed_on: str | None, reviewer: str | None) -
     True
     """
     return _SEP.join((project_id, reviewed_on or "", reviewer or ""))
+
+
+def _out_of_memory(exc: Neo4jError) -> bool:
+    """The server's transaction memory limits (all transactions, or one) refused an allocation."""
+    code = exc.code or ""
+    return "MemoryPoolOutOfMemoryError" in code or "TransactionMemoryLimit" in code
 
 
 def _one_line(text: object) -> str:
@@ -195,6 +202,11 @@ class Neo4jGraphStore(GraphStore):
                 f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
                 "password (set NEO4J_USER and NEO4J_PASSWORD)"
             ) from exc
+        if isinstance(exc, IncompleteCommit):
+            raise StoreUnavailableError(
+                f"the connection to the Neo4j server at {self.uri} broke during the commit: the "
+                "write may or may not be stored (check the server's log and what it holds)"
+            ) from exc
         if isinstance(exc, ServiceUnavailable | SessionExpired | ConnectionAcquisitionTimeoutError):
             raise StoreUnavailableError(
                 f"cannot reach the Neo4j server at {self.uri} (is it running?): {_one_line(exc)}"
@@ -203,7 +215,7 @@ class Neo4jGraphStore(GraphStore):
             raise StoreUnavailableError(
                 f"the Neo4j server at {self.uri} has no database '{self.database}' (set NEO4J_DATABASE)"
             ) from exc
-        if isinstance(exc, Neo4jError) and "MemoryPoolOutOfMemoryError" in (exc.code or ""):
+        if isinstance(exc, Neo4jError) and _out_of_memory(exc):
             raise StoreError(
                 "the Neo4j server has too little transaction memory for this write (nothing was "
                 "stored): give it a larger heap or dbms.memory.transaction.total.max, or load large "
@@ -350,7 +362,7 @@ class Neo4jGraphStore(GraphStore):
             try:
                 changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
             except TransientError as exc:
-                if "MemoryPoolOutOfMemoryError" not in (exc.code or ""):
+                if not _out_of_memory(exc):
                     raise  # a deadlock or a leader switch: the driver runs ``work`` again
                 # Retrying cannot help and would redo a long import: stop (rolls back) now.
                 self._raise_translated(exc)
