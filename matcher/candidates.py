@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.spatial import cKDTree
 
-from .snapshot import EARTH_RADIUS_KM, Snapshot, unit_vectors
+from .snapshot import EARTH_RADIUS_KM, Snapshot, haversine_km, unit_vectors
 
 __all__ = ["Candidates", "find_candidates"]
 
@@ -57,6 +58,41 @@ def _needs(snap: Snapshot, eligible: np.ndarray):
     return villages, need_s, need_w, row, pos
 
 
+def _coworker_hits(snap, villages, need_s, hr, ho, hrank, coworkers, reach_km, per_org: int = 2):
+    """(row, need, org, km, rank) of the strongest coworkers of each row's best candidates."""
+    best = hrank < 2
+    rows, seeds = hr[best], ho[best]
+    co = coworkers.tocsr()
+    co = co.multiply(co >= 2).tocsr()
+    co.sort_indices()
+    counts = np.diff(co.indptr)
+    order = np.lexsort((co.indices, -co.data, np.repeat(np.arange(co.shape[0]), counts)))
+    rank_in_row = np.arange(len(order)) - np.repeat(co.indptr[:-1], counts)
+    keep = rank_in_row < per_org
+    top_org = np.repeat(np.arange(co.shape[0]), counts)[order][keep]
+    top_mate = co.indices[order][keep]
+    start = np.searchsorted(top_org, np.arange(co.shape[0] + 1))
+    n_mates = start[seeds + 1] - start[seeds]
+    r = np.repeat(rows, n_mates)
+    offset = np.arange(int(n_mates.sum())) - np.repeat(np.cumsum(n_mates) - n_mates, n_mates)
+    mate = top_mate[np.repeat(start[seeds], n_mates) + offset].astype(np.int64)
+    ok = snap.capacity_left[mate] > 0
+    v = villages[r]
+    km = haversine_km(snap.v_lat[v], snap.v_lon[v], snap.o_lat[mate], snap.o_lon[mate])
+    ok &= km <= reach_km
+    # the need it would cover: the village's most severe need it provides
+    need = np.full(len(r), -1, np.int64)
+    for j in range(need_s.shape[1] - 1, -1, -1):
+        s = need_s[r, j]
+        provides = (s >= 0) & (snap.level_of(mate, np.maximum(s, 0)) > 0)
+        need = np.where(provides, j, need)
+    ok &= need >= 0
+    e = np.zeros(0, np.int64)
+    if not ok.any():
+        return e, e, e, np.zeros(0), e
+    return r[ok], need[ok], mate[ok], km[ok], np.full(int(ok.sum()), 3, np.int64)
+
+
 def find_candidates(
     snap: Snapshot,
     prior_score,
@@ -64,6 +100,7 @@ def find_candidates(
     top_k: int = 4,
     max_candidates: int = 12,
     reach_km: float = 150.0,
+    coworkers: sparse.csr_matrix | None = None,
 ) -> Candidates:
     """Candidates of every village without a partnership that has needs.
 
@@ -71,6 +108,11 @@ def find_candidates(
     ----------
     prior_score : callable(v, s, o, km) -> array
         Cheap score used to keep the best ``top_k`` of the nearest ``k_near`` providers.
+    coworkers : sparse matrix, optional
+        Organizations × organizations, shared projects. The closest coworkers (two shared projects
+        or more) of each need's two best candidates join the list when they provide a needed
+        service, have capacity and are within reach: teams that work well together can only be
+        recommended if their members are candidates of the same village.
     """
     eligible = ~snap.v_supported
     villages, need_s, need_w, row, pos = _needs(snap, eligible)
@@ -112,6 +154,11 @@ def find_candidates(
     else:
         hr = hj = ho = hrank = np.zeros(0, np.int64)
         hkm = np.zeros(0)
+    if coworkers is not None and len(hr):
+        extra = _coworker_hits(snap, villages, need_s, hr, ho, hrank, coworkers, reach_km)
+        hr, hj, ho, hkm, hrank = (
+            np.concatenate([a, b]) for a, b in zip((hr, hj, ho, hkm, hrank), extra, strict=True)
+        )
     # round robin: every need's best first, then every need's second, ... (most severe need first)
     order = np.lexsort((ho, hj, hrank, hr))
     hr, ho, hkm = hr[order], ho[order], hkm[order]

@@ -179,7 +179,10 @@ def build_problem(
     report(1)
     scorer = fit_scorer(snap, seed=seed, evaluate=evaluate)
     report(2)
-    cand = find_candidates(snap, scorer.prior, top_k=top_k, max_candidates=max_candidates)
+    coworkers = scorer.hist.coworkers if scorer.history_used else None
+    cand = find_candidates(
+        snap, scorer.prior, top_k=top_k, max_candidates=max_candidates, coworkers=coworkers
+    )
     report(3)
     inp = scorer.team_inputs(cand)
     pats = patterns(cand.orgs.shape[1], max_group)
