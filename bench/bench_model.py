@@ -35,8 +35,10 @@ def evaluate(world: str, seed: int, cache: Path) -> tuple[dict, float]:
     if world == "sample":
         dataset = read_data(SAMPLE)
     else:
-        volunteers = 1000  # volunteers play no part in the model
-        with open(make_world(world, seed, volunteers, cache), "rb") as f:
+        # volunteers play no part in the model: any cached world of the scale will do
+        cached = sorted(cache.glob(f"world-{world}-s{seed}-v*.pkl"))
+        path = cached[0] if cached else make_world(world, seed, 1000, cache)
+        with open(path, "rb") as f:
             dataset = Dataset(pickle.load(f))
     start = time.perf_counter()
     ev = evaluate_time_split(build_snapshot(dataset), seed=seed)
