@@ -21,6 +21,7 @@ from ..extensions import get_store
 from .audit_trail import local_time
 from .blueprint import bp
 from .downloads import dated_name, xlsx_download
+from .labels import TABLE_LABELS
 from .uploads import save_upload
 
 __all__: list[str] = []
@@ -45,6 +46,7 @@ def _render(status_code: int = 200, **extra):
         "report": None,
         "shown_problems": SHOWN_PROBLEMS,
         "counts": get_store().counts(),
+        "TABLE_LABELS": TABLE_LABELS,
     }
     context.update(extra)
     return render_template("admin/imports.html", **context), status_code

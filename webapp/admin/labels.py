@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ROLE_LABELS", "STATUS_LABELS", "ACTION_LABELS", "action_label"]
+__all__ = ["ROLE_LABELS", "STATUS_LABELS", "ACTION_LABELS", "TABLE_LABELS", "action_label"]
 
 ROLE_LABELS = {
     "officer": "民政干部",
@@ -11,6 +11,20 @@ ROLE_LABELS = {
     "admin": "系统管理员",
 }
 STATUS_LABELS = {"pending": "待审核", "active": "正常", "disabled": "已停用", "rejected": "已驳回"}
+
+#: the files of a data folder, as people call them
+TABLE_LABELS = {
+    "villages": "贫困村",
+    "needs": "村庄需求",
+    "organizations": "社会组织",
+    "capabilities": "服务能力",
+    "volunteers": "志愿者",
+    "volunteer_skills": "志愿者技能",
+    "projects": "项目",
+    "project_orgs": "项目参与组织",
+    "reviews": "项目评审",
+    "partnerships": "帮扶关系",
+}
 
 #: what the audit trail calls each kind of entry; entries of other kinds show their code
 ACTION_LABELS = {
