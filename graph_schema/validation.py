@@ -37,6 +37,22 @@ def _problems(label: str, lines: np.ndarray, column: str, messages) -> list[Prob
     ]
 
 
+def _shown(value: object, limit: int = 60) -> str:
+    """A cell as a problem quotes it: on one line (a line break shows as \\n) and not too long.
+
+    Examples
+    --------
+    >>> _shown("a\\nb"), _shown("x" * 100)[-3:]
+    ('a\\\\nb', 'xx…')
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _range_text(col: Column) -> str:
     lo = "" if col.min is None else f"{col.min:g}"
     hi = "" if col.max is None else f"{col.max:g}"
@@ -61,7 +77,7 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
                 lines[bad],
                 col.name,
                 [
-                    f"unknown {what} '{v}' (expected one of: {', '.join(col.codes)})"
+                    f"unknown {what} '{_shown(v)}' (expected one of: {', '.join(col.codes)})"
                     for v in text[bad]
                 ],
             )
@@ -73,7 +89,10 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
         bad = present & ~is_true & ~is_false
         if bad.any():
             problems += _problems(
-                label, lines[bad], col.name, [f"'{v}' is not true or false" for v in text[bad]]
+                label,
+                lines[bad],
+                col.name,
+                [f"'{_shown(v)}' is not true or false" for v in text[bad]],
             )
         out = pd.array(
             [
@@ -91,7 +110,7 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
                 label,
                 lines[bad],
                 col.name,
-                [f"'{v}' is not an ISO date (YYYY-MM-DD)" for v in text[bad]],
+                [f"'{_shown(v)}' is not an ISO date (YYYY-MM-DD)" for v in text[bad]],
             )
         return parsed.dt.strftime("%Y-%m-%d").where(~parsed.isna(), None).astype(object), problems
     # numbers
@@ -102,7 +121,10 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
     if not_number.any():
         noun = "a whole number" if col.kind == "int" else "a number"
         problems += _problems(
-            label, lines[not_number], col.name, [f"'{v}' is not {noun}" for v in text[not_number]]
+            label,
+            lines[not_number],
+            col.name,
+            [f"'{_shown(v)}' is not {noun}" for v in text[not_number]],
         )
     ok = present & ~not_number
     if col.kind == "int":
@@ -112,14 +134,14 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
                 label,
                 lines[fractional],
                 col.name,
-                [f"'{v}' is not a whole number" for v in text[fractional]],
+                [f"'{_shown(v)}' is not a whole number" for v in text[fractional]],
             )
             ok &= ~fractional
         # beyond 2**53 a whole number is no longer exact (and beyond 2**63 not storable at all)
         huge = ok & (np.abs(np.where(ok, values, 0)) > _MAX_WHOLE)
         if huge.any():
             problems += _problems(
-                label, lines[huge], col.name, [f"'{v}' is too large" for v in text[huge]]
+                label, lines[huge], col.name, [f"'{_shown(v)}' is too large" for v in text[huge]]
             )
             ok &= ~huge
     with np.errstate(invalid="ignore"):
@@ -132,7 +154,7 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
             label,
             lines[out_of_range],
             col.name,
-            [f"{v} is outside {_range_text(col)}" for v in text[out_of_range]],
+            [f"{_shown(v)} is outside {_range_text(col)}" for v in text[out_of_range]],
         )
     good = ok & ~out_of_range
     return pd.Series(np.where(good, values, np.nan), index=text.index), problems
@@ -208,7 +230,7 @@ def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str)
         first_line.setdefault(row, line)
     out = []
     for line, row in zip(lines[dup], keys[dup].itertuples(index=False, name=None), strict=True):
-        shown = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, row, strict=True))
+        shown = ", ".join(f"{k}='{_shown(v)}'" for k, v in zip(spec.key, row, strict=True))
         out.append(
             Problem(
                 label,
@@ -302,6 +324,6 @@ def _reference_problems(
                     labels[name],
                     lines[name][missing],
                     col.name,
-                    [f"unknown {noun} '{v}'" for v in values[missing]],
+                    [f"unknown {noun} '{_shown(v)}'" for v in values[missing]],
                 )
     return problems

@@ -250,3 +250,17 @@ def test_problem_lines_through_the_command_line(tmp_path, base_store):
     lines = done.stderr.splitlines()
     assert lines[0].startswith("baotuan import: refused:")
     assert all(PROBLEM_LINE.fullmatch(line) for line in lines[1:])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_quoted_values_stay_on_one_short_line(fmt, tmp_path, base_store):
+    # a value with a line break broke the one-problem-a-line output; a huge one flooded it
+    def change(tables):
+        tables["needs"][1][1] = "elder\ncare"
+        tables["needs"][2][1] = "护" * 300_000
+
+    tables = _tables(change)
+    example = _csv_example(tables) if fmt == "csv" else _xlsx_example(tables)
+    problems = _refusal(example, tmp_path, base_store)
+    assert all("\n" not in p and len(p) < 400 for p in problems), problems
+    assert any("unknown service code 'elder\\ncare'" in p for p in problems), problems
