@@ -190,6 +190,17 @@ def test_signing_out_forgets_the_session(client):
     assert client.get("/welcome").status_code == 302
 
 
+def test_a_sign_in_lasts_at_most_eight_hours(client, monkeypatch):
+    import itsdangerous.timed
+
+    login(client, "officer")
+    assert client.get("/welcome").status_code == 200
+    later = itsdangerous.timed.TimestampSigner.get_timestamp(None) + 8 * 3600 + 60  # type: ignore[arg-type]
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later)
+    response = client.get("/welcome")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_session_cookie_cannot_be_forged_without_the_secret(client, app):
     from flask.sessions import SecureCookieSessionInterface
 
