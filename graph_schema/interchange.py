@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -226,8 +227,13 @@ def read_data(
 _WRITE_CHUNK_ROWS = 1_000_000
 
 
-def write_folder(dataset: Dataset, folder: str | os.PathLike) -> Path:
-    """Write every table as ``<name>.csv`` (UTF-8, no BOM) into ``folder``, sorted by key."""
+def write_folder(
+    dataset: Dataset, folder: str | os.PathLike, progress: Callable[[str, int], None] | None = None
+) -> Path:
+    """Write every table as ``<name>.csv`` (UTF-8, no BOM) into ``folder``, sorted by key.
+
+    ``progress(name, rows)`` is called after each table is written, if given.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in TABLE_ORDER:
@@ -239,11 +245,18 @@ def write_folder(dataset: Dataset, folder: str | os.PathLike) -> Path:
                 format_frame(spec, chunk).to_csv(
                     handle, index=False, header=start == 0, lineterminator="\n"
                 )
+        if progress is not None:
+            progress(name, len(frame))
     return folder
 
 
-def write_xlsx(dataset: Dataset, path: str | os.PathLike) -> Path:
-    """Write every table as a sheet of one workbook (text cells as text, numbers as numbers)."""
+def write_xlsx(
+    dataset: Dataset, path: str | os.PathLike, progress: Callable[[str, int], None] | None = None
+) -> Path:
+    """Write every table as a sheet of one workbook (text cells as text, numbers as numbers).
+
+    ``progress(name, rows)`` is called after each sheet is filled, if given.
+    """
     from openpyxl import Workbook
 
     path = Path(path)
@@ -257,6 +270,8 @@ def write_xlsx(dataset: Dataset, path: str | os.PathLike) -> Path:
         kinds = [c.kind for c in spec.columns]
         for row in text.itertuples(index=False, name=None):
             sheet.append([_xlsx_cell(sheet, k, v) for k, v in zip(kinds, row, strict=True)])
+        if progress is not None:
+            progress(name, len(frame))
     book.save(path)
     return path
 
@@ -281,8 +296,10 @@ def _xlsx_cell(sheet, kind: str, text: str):
     return text
 
 
-def write_data(dataset: Dataset, path: str | os.PathLike) -> Path:
+def write_data(
+    dataset: Dataset, path: str | os.PathLike, progress: Callable[[str, int], None] | None = None
+) -> Path:
     """Write to a workbook when ``path`` ends in ``.xlsx``, else to a folder of CSV files."""
     if str(path).lower().endswith(".xlsx"):
-        return write_xlsx(dataset, path)
-    return write_folder(dataset, path)
+        return write_xlsx(dataset, path, progress)
+    return write_folder(dataset, path, progress)

@@ -89,7 +89,14 @@ def test_partnerships_stay_within_max_villages_and_have_one_lead(city):
 
 def test_progress_is_shown_on_stderr(city):
     _, _, stderr = city
-    for stage in ("villages", "organizations", "volunteers", "projects", "reviews", "written"):
+    for stage in (
+        "villages",
+        "organizations",
+        "volunteers",
+        "projects",
+        "reviews",
+        "wrote volunteers",
+    ):
         assert f"demo: {stage}" in stderr
     assert "60,000 rows" in stderr
 

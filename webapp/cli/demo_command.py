@@ -25,7 +25,7 @@ class _Progress:
 
     def __call__(self, stage: str, rows: int) -> None:
         elapsed = time.perf_counter() - self.started
-        print(f"demo: {stage:<18} {rows:>12,} rows {elapsed:8.1f}s", file=sys.stderr, flush=True)
+        print(f"demo: {stage:<22} {rows:>12,} rows {elapsed:8.1f}s", file=sys.stderr, flush=True)
 
 
 def _demo(args) -> int:
@@ -45,8 +45,7 @@ def _demo(args) -> int:
             )
     if args.output:
         print(f"demo: writing {args.output}", file=sys.stderr, flush=True)
-        out = write_data(world, args.output)
-        progress("written", rows)
+        out = write_data(world, args.output, lambda name, n: progress(f"wrote {name}", n))
         print(f"demo: wrote {rows:,} rows to {out}", file=sys.stderr)
         return 0
     with open_store(args.store) as store:
