@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             if kind == "neo4j-admin":  # offline: no re-import, the store reads it like any other
                 tail = f"| — | — | — (CSV written in {m['csv']:.1f} s) |"
             else:
-                tail = f"| {m['reimport']:.1f} | {m['load']:.1f} | {m['peak']:,.0f} |"
+                peak = "—" if m["peak"] != m["peak"] else f"{m['peak']:,.0f}"  # NaN: not Neo4j
+                tail = f"| {m['reimport']:.1f} | {m['load']:.1f} | {peak} |"
             line = f"| {kind} | {scale} | {rows:,} | {m['seconds']:.1f} | {rows / m['seconds']:,.0f} {tail}"
             lines.append(line)
             print(line, flush=True)
