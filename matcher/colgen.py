@@ -391,7 +391,13 @@ def column_generation(
     bound = lagrangian_bound(values, orgs, pats, capacity_left, price)
     total = float(values[chosen >= 0, chosen[chosen >= 0]].astype(np.float64).sum())
     if info["passes"] and bound > total * (1 + 1e-4):  # block duals are loose across blocks
-        bound, _ = tighten_bound(values, orgs, pats, capacity_left, price, total)
+        # villages without contested candidates add their best team whatever the prices
+        fixed = float(values[easy, chosen[easy]].astype(np.float64).sum())
+        rows_b = np.flatnonzero(touched)
+        sub, _ = tighten_bound(
+            values[rows_b], orgs[rows_b], pats, capacity_left, price, total - fixed
+        )
+        bound = min(bound, sub + fixed)
     info["upper_bound"] = round(bound, 4)
     info["seconds"] = round(time.perf_counter() - start, 3)
     return chosen, info
