@@ -417,3 +417,19 @@ def test_admin_pages_in_english(admin):
     assert "Accounts" in html and "Create account" in html
     assert "Audit trail" in admin.get("/admin/audit").get_data(as_text=True)
     assert "Check and import" in admin.get("/admin/imports").get_data(as_text=True)
+
+
+def test_a_registration_is_decided_on_its_own_page_not_here(admin, app):
+    # A self-registered organization's account waits for the review of its registration, which
+    # creates the organization; activating the account alone would leave it without one.
+    from webapp.accounts.operations import create_user
+
+    with app.app_context():
+        create_user("newcomer", "Fresh-org-2020", "organization", org_id="O-NEW-1", status="pending")
+    html = admin.get("/admin/?status=pending").get_data(as_text=True)
+    row = html[html.index('data-username="newcomer"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-action="registration"' in row and 'data-action="active"' not in row
+    response = admin.post("/admin/accounts/newcomer/status", data={"status": "active"})
+    assert response.status_code == 409 and "注册审核" in response.get_data(as_text=True)
+    assert _other_client(app, "newcomer", "Fresh-org-2020")[1].status_code == 401

@@ -95,10 +95,12 @@ def _render(status_code: int = 200, **extra):
         current_app.config.get("PAGE_SIZE", 50),
     )
     pending = get_db().execute("SELECT COUNT(*) FROM users WHERE status = 'pending'").fetchone()[0]
+    registering = {a["username"] for a in accounts.items if _awaits_registration(a)}
     context = {
         "accounts": accounts,
         "args": {k: v for k, v in args.items() if v},
         "pending": pending,
+        "registering": registering,
         "roles": ROLES,
         "form": {},
         "ROLE_LABELS": ROLE_LABELS,
@@ -144,6 +146,19 @@ def create_account():
     return redirect(url_for("admin.home"))
 
 
+def _awaits_registration(account) -> bool:
+    """A pending organization account whose organization is not in the store yet (registered
+    through the site, waiting for the review of its registration)."""
+    role, status, org_id = (
+        (account["role"], account["status"], account["org_id"])
+        if isinstance(account, sqlite3.Row)
+        else (account.role, account.status, account.org_id)
+    )
+    if role != "organization" or status != "pending":
+        return False
+    return org_id not in get_store().known_ids().get(("organizations", "org_id"), set())
+
+
 def _account_or_404(username: str) -> User:
     row = find_by_username(username)
     if row is None:
@@ -163,6 +178,10 @@ def set_account_status(username: str):
     if status not in STATUS_ACTIONS:
         flash(_("不支持的账号状态"), "error")
         return _render(400)
+    if _awaits_registration(user):
+        # Its organization is only created when the registration is approved: decide there.
+        flash(_("该社会组织的注册尚未审核，请在“注册审核”页面审核"), "error")
+        return _render(409)
     if status != "active" and user.id == current_user.id:
         # An administrator who locks themselves out needs someone with database access to undo it.
         flash(_("不能停用自己的账号"), "error")
