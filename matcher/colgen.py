@@ -21,8 +21,6 @@ duals is reported, so the gap is known even where no exact solver can go.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 
 import highspy
@@ -30,36 +28,12 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from .bounds import lagrangian_bound, tighten_bound
 from .formation import greedy
+from .highs import new_highs, solve_packing_mip
 from .teams import Patterns
 
 __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
-
-_BANNER_SHOWN = False
-
-
-def new_highs(seed: int = 0, time_limit: float | None = None) -> highspy.Highs:
-    """A silent, single-threaded (so deterministic) HiGHS instance."""
-    global _BANNER_SHOWN
-    if not _BANNER_SHOWN:  # HiGHS prints a banner on stdout once per process: keep stdout clean
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _BANNER_SHOWN = True
-    else:
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", int(seed))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    return h
 
 
 def _pattern_bits(pats: Patterns) -> np.ndarray:
@@ -171,31 +145,16 @@ def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) ->
     mat = sparse.csc_matrix(
         (np.ones(len(entries_r)), (entries_r, entries_c)), shape=(n + len(caps), k)
     )
-    h = new_highs(master.seed, time_limit)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = k, n + len(caps)
-    lp.col_cost_ = values[cols_r, cols_p].astype(np.float64)
-    lp.col_lower_, lp.col_upper_ = np.zeros(k), np.ones(k)
-    lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * k
-    h.passModel(lp)
-    h.setOptionValue("mip_rel_gap", 1e-4)
-    h.run()
-    x = np.asarray(h.getSolution().col_value)
+    cost = values[cols_r, cols_p].astype(np.float64)
+    row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
+    got, _ = solve_packing_mip(cost, mat, row_upper, master.seed, time_limit)
     out = np.full(n, -1, np.int64)
-    if len(x) == k and h.getInfo().primal_solution_status == 2:
-        on = x > 0.5
-        out[local[on]] = cols_p[on]
+    if got is not None:
+        out[local[got]] = cols_p[got]
         return out
     # no solution in time: each fractional village in turn takes its best column that still fits
     left = np.maximum(caps, 0).astype(np.int64)
-    for j in np.argsort(-lp.col_cost_, kind="stable"):
+    for j in np.argsort(-cost, kind="stable"):
         rows_j = mat.indices[mat.indptr[j] : mat.indptr[j + 1]]
         cap_rows = rows_j[rows_j >= n] - n
         if out[local[j]] < 0 and (left[cap_rows] > 0).all():
@@ -255,51 +214,6 @@ def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time
             break
     chosen, n_frac = master.round(time_limit)
     return chosen, lp_value, pi, rounds, len(master.cols_r), n_frac
-
-
-def _priced(values, orgs, pats, price, chunk: int = 8192):
-    """Per row: the best team's value minus its members' prices (clipped at 0) and that team."""
-    inc = pats.incidence.T.astype(np.float32)
-    best = np.empty(len(values), np.float64)
-    arg = np.empty(len(values), np.int64)
-    for s in range(0, len(values), chunk):
-        o = orgs[s : s + chunk]
-        slot_price = np.where(o >= 0, price[np.maximum(o, 0)], 0.0).astype(np.float32)
-        reduced = values[s : s + chunk] - slot_price @ inc
-        arg[s : s + chunk] = reduced.argmax(axis=1)
-        best[s : s + chunk] = reduced.max(axis=1)
-    return np.maximum(best, 0.0), np.where(best > 0, arg, -1)
-
-
-def lagrangian_bound(values, orgs, pats, capacity_left, price) -> float:
-    """An upper bound on the best total value, from any non-negative organization prices."""
-    best, _ = _priced(values, orgs, pats, price)
-    return float((price * capacity_left).sum() + best.sum())
-
-
-def tighten_bound(values, orgs, pats, cap, price, target: float, iterations: int = 40):
-    """Subgradient steps on the prices (Polyak steps towards ``target``, a known solution's value);
-    returns the lowest bound seen and its prices. Only organizations in ``price > 0`` or
-    over-demanded at some step ever get a price."""
-    price = price.astype(np.float64).copy()
-    best_bound, best_price, theta = np.inf, price.copy(), 1.0
-    for _ in range(iterations):
-        value, arg = _priced(values, orgs, pats, price)
-        bound = float((price * cap).sum() + value.sum())
-        if bound < best_bound - 1e-9:
-            best_bound, best_price = bound, price.copy()
-        else:
-            theta /= 2
-        on = np.flatnonzero(arg >= 0)
-        slots = pats.members[arg[on]]
-        used = orgs[on[:, None], np.maximum(slots, 0)][slots >= 0]
-        g = cap - np.bincount(used, minlength=len(cap))
-        g = np.where((price <= 0) & (g > 0), 0, g)  # prices stay non-negative
-        norm = float((g.astype(np.float64) ** 2).sum())
-        if norm == 0 or bound - target <= 1e-6 * max(1.0, abs(target)):
-            break
-        price = np.maximum(price - theta * (bound - target) / norm * g, 0.0)
-    return best_bound, best_price
 
 
 def column_generation(

@@ -110,34 +110,18 @@ def _cpsat(cost, r, col_orgs, caps, time_limit, workers, seed):
 def _highs(cost, r, col_orgs, n_rows, caps, time_limit, seed):
     import highspy
 
-    from .colgen import new_highs
+    from .highs import solve_packing_mip
 
-    h = new_highs(seed, time_limit)
     k = len(cost)
     rows, cols = np.nonzero(col_orgs >= 0)
     a = np.concatenate([r, n_rows + col_orgs[rows, cols]])
     c = np.concatenate([np.arange(k), rows])
     mat = sparse.csc_matrix((np.ones(len(a)), (a, c)), shape=(n_rows + len(caps), k))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = k, n_rows + len(caps)
-    lp.col_cost_ = cost.astype(np.float64)
-    lp.col_lower_, lp.col_upper_ = np.zeros(k), np.ones(k)
-    lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.ones(n_rows), caps.astype(float)])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * k
-    h.passModel(lp)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.run()
-    x = np.asarray(h.getSolution().col_value)
-    got = x > 0.5 if len(x) == k else np.zeros(k, bool)
-    info = h.getInfo()
+    row_upper = np.concatenate([np.ones(n_rows), caps.astype(float)])
+    got, h = solve_packing_mip(cost, mat, row_upper, seed, time_limit, gap=0.0)
+    got = np.zeros(k, bool) if got is None else got
     return got, {
         "objective": float(cost[got].astype(np.float64).sum()),
-        "bound": float(info.mip_dual_bound),
+        "bound": float(h.getInfo().mip_dual_bound),
         "optimal": h.getModelStatus() == highspy.HighsModelStatus.kOptimal,
     }

@@ -43,40 +43,18 @@ class Recommendation:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "village_id": self.village_id,
-            "members": [m.to_dict() for m in self.members],
-            "volunteers": list(self.volunteers),
-            "score": self.score,
-            "uncovered": list(self.uncovered),
-            "explanation": self.explanation,
-            "explanation_en": self.explanation_en,
-            "alternatives": {k: list(v) for k, v in self.alternatives.items()},
-        }
+        out = asdict(self)
+        out["members"] = [m.to_dict() for m in self.members]
+        return out
 
     def to_contract(self) -> dict[str, Any]:
         """The record of ``DATA_FORMAT.md``'s batch interface (plus a few extra keys)."""
-        return {
-            "village_id": self.village_id,
-            "organizations": [
-                {
-                    "org_id": m.org_id,
-                    "role": m.role,
-                    "covers": list(m.covers),
-                    "levels": dict(m.levels),
-                    "distance_km": m.distance_km,
-                    "explanation": m.explanation,
-                    "facts": m.facts,
-                }
-                for m in self.members
-            ],
-            "volunteers": list(self.volunteers),
-            "score": self.score,
-            "uncovered": list(self.uncovered),
-            "explanation": self.explanation,
-            "explanation_en": self.explanation_en,
-            "alternatives": {k: list(v) for k, v in self.alternatives.items()},
-        }
+        out = self.to_dict()
+        members = out.pop("members")
+        for m in members:
+            m.pop("explanation_en")
+        out["organizations"] = members
+        return out
 
 
 @dataclass(frozen=True)

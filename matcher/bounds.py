@@ -1,0 +1,57 @@
+"""Upper bounds on group formation from capacity prices (Lagrangian relaxation).
+
+Relax every organization's capacity with a price ``π_o ≥ 0``: each village then takes its best team
+at reduced value ``value − Σ π`` (or none), and ``Σ_v max(0, best) + Σ_o π_o · capacity_o`` bounds
+the optimum from above, whatever the prices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["lagrangian_bound", "tighten_bound"]
+
+
+def _priced(values, orgs, pats, price, chunk: int = 8192):
+    """Per row: the best team's value minus its members' prices (clipped at 0) and that team."""
+    inc = pats.incidence.T.astype(np.float32)
+    best = np.empty(len(values), np.float64)
+    arg = np.empty(len(values), np.int64)
+    for s in range(0, len(values), chunk):
+        o = orgs[s : s + chunk]
+        slot_price = np.where(o >= 0, price[np.maximum(o, 0)], 0.0).astype(np.float32)
+        reduced = values[s : s + chunk] - slot_price @ inc
+        arg[s : s + chunk] = reduced.argmax(axis=1)
+        best[s : s + chunk] = reduced.max(axis=1)
+    return np.maximum(best, 0.0), np.where(best > 0, arg, -1)
+
+
+def lagrangian_bound(values, orgs, pats, capacity_left, price) -> float:
+    """An upper bound on the best total value, from any non-negative organization prices."""
+    best, _ = _priced(values, orgs, pats, price)
+    return float((price * capacity_left).sum() + best.sum())
+
+
+def tighten_bound(values, orgs, pats, cap, price, target: float, iterations: int = 40):
+    """Subgradient steps on the prices (Polyak steps towards ``target``, a known solution's value);
+    returns the lowest bound seen and its prices. Only organizations in ``price > 0`` or
+    over-demanded at some step ever get a price."""
+    price = price.astype(np.float64).copy()
+    best_bound, best_price, theta = np.inf, price.copy(), 1.0
+    for _ in range(iterations):
+        value, arg = _priced(values, orgs, pats, price)
+        bound = float((price * cap).sum() + value.sum())
+        if bound < best_bound - 1e-9:
+            best_bound, best_price = bound, price.copy()
+        else:
+            theta /= 2
+        on = np.flatnonzero(arg >= 0)
+        slots = pats.members[arg[on]]
+        used = orgs[on[:, None], np.maximum(slots, 0)][slots >= 0]
+        g = cap - np.bincount(used, minlength=len(cap))
+        g = np.where((price <= 0) & (g > 0), 0, g)  # prices stay non-negative
+        norm = float((g.astype(np.float64) ** 2).sum())
+        if norm == 0 or bound - target <= 1e-6 * max(1.0, abs(target)):
+            break
+        price = np.maximum(price - theta * (bound - target) / norm * g, 0.0)
+    return best_bound, best_price
