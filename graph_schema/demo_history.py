@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .demo_names import categorical, rank_in_group
+from .demo_names import categorical
+from .demo_outcomes import iso, partnerships, reviews
 from .vocabulary import SERVICES
 
-__all__ = ["History", "make_history", "pair_synergy", "SIZE_EFFECT", "TODAY"]
+__all__ = ["History", "make_history", "pair_synergy", "SIZE_EFFECT"]
 
 S = len(SERVICES)
 EARTH_KM = 6371.0
-#: the day the world is seen from: projects ending later are still running
-TODAY = np.datetime64("2020-11-30")
 YEARS = np.arange(2016, 2021)
 #: score added for a project of 0, 1, 2, 3, 4 organizations
 SIZE_EFFECT = np.array([0.0, 0.0, 3.0, 4.0, 2.0])
@@ -44,13 +43,6 @@ _PROGRAMS = {  # project brands of the source report, by service
     "emergency_relief": "大病救助 救急难 临时救助",
     "livelihood": "乡村振兴 产业帮扶 就业帮扶",
 }
-_COMMENTS = [
-    "未达预期，需整改",
-    "成效一般，需加强项目管理",
-    "基本完成项目目标",
-    "完成较好，群众满意",
-    "成效显著，建议推广",
-]
 
 
 def _empty_int() -> np.ndarray:
@@ -167,10 +159,6 @@ def _dates(rng, year: np.ndarray):
     )
     end = start + rng.integers(120, 366, len(year))
     return start, end
-
-
-def _iso(d: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(d, unit="D").astype(object)
 
 
 def make_history(
@@ -293,7 +281,7 @@ def make_history(
     h.program = table[
         service, (rng.random(n) * np.array([len(p) for p in programs])[service]).astype(int)
     ]
-    h.start, h.end = _iso(start), _iso(end)
+    h.start, h.end = iso(start), iso(end)
     kind = o["kind"][lead]
     h.budget = np.maximum(
         np.round(rng.lognormal(np.log(30000) + 0.6 * (kind == 2) + 0.15 * (size - 1), 0.7, n), -3),
@@ -305,72 +293,8 @@ def make_history(
     h.member_org = ordered[ordered < n_orgs]
     h.member_is_lead = h.member_org == lead[h.member_project]
     report("project_orgs", len(h.member_org))
-    _reviews(rng, h, expected, start, end)
+    reviews(rng, h, expected, start, end)
     report("reviews", len(h.review_project))
-    _partnerships(rng, h, o, level, need, org_tree, vil_xyz)
+    partnerships(rng, h, o, level, need, org_tree, vil_xyz)
     report("partnerships", len(h.pair_org))
     return h
-
-
-def _reviews(rng, h: History, expected: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-    n = len(expected)
-    ended = end < TODAY
-    reviewed = rng.random(n) < np.where(ended, 0.93, 0.35)
-    second = reviewed & ended & (rng.random(n) < 0.12)
-    first_on = np.where(ended, end + rng.integers(5, 41, n), start + rng.integers(60, 120, n))
-    names = np.array(["路演评审组", "成效评估组", "第三方评估机构", "民政局"], dtype=object)
-    first_by = np.where(second, names[0], names[rng.integers(0, 4, n)])
-    p1, p2 = np.flatnonzero(reviewed), np.flatnonzero(second)
-    project = np.concatenate([p1, p2])
-    score = np.clip(expected[project] + rng.normal(0, 5, len(project)), 0, 100).round(1)
-    on = np.concatenate([first_on[p1], first_on[p2] + rng.integers(30, 91, len(p2))])
-    order = np.argsort(project, kind="stable")
-    h.review_project, h.review_score = project[order], score[order]
-    h.review_date = _iso(on[order])
-    h.reviewer = np.concatenate([first_by[p1], np.full(len(p2), names[1], dtype=object)])[order]
-    band = np.digitize(h.review_score, [40, 55, 70, 85])
-    said = rng.random(len(project)) < 0.45
-    h.comment = np.full(len(project), None, dtype=object)
-    h.comment[said] = np.array(_COMMENTS, dtype=object)[band[said]]
-    first_score = np.full(n, -1.0)
-    first_score[p1] = score[: len(p1)]
-    h.demonstration = (first_score >= 80) & (rng.random(n) < 0.5)
-
-
-def _partnerships(
-    rng, h: History, o: dict, level: np.ndarray, need: np.ndarray, org_tree, vil_xyz
-) -> None:
-    """Groups already in force for about 5 % of villages, within every ``max_villages``."""
-    n_vill, n_orgs = need.shape[0], level.shape[0]
-    chosen = rng.choice(n_vill, size=min(n_vill, max(5, round(0.05 * n_vill))), replace=False)
-    top = np.argmax(need[chosen] + rng.random((len(chosen), S)) * 0.5, axis=1)
-    k = min(20, n_orgs)
-    _, cand = org_tree.query(vil_xyz[chosen], k=k)
-    cand = cand.reshape(len(chosen), k)
-    lead_ok = level[cand, top[:, None]] >= 2
-    covers = ((level[cand] > 0) & (need[chosen][:, None, :] > 0)).any(axis=2)
-    lead_col = np.argmax(lead_ok, axis=1)
-    has_lead = lead_ok.any(axis=1)
-    covers[np.arange(len(chosen)), lead_col] = False
-    n_members = categorical(rng, len(chosen), [0.4, 0.35, 0.25])
-    member_rank = np.cumsum(covers, axis=1)
-    member = covers & (member_rank <= n_members[:, None])
-    pick = member.copy()
-    pick[np.arange(len(chosen)), lead_col] = True
-    pick &= has_lead[:, None]
-    is_lead = np.zeros_like(pick)
-    is_lead[np.arange(len(chosen)), lead_col] = True
-    row, col = np.nonzero(
-        pick
-    )  # row-major: villages in order, each group's organizations by distance
-    org, lead = cand[row, col], is_lead[row, col]
-    order = np.lexsort((~lead, row))
-    row, org, lead = row[order], org[order], lead[order]
-    keep = rank_in_group(org) < o["max_villages"][org]
-    row, org, lead = row[keep], org[keep], lead[keep]
-    first_of_village = np.r_[True, row[1:] != row[:-1]]
-    order = np.lexsort((org, chosen[row]))  # key order
-    h.pair_village, h.pair_org = chosen[row][order], org[order]
-    h.pair_is_lead = first_of_village[order]
-    since = np.datetime64("2019-06-01") + rng.integers(0, 480, len(row))
-    h.pair_since = _iso(since)
