@@ -5,14 +5,23 @@ module can ask for ``store``, ``neo4j_store`` or ``neo4j_uri``.
 
 The Neo4j runs use the server named by ``BAOTUAN_TEST_NEO4J_URI`` (with ``NEO4J_USER`` and
 ``NEO4J_PASSWORD``), which ``.ci/neo4j-server`` starts; every test gets the database emptied first.
-They carry ``pytest.mark.neo4j`` and ``xdist_group("neo4j")`` so that one xdist worker runs them
-all, one after the other, on the one database Community has. Without the variable they are
-skipped with one line saying how to start the server; with ``CI`` set they fail instead.
+They carry ``pytest.mark.neo4j`` and ``xdist_group("neo4j")``; and because the one database
+Community has must not be emptied under a running test, ``neo4j_store`` also holds a file lock
+per server for the whole test, so two xdist workers (or two test runs in one checkout) take
+turns. (The lock is what counts: with pytest 9, pytest-xdist 3.8's ``--dist loadgroup`` no longer
+groups anything, as it renames ``item._nodeid`` which pytest 9 ignores.) Without the variable
+the tests are skipped with one line saying how to start the server; with ``CI`` set they fail.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +38,7 @@ __all__ = [
     "neo4j_store",
     "each_store",
     "open_again",
+    "exclusive_server",
 ]
 
 NEO4J_URI_VAR = "BAOTUAN_TEST_NEO4J_URI"
@@ -64,18 +74,32 @@ def neo4j_uri() -> str:
     return os.environ[NEO4J_URI_VAR]
 
 
+@contextmanager
+def exclusive_server(uri: str) -> Iterator[None]:
+    """Hold the test server ``uri`` for this process: other processes wait (an flock on a file)."""
+    name = re.sub(r"[^A-Za-z0-9]+", "-", uri).strip("-")
+    path = Path(tempfile.gettempdir()) / f"baotuan-neo4j-tests-{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture
 def neo4j_store(neo4j_uri):
-    """A :class:`Neo4jGraphStore` on an emptied database."""
+    """A :class:`Neo4jGraphStore` on an emptied database, held by this test alone."""
     from graph_schema.store.neo4j import Neo4jGraphStore
 
-    try:
-        store = Neo4jGraphStore.from_env(neo4j_uri)
-    except StoreUnavailableError as exc:
-        pytest.fail(f"{exc}; restart it: {START_HINT}", pytrace=False)
-    store.clear()
-    yield store
-    store.close()
+    with exclusive_server(neo4j_uri):
+        try:
+            store = Neo4jGraphStore.from_env(neo4j_uri)
+        except StoreUnavailableError as exc:
+            pytest.fail(f"{exc}; restart it: {START_HINT}", pytrace=False)
+        store.clear()
+        yield store
+        store.close()
 
 
 @pytest.fixture(name="store", params=STORE_KINDS)

@@ -148,27 +148,3 @@ def test_the_graph_model(neo4j_store, sample_dir):
     assert types["SUPPORTS"] == len(data["partnerships"]) and "NEXT" not in types  # one audit entry
     assert towns["n"] == data["villages"]["town"].notna().sum() == 0
     assert all("town" not in k for k in keys)
-
-
-@neo4j
-@neo4j_group
-def test_an_import_too_large_for_the_server_stops_at_once(neo4j_store, sample_dir):
-    """Over the transaction memory limit: one clear error, no retries, nothing stored."""
-    from graph_schema.errors import StoreError
-    from graph_schema.operations import import_path
-
-    def limit(value: str) -> None:
-        with neo4j_store._driver.session(database="system") as session:
-            session.run(
-                "CALL dbms.setConfigValue('db.memory.transaction.max', $v)", v=value
-            ).consume()
-
-    limit("4m")
-    try:
-        started = time.monotonic()
-        with pytest.raises(StoreError, match="too little transaction memory"):
-            import_path(neo4j_store, sample_dir)
-        assert time.monotonic() - started < 60
-    finally:
-        limit("0")
-    assert set(neo4j_store.counts().values()) == {0}
