@@ -61,9 +61,13 @@ def _demo(args) -> int:
 
 
 def _count(text: str) -> int:
-    value = int(text.replace("_", "").replace(",", ""))
+    """A whole number ≥ 0 (``2_000_000`` and ``2,000,000`` accepted)."""
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+        raise argparse.ArgumentTypeError(f"{text} is negative: use 0 or more")
     return value
 
 
@@ -81,11 +85,19 @@ def register(sub) -> None:
         "--scale", choices=tuple(SCALES), default="city", help="how large (default: city)"
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="random seed; the same seed gives the same world"
+        "--seed",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="random seed; the same seed gives the same world",
     )
-    p.add_argument("--volunteers", type=_count, help="number of volunteers instead of the scale's")
     p.add_argument(
-        "--output", help="write a data folder (or an .xlsx workbook) here instead of importing"
+        "--volunteers", type=_count, metavar="N", help="number of volunteers instead of the scale's"
+    )
+    p.add_argument(
+        "--output",
+        metavar="DIR",
+        help="write a data folder (or an .xlsx workbook) here instead of importing",
     )
     p.add_argument(
         "--store",
