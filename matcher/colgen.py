@@ -247,6 +247,8 @@ def column_generation(
     n = len(values)
     chosen = np.full(n, -1, np.int64)
     has_team = np.isfinite(values).any(axis=1)
+    if not has_team.any():  # no village has a possible team (no organization within reach)
+        return chosen, {"method": "colgen", "upper_bound": 0.0, "seconds": 0.0}
     present = orgs >= 0
     r_idx, c_idx = np.nonzero(present)
     appear = np.bincount(orgs[r_idx, c_idx], minlength=len(capacity_left))

@@ -47,6 +47,8 @@ def greedy(
     """
     cap = capacity_left.astype(np.int64).copy()
     chosen = np.full(len(values), -1, np.int64)
+    if len(cap) == 0:
+        return chosen
     for r in order:
         slot_org = orgs[r]
         dead = (slot_org < 0) | (cap[np.maximum(slot_org, 0)] <= 0)

@@ -135,9 +135,20 @@ def test_bad_arguments_are_matcher_errors():
         recommend(ds, method="magic")
 
 
-def test_nothing_to_do_is_fine():
-    ds = tiny_dataset([("V1", LAT, LON, {})], [("O1", LAT, LON, 0, {"medical": 4})])
-    result = recommend(ds)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "case",
+    ["no needs", "no organizations", "no capacity left", "all supported"],
+)
+def test_nothing_to_do_is_fine(method, case):
+    needs = {} if case == "no needs" else {"medical": 4}
+    orgs = [] if case == "no organizations" else [("O1", LAT, LON, 1, {"medical": 4})]
+    partnerships = [("V1", "O1")] if case in ("no capacity left", "all supported") else []
+    villages = [("V1", LAT, LON, needs)]
+    if case == "no capacity left":
+        villages.append(("V2", LAT, LON, {"medical": 4}))
+    ds = tiny_dataset(villages, orgs, partnerships=partnerships)
+    result = recommend(ds, method=method)
     assert result.recommendations == []
-    assert result.summary["served"] == 0
+    assert result.summary["served"] == 0 and result.summary["capacity_violations"] == 0
     assert result.to_contract_json()["recommendations"] == []
