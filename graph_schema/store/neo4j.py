@@ -359,25 +359,22 @@ class Neo4jGraphStore(GraphStore):
         rows = {name: _rows(TABLES[name], dataset[name]) for name in TABLE_ORDER}
 
         def work(tx) -> dict[str, int]:
+            changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
+            tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
+            counts = {"rows": dataset.counts(), "changed": changed}
+            self._audit(tx, actor, "import", source or "dataset", None, counts)
+            return changed
+
+        def once(tx) -> dict[str, int]:
             try:
-                changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
+                return work(tx)
             except TransientError as exc:
                 if not _out_of_memory(exc):
                     raise  # a deadlock or a leader switch: the driver runs ``work`` again
                 # Retrying cannot help and would redo a long import: stop (rolls back) now.
                 self._raise_translated(exc)
-            tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
-            self._audit(
-                tx,
-                actor,
-                "import",
-                source or "dataset",
-                None,
-                {"rows": dataset.counts(), "changed": changed},
-            )
-            return changed
 
-        report = ImportReport(dataset.counts(), self._write(work))
+        report = ImportReport(dataset.counts(), self._write(once))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -394,6 +391,23 @@ class Neo4jGraphStore(GraphStore):
                     spec, pd.DataFrame(dict(zip(spec.column_names, columns, strict=True)))
                 )
             return Dataset(tables).canonical()
+
+        return self._read(work, fetch_size=10_000)
+
+    def query(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        where = where or {}
+        statement = cypher.query_statement(table, list(where))
+        params = {f"w{i}": v for i, v in enumerate(where.values())}
+        spec = TABLES[table]
+
+        def work(tx) -> pd.DataFrame:
+            columns: list[list] = [[] for _ in spec.columns]
+            for record in tx.run(statement, params):
+                for column, value in zip(columns, record, strict=True):
+                    column.append(value)
+            return coerce_frame(
+                spec, pd.DataFrame(dict(zip(spec.column_names, columns, strict=True)))
+            )
 
         return self._read(work, fetch_size=10_000)
 
