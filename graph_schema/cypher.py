@@ -36,6 +36,7 @@ False
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .tables import TABLE_ORDER, TABLES
@@ -472,3 +473,21 @@ SHOW TRANSACTIONS YIELD currentQuery, estimatedUsedHeapMemory, allocatedDirectBy
 WHERE currentQuery STARTS WITH 'UNWIND $rows'
 RETURN sum(estimatedUsedHeapMemory) AS heap, sum(allocatedDirectBytes) AS direct
 """
+
+
+# -- keyed reads (GraphStore.query) -------------------------------------------------------------
+def query_statement(table: str, columns: Sequence[str]) -> str:
+    """Rows of ``table`` whose ``columns`` equal ``$w0``, ``$w1``... (in that order).
+
+    Column names come from the table spec (``KeyError`` for any other), never from a request; the
+    values are parameters. The LOAD statement's projection is kept, filtered with a ``WITH``.
+    """
+    names = TABLES[table].column_names
+    for c in columns:
+        if c not in names:
+            raise KeyError(f"{table} has no column {c!r}")
+    if not columns:
+        return LOAD[table]
+    match, _sep, projection = LOAD[table].rpartition(" RETURN ")
+    where = " AND ".join(f"{c} = $w{i}" for i, c in enumerate(columns))
+    return f"{match} WITH {projection} WHERE {where} RETURN {', '.join(names)}"
