@@ -171,6 +171,7 @@ SCHEMA: dict[str, str] = {
     "review_key": "CREATE CONSTRAINT review_key IF NOT EXISTS FOR (n:Review) REQUIRE n.review_key IS UNIQUE",
     "audit_seq": "CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.seq IS UNIQUE",
     "audit_sequence": "CREATE CONSTRAINT audit_sequence IF NOT EXISTS FOR (n:AuditSequence) REQUIRE n.name IS UNIQUE",
+    "table_version": "CREATE CONSTRAINT table_version IF NOT EXISTS FOR (n:TableVersion) REQUIRE n.name IS UNIQUE",
     # lookups of the site: villages and organizations of a county, by name, a project's reviews
     "village_county": "CREATE INDEX village_county IF NOT EXISTS FOR (n:Village) ON (n.county)",
     "village_name": "CREATE TEXT INDEX village_name IF NOT EXISTS FOR (n:Village) ON (n.name)",
@@ -491,3 +492,17 @@ def query_statement(table: str, columns: Sequence[str]) -> str:
     match, _sep, projection = LOAD[table].rpartition(" RETURN ")
     where = " AND ".join(f"{c} = $w{i}" for i, c in enumerate(columns))
     return f"{match} WITH {projection} WHERE {where} RETURN {', '.join(names)}"
+
+
+# -- table versions (GraphStore.table_versions) -------------------------------------------------
+#: one (:TableVersion {name, version}) per table, bumped in the transaction that changes the table
+BUMP_VERSIONS = """
+UNWIND $tables AS t
+MERGE (v:TableVersion {name: t})
+SET v._lock = true REMOVE v._lock
+WITH v
+SET v.version = coalesce(v.version, 0) + 1
+"""
+# The first SET takes the node's write lock, so the version is read after it: two writers that
+# bump the same table queue, and neither loses the other's increment.
+TABLE_VERSIONS = "MATCH (v:TableVersion) RETURN v.name AS name, v.version AS version"

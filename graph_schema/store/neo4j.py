@@ -361,6 +361,7 @@ class Neo4jGraphStore(GraphStore):
         def work(tx) -> dict[str, int]:
             changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
             tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
+            self._bump(tx, [name for name, n in changed.items() if n])
             counts = {"rows": dataset.counts(), "changed": changed}
             self._audit(tx, actor, "import", source or "dataset", None, counts)
             return changed
@@ -393,6 +394,18 @@ class Neo4jGraphStore(GraphStore):
             return Dataset(tables).canonical()
 
         return self._read(work, fetch_size=10_000)
+
+    @staticmethod
+    def _bump(tx, tables: list[str]) -> None:
+        if tables:
+            tx.run(cypher.BUMP_VERSIONS, tables=tables).consume()
+
+    def table_versions(self) -> dict[str, int]:
+        def work(tx) -> dict[str, int]:
+            return {r["name"]: int(r["version"]) for r in tx.run(cypher.TABLE_VERSIONS)}
+
+        got = self._read(work)
+        return {name: got.get(name, 0) for name in TABLE_ORDER}
 
     def query(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
         where = where or {}
@@ -453,6 +466,7 @@ class Neo4jGraphStore(GraphStore):
             before = self._fetch(tx, spec, lookup)
             n = self._upsert(tx, table, values)
             if n:
+                self._bump(tx, [table])
                 self._audit(tx, actor, action, target, before, self._fetch(tx, spec, lookup))
             return n
 
@@ -470,6 +484,8 @@ class Neo4jGraphStore(GraphStore):
             before = self._fetch(tx, spec, lookup)
             n = tx.run(cypher.DELETE[table], keys=lookup).single(strict=True)["deleted"]
             if n:
+                # Deleting a node also removes the rows that hang on it (needs, skills...).
+                self._bump(tx, list(TABLE_ORDER) if table in cypher.NODE_MAPS else [table])
                 self._audit(tx, actor, action, target, before, None)
             return n
 
@@ -513,6 +529,7 @@ class Neo4jGraphStore(GraphStore):
                 actor=actor,
                 at=at,
             ).consume()
+            self._bump(tx, ["partnerships"])
             self._audit(tx, actor, "approve_group", f"village:{village_id}", None, group)
 
         self._write(work)
@@ -522,6 +539,7 @@ class Neo4jGraphStore(GraphStore):
             tx.run(cypher.LOCK_VILLAGE, village_id=village_id).consume()
             before = [dict(r) for r in tx.run(cypher.END_PARTNERSHIP, village_id=village_id)]
             if before:
+                self._bump(tx, ["partnerships"])
                 self._audit(
                     tx,
                     actor,
