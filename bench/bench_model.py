@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_recommend import SAMPLE, make_world  # noqa: E402
+from bench.bench_recommend import SAMPLE, make_world, write_report  # noqa: E402
 
 __all__ = ["main"]
 
@@ -80,11 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         ev, seconds = evaluate(world, args.seed, Path(args.cache))
         print(f"{world}: model MAE {ev['model']['mae']:.2f}", file=sys.stderr, flush=True)
         results.append((world, ev, seconds))
-    report = format_report(results)
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report, encoding="utf-8")
-    print(report)
+    write_report(format_report(results), args.output)
     return 0
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-__all__ = ["main"]
+__all__ = ["main", "make_world", "write_report"]
 
 SAMPLE = ROOT.parent / "shared" / "sample-data" / "taian-city"
 
@@ -241,6 +241,14 @@ def format_report(rows: list[dict], gaps: list[dict], seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_report(report: str, output: str | Path) -> None:
+    """Print a Markdown report and write it to ``output``."""
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    print(report)
+
+
 def _volunteers(spec: str | None) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in (spec or "").split(","):
@@ -277,11 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(scale, args.seed, vols.get(scale), cache))
     sizes = [int(x) for x in args.gap_sizes.split(",") if x.strip()]
     gaps = optimality(sizes, args.seed, cache) if sizes else []
-    report = format_report(rows, gaps, args.seed)
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report, encoding="utf-8")
-    print(report)
+    write_report(format_report(rows, gaps, args.seed), args.output)
     return 0
 
 
