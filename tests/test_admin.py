@@ -425,7 +425,9 @@ def test_a_registration_is_decided_on_its_own_page_not_here(admin, app):
     from webapp.accounts.operations import create_user
 
     with app.app_context():
-        create_user("newcomer", "Fresh-org-2020", "organization", org_id="O-NEW-1", status="pending")
+        create_user(
+            "newcomer", "Fresh-org-2020", "organization", org_id="O-NEW-1", status="pending"
+        )
     html = admin.get("/admin/?status=pending").get_data(as_text=True)
     row = html[html.index('data-username="newcomer"') :]
     row = row[: row.index("</tr>")]
