@@ -215,6 +215,12 @@ def _kind(table: str, column: str) -> str:
         return "str"
 
 
+def _set_cell(row: list[Any], column: int, value: Any) -> None:
+    # an earlier mutation may have cut the row short (ragged) or emptied it (a blank line)
+    row.extend([""] * (column + 1 - len(row)))
+    row[column] = value
+
+
 @st.composite
 def _table_mutation(draw, tables: dict[str, list[list[Any]]], fmt: str) -> str:
     """Change ``tables`` in place; return what was done."""
@@ -250,18 +256,19 @@ def _table_mutation(draw, tables: dict[str, list[list[Any]]], fmt: str) -> str:
         r = draw(st.sampled_from(data_rows))
         c = draw(st.integers(0, len(header) - 1))
         if kind == "huge_field":
-            rows[r][c] = draw(st.sampled_from(["x", "村", "9"])) * draw(
+            value = draw(st.sampled_from(["x", "村", "9"])) * draw(
                 st.sampled_from([40_000, 300_000])
             )
         else:
-            rows[r][c] = draw(_cell_values(_kind(name, header[c])))
+            value = draw(_cell_values(_kind(name, header[c])))
+        _set_cell(rows[r], c, value)
         return f"{kind}:{name}:{r + 1}:{header[c]}:{str(rows[r][c])[:30]!r}"
     if kind == "dangling":
         refs = [c.name for c in TABLES[name].columns if c.ref and c.name in header]
         if refs and len(rows) > 1:
             col = draw(st.sampled_from(refs))
             r = draw(st.sampled_from(data_rows))
-            rows[r][header.index(col)] = "NO-SUCH-ID"
+            _set_cell(rows[r], header.index(col), "NO-SUCH-ID")
             return f"dangling:{name}:{r + 1}:{col}"
     if kind == "drop_column" and header:
         c = draw(st.integers(0, len(header) - 1))
