@@ -27,7 +27,17 @@ def _serve(args) -> int:
         f"Baotuan is at http://{args.host}:{args.port}/  (store: {app.config['STORE']})",
         file=sys.stderr,
     )
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="baotuan")
+    # Behind a reverse proxy (BAOTUAN_PROXY_COUNT) the app's ProxyFix reads X-Forwarded-For;
+    # waitress would otherwise strip those headers before the app sees them.
+    behind_proxy = bool(int(os.environ.get("BAOTUAN_PROXY_COUNT", "0") or 0))
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="baotuan",
+        clear_untrusted_proxy_headers=not behind_proxy,
+    )
     return 0
 
 
