@@ -15,11 +15,9 @@ import argparse
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,12 +26,6 @@ sys.path.insert(0, str(ROOT))
 __all__ = ["main"]
 
 PASSWORD = "Load-2020-officer"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare(folder: Path, users: int) -> dict[str, str]:
@@ -76,31 +68,6 @@ def _prepare(folder: Path, users: int) -> dict[str, str]:
     }
 
 
-def _serve(folder: Path, port: int, threads: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "BAOTUAN_STORE": str(folder / "baotuan.sqlite"),
-        "BAOTUAN_PROXY_COUNT": "1",
-    }
-    code = (
-        "import sys; from webapp.cli import main; "
-        f"sys.exit(main(['serve', '--instance', {str(folder / 'instance')!r}, '--port', '{port}', "
-        f"'--threads', '{threads}']))"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start within 60 s")
-
-
 def _table(stats_csv: Path) -> tuple[str, dict[str, float]]:
     rows = list(csv.DictReader(stats_csv.open(encoding="utf-8")))
     lines = [
@@ -137,8 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         print("preparing the city world, accounts and a matcher run...", file=sys.stderr)
         env = {**os.environ, **_prepare(folder, args.users)}
-        port = _free_port()
-        server = _serve(folder, port, args.threads)
+        from bench.serving import SiteServer
+
+        server = SiteServer(
+            folder / "instance",
+            str(folder / "baotuan.sqlite"),
+            threads=args.threads,
+            env={"BAOTUAN_PROXY_COUNT": "1"},
+        )
+        port = server.port
         try:
             print(
                 f"locust: {args.users} officers for {args.seconds} s against 127.0.0.1:{port}",
@@ -173,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=ROOT,
             )
         finally:
-            server.terminate()
-            server.wait(10)
+            server.stop()
         table, total = _table(folder / "load_stats.csv")
     verdict = (
         f"p95 {total['p95']:.0f} ms (target ≤ 100), errors {total['failures']:.0f} of {total['requests']:.0f} "

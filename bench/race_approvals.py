@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +27,9 @@ from pathlib import Path
 import pandas as pd
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+
+from bench.serving import SiteServer  # noqa: E402
 from graph_schema.dataset import Dataset
 from graph_schema.store import GraphStore, open_store
 
@@ -68,12 +69,6 @@ def race_world(races: int) -> Dataset:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class RaceServer:
     """``baotuan serve`` in a child process on a prepared instance, with two officer tokens."""
 
@@ -83,7 +78,6 @@ class RaceServer:
         from webapp.accounts.operations import create_user, issue_api_token
 
         self.store_location = store_location
-        env = {**os.environ, "BAOTUAN_STORE": store_location}
         app = create_app({"INSTANCE": str(instance), "STORE": store_location})
         self.tokens = []
         with app.app_context():
@@ -94,38 +88,11 @@ class RaceServer:
                     issue_api_token(User.from_row(find_by_username(name)), "race-setup")
                 )
         app.extensions["baotuan_store"].close()
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        code = (
-            "import sys; from webapp.cli import main; "
-            f"sys.exit(main(['serve', '--instance', {str(instance)!r}, '--port', '{self.port}', '--threads', '8']))"
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/login", timeout=1)
-                return
-            except requests.ConnectionError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"the server did not start: {self.process.stderr.read().decode()}"
-                    ) from None
-                time.sleep(0.2)
-        raise RuntimeError("the server did not answer within 60 s")
+        self._server = SiteServer(instance, store_location, threads=8)
+        self.url = self._server.url
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self._server.stop()
 
 
 @dataclass
