@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
     from .i18n import compile_translations, domains
+    from .throttle_storage import storage_uri
 
     translations = compile_translations()
     app.config.from_mapping(
@@ -91,6 +92,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,  # Retry-After on a 429
+        # One count per client across all worker processes (webapp/throttle_storage.py).
+        RATELIMIT_STORAGE_URI=storage_uri(str(instance / "throttle.sqlite")),
         PAGE_SIZE=50,
     )
     app.config.from_pyfile("config.py", silent=True)

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS matcher_runs (
     total INTEGER DEFAULT 0,
     max_group INTEGER,
     error TEXT,
-    result_json TEXT
+    result_json TEXT,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS recommendation_decisions (
     run_id INTEGER NOT NULL REFERENCES matcher_runs(id),
@@ -59,10 +60,10 @@ CREATE TABLE IF NOT EXISTS integrity_marks (
 
 
 def _connect(path: str) -> sqlite3.Connection:
+    # timeout=30 is SQLite's busy timeout; WAL is a property of the file, set once by init_db
+    # (opening a connection is on every request's path: one statement less matters under load).
     db = sqlite3.connect(path, timeout=30, detect_types=0)
     db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=30000")
     return db
 
 
@@ -79,11 +80,28 @@ def close_db(_exc: BaseException | None = None) -> None:
         db.close()
 
 
+#: columns added after a release, with their type: added to older site databases at start
+_ADDED_COLUMNS = {"matcher_runs": {"owner": "TEXT"}}  # host:pid of the run's worker process
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                try:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError:  # another worker added it a moment ago
+                    pass
+
+
 def init_db(path: str) -> None:
     """Create the site's tables if they are not there (safe to call at every start)."""
     db = _connect(path)
     try:
+        db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
+        _add_missing_columns(db)
     finally:
         db.close()
 

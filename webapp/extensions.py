@@ -18,7 +18,9 @@ LANGUAGES = ("zh", "en")
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# The storage comes from RATELIMIT_STORAGE_URI (create_app: a SQLite file in the instance folder,
+# shared by all worker processes).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:

@@ -1,7 +1,8 @@
 """Coverage figures for the dashboard: per county, per service, capacity, and the map's points.
 
 Everything here is computed from a :class:`~webapp.officer.queries.World` and cached on it, so the
-dashboard costs one computation per change of the stored data.
+dashboard costs one computation per change of the stored data. The map's projection and its
+organization points do not depend on the partnerships and outlive an approval (``World.lasting``).
 """
 
 from __future__ import annotations
@@ -150,11 +151,26 @@ def _projection(world: World, width: float, height: float, pad: float):
     return project, height
 
 
+def _map_frame(world: World, width: float) -> dict:
+    """The projection, the height and the organization points (cached until villages or
+    organizations change, not by an approval)."""
+    key = ("map_frame", width)
+    if key not in world.lasting:
+        project, height = _projection(world, width, 0.8 * width, 14.0)
+        orgs = []
+        for o in world.orgs.values():
+            x, y = project(o.lat, o.lon)
+            orgs.append({"x": x, "y": y, "colour": colour_of(world, o.county)})
+        world.lasting[key] = {"project": project, "height": round(height, 1), "orgs": orgs}
+    return world.lasting[key]
+
+
 def map_points(world: World, width: float = 760.0) -> dict:
     """Villages and organizations projected to SVG coordinates, coloured by county (cached)."""
     if "map" in world.cache:
         return world.cache["map"]
-    project, height = _projection(world, width, 0.8 * width, 14.0)
+    frame = _map_frame(world, width)
+    project = frame["project"]
     villages = []
     for v in world.villages.values():
         x, y = project(v.lat, v.lon)
@@ -162,10 +178,6 @@ def map_points(world: World, width: float = 760.0) -> dict:
             {"id": v.village_id, "name": v.name, "x": x, "y": y, "supported": v.supported}
             | {"colour": colour_of(world, v.county), "county": v.county}
         )
-    orgs = []
-    for o in world.orgs.values():
-        x, y = project(o.lat, o.lon)
-        orgs.append({"x": x, "y": y, "colour": colour_of(world, o.county)})
     links = []
     for v in world.villages.values():
         vx, vy = project(v.lat, v.lon)
@@ -177,9 +189,9 @@ def map_points(world: World, width: float = 760.0) -> dict:
     legend = [(c, colour_of(world, c)) for c in world.counties]
     out = {
         "width": width,
-        "height": round(height, 1),
+        "height": frame["height"],
         "villages": villages,
-        "orgs": orgs,
+        "orgs": frame["orgs"],
         "links": links,
         "legend": legend,
     }

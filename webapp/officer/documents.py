@@ -16,7 +16,8 @@ from .docking import docking_workbook
 from .letters import Letter, LetterNotFound, build_letter
 from .listing import filter_args, paginate
 from .pdf import letter_pdf
-from .queries import World, current_world, record_event
+from .queries import World, record_event
+from .world_cache import current_world
 
 __all__ = ["partnerships", "letter", "letter_pdf_view", "docking_list"]
 

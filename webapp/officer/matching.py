@@ -8,8 +8,9 @@ from flask_login import current_user
 from ..extensions import get_store
 from .blueprint import bp
 from .listing import filter_args, paginate
-from .queries import World, current_world, record_event
+from .queries import World, record_event
 from .runs import DEFAULT_MAX_GROUP, Run, RunError, decisions_of, get_run, list_runs, start_run
+from .world_cache import current_world
 
 __all__ = ["matching", "start", "run_status", "run_page", "village_status"]
 

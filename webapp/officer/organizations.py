@@ -7,7 +7,8 @@ from flask import abort, render_template
 from ..extensions import get_store
 from .blueprint import bp
 from .listing import filter_args, paginate
-from .queries import OrgRow, World, current_world
+from .queries import OrgRow, World
+from .world_cache import current_world
 
 __all__ = ["organizations", "organization", "filter_orgs"]
 

@@ -1,17 +1,18 @@
-"""The stored world read once into the shapes the officer pages show, and kept while it is unchanged.
+"""The stored world read into the shapes the officer pages show.
 
-Loading a city (300 villages, 2,000 organizations, 60,000 volunteers) and deriving coverage takes
-a noticeable fraction of a second, so a :class:`World` is cached per store and kept while the
-store's :meth:`~graph_schema.store.GraphStore.table_versions` stay the same. When only the
-partnerships changed (an officer approved or ended a group, the common write while officers work)
-only what depends on them is derived again, which takes milliseconds.
+Loading a city (300 villages, 2,000 organizations) and deriving coverage takes a noticeable
+fraction of a second, so :mod:`.world_cache` keeps a :class:`World` per store while the store's
+:meth:`~graph_schema.store.GraphStore.table_versions` stay the same. What does not depend on the
+partnerships (village and organization rows, project scores, the map's organization layer) sits
+in ``World.lasting``, which a World derived again after an approval shares with its predecessor:
+the common write while officers work then costs milliseconds, in every worker process.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
+import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,9 +26,10 @@ __all__ = [
     "VillageRow",
     "OrgRow",
     "build_world",
-    "current_world",
+    "with_partnerships",
     "county_order",
     "record_event",
+    "VIEW_TABLES",
 ]
 
 
@@ -85,12 +87,14 @@ class OrgRow:
 class World:
     """The stored data as village and organization rows plus the raw tables."""
 
-    dataset: Dataset
+    dataset: Mapping[str, pd.DataFrame]  # the tables of VIEW_TABLES as read
     villages: dict[str, VillageRow]
     orgs: dict[str, OrgRow]
     counties: list[str]
     version: dict[str, int] = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)  # other derived data, computed once per version
+    cache: dict = field(default_factory=dict)  # derived data, computed once per version
+    lasting: dict = field(default_factory=dict)  # derived data that outlives partnership changes
+    people: dict = field(default_factory=dict)  # volunteer rows read by id, kept while unchanged
     store: GraphStore | None = None  # for the volunteers, read by id when a page needs them
 
     def org_name(self, org_id: str) -> str:
@@ -129,35 +133,37 @@ class World:
         return out
 
     def _volunteer_rows(self, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[str]]]:
-        if not ids:
-            return {}, {}
-        query = getattr(self.store, "query", None)
-        if query is not None and not len(self.dataset["volunteers"]):
-            # 60,000 volunteers per city: read the few a page shows by their key
-            people = pd.concat([query("volunteers", {"volunteer_id": v}) for v in ids])
-            links = pd.concat([query("volunteer_skills", {"volunteer_id": v}) for v in ids])
-        else:
-            source = self.dataset
-            if not len(source["volunteers"]) and self.store is not None:
-                source = self.store.load_dataset()
-            people, links = source["volunteers"], source["volunteer_skills"]
-        people = people[people["volunteer_id"].isin(ids)]
-        skills: dict[str, list[str]] = defaultdict(list)
-        for vid, service in zip(links["volunteer_id"], links["service"], strict=True):
-            if vid in ids:
+        # A city has 60,000 volunteers: read the few a page shows by their key, once per version.
+        missing = [v for v in dict.fromkeys(ids) if v not in self.people]
+        if missing and self.store is not None:
+            people = pd.concat(
+                [self.store.query("volunteers", {"volunteer_id": v}) for v in missing]
+            )
+            links = pd.concat(
+                [self.store.query("volunteer_skills", {"volunteer_id": v}) for v in missing]
+            )
+            skills: dict[str, list[str]] = defaultdict(list)
+            for vid, service in zip(links["volunteer_id"], links["service"], strict=True):
                 skills[vid].append(service)
-        return {r["volunteer_id"]: r for r in _records(people)}, skills
+            rows = {r["volunteer_id"]: r for r in _records(people)}
+            for vid in missing:  # unknown ids too, so that they are not read again
+                self.people[vid] = (rows.get(vid), skills.get(vid, []))
+        found = {v: self.people[v] for v in ids if v in self.people}
+        return (
+            {v: row for v, (row, _s) in found.items() if row is not None},
+            {v: s for v, (_r, s) in found.items()},
+        )
 
     def scored_projects(self) -> pd.DataFrame:
         """Every project with its mean review score (``score``, NaN when unreviewed), newest first."""
-        if "projects_scored" not in self.cache:
+        if "projects_scored" not in self.lasting:
             projects = self.dataset["projects"]
             scores = self.dataset["reviews"].groupby("project_id")["score"].mean()
             scored = projects.assign(score=projects["project_id"].map(scores))
-            self.cache["projects_scored"] = scored.sort_values(
+            self.lasting["projects_scored"] = scored.sort_values(
                 "start_date", ascending=False, na_position="last"
             )
-        return self.cache["projects_scored"]
+        return self.lasting["projects_scored"]
 
     def projects_of(self, column: str, value: str) -> pd.DataFrame:
         """Projects whose ``column`` is ``value``, with their mean review score, newest first."""
@@ -192,7 +198,7 @@ def _int(value) -> int | None:
 
 
 #: the tables the pages read; volunteers (the big ones) are looked up by id when a page needs them
-_VIEW_TABLES = (
+VIEW_TABLES = (
     "villages",
     "needs",
     "organizations",
@@ -205,7 +211,7 @@ _VIEW_TABLES = (
 
 
 def _load(store: GraphStore) -> Dataset:
-    return Dataset({name: store.query(name) for name in _VIEW_TABLES})
+    return Dataset({name: store.query(name) for name in VIEW_TABLES})
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -247,6 +253,17 @@ def _org_rows(ds: Dataset) -> dict[str, OrgRow]:
     return orgs
 
 
+def _village_base(ds: Mapping[str, pd.DataFrame]) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    """The villages as records and their needs, most urgent first (independent of partnerships)."""
+    needs: dict[str, dict[str, int]] = defaultdict(dict)
+    ordered = ds["needs"].sort_values(["village_id", "severity"], ascending=[True, False])
+    for village_id, service, severity in ordered[["village_id", "service", "severity"]].itertuples(
+        index=False
+    ):
+        needs[village_id][service] = int(severity)
+    return _records(ds["villages"]), needs
+
+
 def build_world(ds: Dataset, version: dict[str, int] | None = None) -> World:
     """Derive village and organization rows (coverage, capacity, track record) from a dataset.
 
@@ -260,22 +277,21 @@ def build_world(ds: Dataset, version: dict[str, int] | None = None) -> World:
     >>> world.villages["V1"].uncovered, world.villages["V1"].supported
     (['medical'], False)
     """
-    return _with_partnerships(_org_rows(ds), ds, version or {})
+    tables = {name: ds[name] for name in VIEW_TABLES}
+    orgs = _org_rows(ds)
+    base = World(tables, {}, orgs, [], lasting={"village_base": _village_base(ds)})
+    return with_partnerships(base, tables["partnerships"], version or {})
 
 
-def _with_partnerships(orgs: dict[str, OrgRow], ds: Dataset, version: dict[str, int]) -> World:
-    """Village rows, and each organization's villages, from the partnerships of ``ds``."""
-    for org in orgs.values():
-        org.villages = []
-    needs: dict[str, dict[str, int]] = defaultdict(dict)
-    ordered = ds["needs"].sort_values(["village_id", "severity"], ascending=[True, False])
-    for village_id, service, severity in ordered[["village_id", "service", "severity"]].itertuples(
-        index=False
-    ):
-        needs[village_id][service] = int(severity)
+def with_partnerships(world: World, partnerships: pd.DataFrame, version: dict[str, int]) -> World:
+    """A new :class:`World` like ``world`` but with ``partnerships`` in force.
+
+    It shares the rows of ``world`` that the partnerships do not change (``world`` itself stays
+    as it was, for the requests still reading it).
+    """
     groups: dict[str, list[dict]] = defaultdict(list)
-    partnerships = ds["partnerships"].sort_values(["village_id", "role", "org_id"])
-    for p in _records(partnerships):
+    held: dict[str, list[str]] = defaultdict(list)
+    for p in _records(partnerships.sort_values(["village_id", "role", "org_id"])):
         groups[p["village_id"]].append(
             {
                 "org_id": p["org_id"],
@@ -285,10 +301,16 @@ def _with_partnerships(orgs: dict[str, OrgRow], ds: Dataset, version: dict[str, 
                 "approved_at": _text(p["approved_at"]),
             }
         )
-        if p["org_id"] in orgs:
-            orgs[p["org_id"]].villages.append(p["village_id"])
+        held[p["org_id"]].append(p["village_id"])
+    orgs = {
+        org_id: org
+        if org.villages == held.get(org_id, [])
+        else dataclasses.replace(org, villages=held.get(org_id, []))
+        for org_id, org in world.orgs.items()
+    }
+    records, needs = world.lasting["village_base"]
     villages = {}
-    for v in _records(ds["villages"]):
+    for v in records:
         village_id = v["village_id"]
         group = groups.get(village_id, [])
         provided = {s for m in group for s in orgs[m["org_id"]].levels if m["org_id"] in orgs}
@@ -307,53 +329,13 @@ def _with_partnerships(orgs: dict[str, OrgRow], ds: Dataset, version: dict[str, 
             covered=[s for s in wanted if s in provided],
             uncovered=[s for s in wanted if s not in provided],
         )
-    counties = county_order(
+    counties = world.counties or county_order(
         {v.county for v in villages.values()} | {o.county for o in orgs.values()}
     )
-    return World(ds, villages, orgs, counties, version)
-
-
-_CACHED_STORES = 4
-_cache: dict[str, World] = {}
-_lock = threading.Lock()
-
-
-def _store_version(store: GraphStore) -> dict[str, int]:
-    versions = store.table_versions()
-    return {name: versions[name] for name in _VIEW_TABLES}
-
-
-def _refresh_partnerships(world: World, store: GraphStore, version: dict[str, int]) -> World:
-    """A new :class:`World` that shares everything with ``world`` but the partnerships."""
-    tables = {name: world.dataset[name] for name in _VIEW_TABLES}
-    tables["partnerships"] = store.query("partnerships")
-    orgs = {k: copy.copy(o) for k, o in world.orgs.items()}
-    fresh = _with_partnerships(orgs, Dataset(tables), version)
-    fresh.cache = {k: v for k, v in world.cache.items() if k == "projects_scored"}
-    return fresh
-
-
-def current_world(store: GraphStore) -> World:
-    """The :class:`World` of ``store`` as it is now (derived again only after a write)."""
-    version = _store_version(store)
-    cached = _cache.get(store.location)
-    if cached is not None and cached.version == version:
-        return cached
-    with _lock:  # one rebuild at a time; the others wait for it and share the result
-        cached = _cache.get(store.location)
-        if cached is not None and cached.version == version:
-            return cached
-        changed = {t for t in _VIEW_TABLES if cached is None or cached.version.get(t) != version[t]}
-        if cached is not None and changed == {"partnerships"}:
-            world = _refresh_partnerships(cached, store, version)
-        else:
-            world = build_world(_load(store), version)
-        world.store = store
-        _cache.pop(store.location, None)
-        while len(_cache) >= _CACHED_STORES:  # tests open many stores: keep the newest few
-            _cache.pop(next(iter(_cache)))
-        _cache[store.location] = world
-        return world
+    tables = {**world.dataset, "partnerships": partnerships}
+    return World(
+        tables, villages, orgs, counties, version, lasting=world.lasting, store=world.store
+    )
 
 
 def record_event(store: GraphStore, actor: str, action: str, target: str, after=None) -> None:

@@ -18,8 +18,9 @@ from ..extensions import get_store
 from .blueprint import bp
 from .matching import _run_or_404, village_status
 from .operations import GroupChecker, GroupRefused, parse_members
-from .queries import current_world, record_event
+from .queries import record_event
 from .runs import Run, decisions_of, record_decision
+from .world_cache import current_world
 
 __all__ = ["recommendation", "accept", "change", "reject", "accept_many", "check"]
 

@@ -20,6 +20,7 @@ from graph_schema.store.base import now_iso
 
 from ..db import get_db
 from ..errors import WebappError
+from .run_owner import process_alive, this_process
 
 __all__ = [
     "Run",
@@ -88,7 +89,9 @@ def _key(run_id: int) -> tuple[str, int]:
     return (current_app.config["DATABASE"], run_id)
 
 
-def _is_live(run_id: int) -> bool:
+def _is_live(run_id: int, owner: str | None = None) -> bool:
+    if owner and owner != this_process():  # another worker's run: alive while its process is
+        return process_alive(owner)
     thread = _threads.get(_key(run_id))
     return thread is not None and thread.is_alive()
 
@@ -139,15 +142,21 @@ def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> 
         raise RunError(_("每个抱团的组织数须在 1 到 10 之间"))
     with _start_lock:
         db = get_db()
-        for (running,) in db.execute("SELECT id FROM matcher_runs WHERE status = 'running'"):
-            if _is_live(running):
-                raise RunError(_("匹配运行 #%(id)s 尚未结束，请稍候", id=running))
-            _mark_interrupted(running)
-        cur = db.execute(
-            "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, max_group)"
-            " VALUES (?, ?, 'running', 'queued', 0, 0, ?)",
-            (actor, now_iso(), max_group),
-        )
+        db.execute("BEGIN IMMEDIATE")  # one check-and-start at a time across worker processes
+        try:
+            running = db.execute("SELECT id, owner FROM matcher_runs WHERE status = 'running'")
+            for other, owner in running.fetchall():
+                if _is_live(other, owner):
+                    raise RunError(_("匹配运行 #%(id)s 尚未结束，请稍候", id=other))
+                _mark_interrupted(other, commit=False)
+            cur = db.execute(
+                "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, "
+                "max_group, owner) VALUES (?, ?, 'running', 'queued', 0, 0, ?, ?)",
+                (actor, now_iso(), max_group, this_process()),
+            )
+        except BaseException:
+            db.rollback()
+            raise
         db.commit()
         run_id = int(cur.lastrowid or 0)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -160,20 +169,32 @@ def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> 
     return run_id
 
 
-def _mark_interrupted(run_id: int) -> None:
+def _mark_interrupted(run_id: int, commit: bool = True) -> None:
     db = get_db()
     db.execute(
         "UPDATE matcher_runs SET status = 'interrupted', finished_at = ?, "
         "error = 'the site stopped during the run' WHERE id = ? AND status = 'running'",
         (now_iso(), run_id),
     )
-    db.commit()
+    if commit:
+        db.commit()
 
 
-def _parsed(run_id: int, text: str | None) -> tuple[dict, dict]:
+_COLUMNS = (
+    "id, started_by, started_at, finished_at, status, stage, done, total, max_group, error, owner"
+)
+
+
+def _parsed(run_id: int) -> tuple[dict, dict]:
+    """The summary and the recommendations by village of a finished run, parsed once a process.
+
+    A city's result is a few megabytes of JSON: reading and parsing it on every page cost more
+    than the page itself.
+    """
     key = _key(run_id)
     if key not in _results:
-        data = json.loads(text or "{}")
+        row = get_db().execute("SELECT result_json FROM matcher_runs WHERE id = ?", (run_id,))
+        data = json.loads(row.fetchone()["result_json"] or "{}")
         by_village = {r["village_id"]: r for r in data.get("recommendations", [])}
         while len(_results) >= 8:
             _results.pop(next(iter(_results)))
@@ -194,20 +215,19 @@ def _row_to_run(row, with_result: bool) -> Run:
         max_group=row["max_group"] or DEFAULT_MAX_GROUP,
         error=row["error"],
     )
-    if run.status == "running" and not _is_live(run.id):
+    if run.status == "running" and not _is_live(run.id, row["owner"]):
         _mark_interrupted(run.id)
         run.status = "interrupted"
     if with_result and run.status == "done":
-        run.summary, run.recommendations = _parsed(run.id, row["result_json"])
+        run.summary, run.recommendations = _parsed(run.id)
     return run
 
 
 def get_run(run_id: int, with_result: bool = True) -> Run:
     """A run by id (with its parsed result when ``with_result``); :class:`RunError` if unknown."""
-    columns = "*" if with_result else "id, started_by, started_at, finished_at, status, stage, "
-    if not with_result:
-        columns += "done, total, max_group, error, NULL AS result_json"
-    row = get_db().execute(f"SELECT {columns} FROM matcher_runs WHERE id = ?", (run_id,)).fetchone()
+    row = (
+        get_db().execute(f"SELECT {_COLUMNS} FROM matcher_runs WHERE id = ?", (run_id,)).fetchone()
+    )
     if row is None:
         raise RunError(_("没有编号为 %(id)s 的匹配运行", id=run_id))
     return _row_to_run(row, with_result)
@@ -216,9 +236,7 @@ def get_run(run_id: int, with_result: bool = True) -> Run:
 def list_runs(limit: int = 20) -> list[Run]:
     """The newest runs first, without their results."""
     rows = get_db().execute(
-        "SELECT id, started_by, started_at, finished_at, status, stage, done, total, max_group, "
-        "error, NULL AS result_json FROM matcher_runs ORDER BY id DESC LIMIT ?",
-        (limit,),
+        f"SELECT {_COLUMNS} FROM matcher_runs ORDER BY id DESC LIMIT ?", (limit,)
     )
     return [_row_to_run(r, False) for r in rows]
 
@@ -236,7 +254,16 @@ def latest_recommendation(village_id: str) -> dict | None:
     rec = run.recommendations.get(village_id)
     if rec is None:
         return None
-    return {"run_id": run.id, "rec": rec, "decision": decisions_of(run.id).get(village_id)}
+    decision = (
+        get_db()
+        .execute(
+            "SELECT village_id, decision, decided_by, decided_at, note FROM "
+            "recommendation_decisions WHERE run_id = ? AND village_id = ?",
+            (run.id, village_id),
+        )
+        .fetchone()
+    )
+    return {"run_id": run.id, "rec": rec, "decision": dict(decision) if decision else None}
 
 
 def decisions_of(run_id: int) -> dict[str, dict]:

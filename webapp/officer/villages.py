@@ -9,8 +9,9 @@ from flask_login import current_user
 from ..extensions import get_store
 from .blueprint import bp
 from .listing import filter_args, paginate
-from .queries import VillageRow, World, current_world
+from .queries import VillageRow, World
 from .runs import latest_recommendation
+from .world_cache import current_world
 
 __all__ = ["villages", "village", "end_group", "filter_villages"]
 
