@@ -2,6 +2,7 @@
 
     python bench/crash_import.py [--kills 100] [--world sample|city] [--store PATH_OR_URI]
                                  [--seed 0] [--output bench/results/crash-import.md]
+                                 [--staged-above ROWS] [--stale-after SECONDS]
 
 The store first holds variant 0 of a world (the sample folder, or the generated city with
 ``--world city``). Trial ``i`` runs ``baotuan import`` of variant ``i`` in a subprocess and
@@ -18,8 +19,14 @@ For SQLite the table also says whether the process held the write lock when it d
 killed inside its transaction.
 
 Neo4j: ``--store bolt://...`` with ``NEO4J_USER`` / ``NEO4J_PASSWORD``; its database is emptied.
+``--staged-above N`` makes imports of more than N rows staged (many transactions, one commit point;
+docs/neo4j.md) in every process of the run, and adds two aimed kill moments: ``staging`` kills as
+soon as the import's job is seen staging (before the commit point: the store must stay as before),
+``applying`` at a random moment once it is applying (after: the store must become the variant).
+The table says where each kill landed, from the job the killed import left. ``--stale-after`` is how
+soon a dead import's job is taken over (the checking process waits that long for it).
 
-``tests/test_crash_safety.py`` runs 20 kills per store kind.
+``tests/test_crash_safety.py`` runs 20 kills per store kind and 12 staged kills on Neo4j.
 """
 
 from __future__ import annotations
@@ -122,14 +129,28 @@ class Trial:
     state: str  # before, after, or torn
     inside: bool | None  # SQLite: the process held the write lock when it was killed
     returncode: int | None
+    stage: str | None = None  # Neo4j, staged: the state of the import job the kill left
 
 
 class CrashRun:
     """Trials against the store at ``location`` (a SQLite path or a bolt:// URI)."""
 
-    def __init__(self, location: str, world: Path, workdir: Path, seed: int = 0):
+    def __init__(
+        self,
+        location: str,
+        world: Path,
+        workdir: Path,
+        seed: int = 0,
+        staged_above: int | None = None,
+        stale_after: float = 3.0,
+    ):
         self.location = location
         self.sqlite = not location.startswith(("bolt", "neo4j"))
+        self.staged = staged_above is not None and not self.sqlite
+        if self.staged:  # every process of the run, this one too, imports staged
+            os.environ["BAOTUAN_NEO4J_STAGED_ABOVE"] = str(staged_above)
+            os.environ["BAOTUAN_NEO4J_STALE_AFTER"] = str(stale_after)
+        self._probe = None
         self.workdir = workdir
         self.rng = random.Random(seed)
         self.raw = _raw(world)
@@ -183,6 +204,35 @@ class CrashRun:
             return struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_GETLK, query))[0] != fcntl.F_UNLCK
         finally:
             os.close(fd)
+
+    def _job_stage(self, actor: str) -> str | None:
+        """The state of ``actor``'s staged import job (None: there is none), seen from outside."""
+        if not self.staged:
+            return None
+        if self._probe is None:
+            from graph_schema.store.neo4j import Neo4jGraphStore
+
+            # takes over nothing itself: it only looks
+            self._probe = Neo4jGraphStore.from_env(self.location, stale_after=1e9)
+        jobs = [j.state for j in self._probe.import_jobs() if j.actor == actor]
+        return jobs[0] if jobs else None
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
+
+    def _aim(self, proc: subprocess.Popen, mode: str, actor: str, started: float) -> float | None:
+        """Staged modes: wait until the job is in the ``mode`` state, then pick the kill moment."""
+        while proc.poll() is None:
+            stage = self._job_stage(actor)
+            if stage == mode or (mode == "staging" and stage == "applying"):
+                if stage != mode:  # staging went by between two looks: aim at the next run
+                    return None
+                delay = 0.0 if mode == "staging" else self.rng.uniform(0.0, 0.8 * self.writing)
+                return time.perf_counter() + delay
+            time.sleep(0.02)
+        return None
 
     def _run_whole(self, folder: Path) -> tuple[float, int, str]:
         started = time.perf_counter()
@@ -244,8 +294,12 @@ class CrashRun:
         i, folder, digest = self._variant()
         started = time.perf_counter()
         proc = self._start(folder, f"crash-{i}")
-        kill_at = 0.0 if mode == "in-transaction" else self._kill_time()
-        deadline = None if mode == "in-transaction" else started + kill_at
+        aimed = mode in ("in-transaction", "staging", "applying")
+        kill_at = 0.0 if aimed else self._kill_time()
+        deadline = None if aimed else started + kill_at
+        if mode in ("staging", "applying"):
+            deadline = self._aim(proc, mode, f"crash-{i}", started)
+            kill_at = (deadline or started) - started
         locked_since = None
         while proc.poll() is None:
             now = time.perf_counter()
@@ -263,6 +317,7 @@ class CrashRun:
         if killed:
             os.killpg(proc.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=600)
+        stage = self._job_stage(f"crash-{i}") if killed else None
         seconds = time.perf_counter() - started
         if not killed and proc.returncode != 0:
             raise RuntimeError(f"baotuan import failed ({proc.returncode}): {err[-2000:].decode()}")
@@ -281,10 +336,24 @@ class CrashRun:
         else:
             state = "torn"
         result = Trial(
-            i, mode, kill_at, killed, seconds, state, inside if killed else None, proc.returncode
+            i,
+            mode,
+            kill_at,
+            killed,
+            seconds,
+            state,
+            inside if killed else None,
+            proc.returncode,
+            stage,
         )
         self.trials.append(result)
         return result
+
+    def modes(self) -> tuple[str, ...]:
+        """The kill moments that fit the store (see the module's docstring)."""
+        if self.sqlite:
+            return ("timed", "in-transaction")
+        return ("staging", "applying", "timed") if self.staged else ("timed",)
 
     def run(self, kills: int, modes: tuple[str, ...], max_trials: int | None = None) -> list[Trial]:
         """Trials until ``kills`` processes were killed (finished runs do not count)."""
@@ -298,6 +367,8 @@ def moment(t: Trial) -> str:
     """When the kill came, as far as can be seen from outside."""
     if not t.killed:
         return "finished before the kill"
+    if t.stage is not None:
+        return f"killed while its job was {t.stage}"
     if t.inside is None:
         return "killed"
     return "killed inside the write transaction" if t.inside else "killed outside it"
@@ -341,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", help="a SQLite path (default: a fresh one) or a bolt:// URI")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "crash-import.md"))
+    parser.add_argument("--staged-above", type=int, help="Neo4j: stage imports of more rows")
+    parser.add_argument("--stale-after", type=float, default=3.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="baotuan-crash-") as tmp:
         work = Path(tmp)
@@ -351,18 +424,20 @@ def main(argv: list[str] | None = None) -> int:
             with Neo4jGraphStore.from_env(location) as neo4j:
                 neo4j.clear()
         world = _world(args.world, work)
-        run = CrashRun(location, world, work, args.seed)
+        run = CrashRun(location, world, work, args.seed, args.staged_above, args.stale_after)
         started = time.perf_counter()
         run.setup()
-        modes = ("timed",) if not run.sqlite else ("timed", "in-transaction")
-        trials = run.run(args.kills, modes)
+        trials = run.run(args.kills, run.modes())
+        run.close()
         seconds = time.perf_counter() - started
         rows = sum(len(f) for f in run.raw.values())
         kind = "SQLite" if run.sqlite else "Neo4j"
+        if run.staged:
+            kind += f" (imports of more than {args.staged_above} rows staged)"
     lines = [
         "# Killing imports with SIGKILL",
         "",
-        f"`python bench/crash_import.py --kills {args.kills} --world {args.world} --seed {args.seed}`"
+        f"`python bench/crash_import.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
         f" on {dt.date.today().isoformat()}, {kind} store, {rows} rows per import; a whole import"
         f" took {run.total:.1f} s (its transaction {run.writing:.1f} s), a refused one"
         f" {run.refused:.1f} s; {seconds:.0f} s in all.",

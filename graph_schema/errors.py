@@ -13,6 +13,7 @@ __all__ = [
     "ConflictError",
     "CapacityError",
     "NotFoundError",
+    "ImportInProgressError",
 ]
 
 
@@ -76,3 +77,15 @@ class CapacityError(ConflictError):
 
 class NotFoundError(StoreError):
     """A record that the write refers to does not exist."""
+
+
+class ImportInProgressError(StoreError):
+    """A write (or a consistent read) waited too long for a large import that is being applied.
+
+    The import passed its commit point and will complete; try again when it has finished.
+    ``states`` are the job states that were waited for.
+    """
+
+    def __init__(self, message: str, states: tuple[str, ...] = ("applying",)):
+        super().__init__(message)
+        self.states = states

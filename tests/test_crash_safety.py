@@ -4,7 +4,9 @@ the store exactly as before or exactly as after, never in between, on every kind
 The ``store`` fixture (tests/store_fixtures.py) runs it on SQLite and on Neo4j. The machinery is
 ``bench/crash_import.py`` (``--kills 100`` for the long run); here 20 kills per store. For SQLite
 some kills are aimed inside the import's write transaction (while the process holds the store's
-write lock) and the test checks that they landed there.
+write lock) and the test checks that they landed there. On Neo4j a second run stages every import
+(a tiny ``staged_above``: many transactions, one commit point) and aims kills at both sides of
+the commit point: killed while staging, the store is as before; while applying, as after.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import pytest
 
 from bench.crash_import import SAMPLE, CrashRun, moment, summary
 from graph_schema.store import SqliteGraphStore
+from tests.store_fixtures import NEO4J_MARKS
 
 KILLS = 20
+STAGED_KILLS = 12
 
 
 def _location(store) -> str:
@@ -39,3 +43,27 @@ def test_killed_imports_leave_the_store_before_or_after(store, tmp_path):
     if run.sqlite:
         inside = [t for t in killed if moment(t) == "killed inside the write transaction"]
         assert len(inside) >= KILLS // 4, table
+
+
+@pytest.mark.timeout(3600)
+@NEO4J_MARKS[0]
+@NEO4J_MARKS[1]
+def test_killed_staged_imports_leave_the_store_before_or_after(neo4j_store, tmp_path, monkeypatch):
+    # The sample (34,445 rows) in batches of 10,000: about ten transactions to apply.
+    for variable in ("BAOTUAN_NEO4J_STAGED_ABOVE", "BAOTUAN_NEO4J_STALE_AFTER"):
+        monkeypatch.setenv(variable, "")  # restored after the test; the run sets them
+    run = CrashRun(neo4j_store.uri, SAMPLE, tmp_path, seed=2021, staged_above=1000)
+    try:
+        run.setup()
+        trials = run.run(STAGED_KILLS, run.modes())
+    finally:
+        run.close()
+    table = "\n".join(summary(trials))
+    killed = [t for t in trials if t.killed]
+    assert len(killed) >= STAGED_KILLS, table
+    assert all(t.state in ("before", "after") for t in trials), table
+    # Before the commit point nothing is stored; after it the import completes.
+    staging = [t for t in killed if t.stage == "staging"]
+    applying = [t for t in killed if t.stage == "applying"]
+    assert staging and all(t.state == "before" for t in staging), table
+    assert applying and all(t.state == "after" for t in applying), table

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import numpy as np
 import pandas as pd
 from neo4j import GraphDatabase
 from neo4j.exceptions import (
@@ -31,12 +30,13 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from .. import cypher
+from .. import cypher, cypher_staged
 from ..dataset import Dataset, coerce_frame
 from ..errors import (
     CapacityError,
     ConflictError,
     GraphSchemaError,
+    ImportInProgressError,
     NotFoundError,
     StoreError,
     StoreUnavailableError,
@@ -44,22 +44,18 @@ from ..errors import (
 from ..tables import TABLE_ORDER, TABLES, Table
 from ..vocabulary import SERVICE_LABELS_ZH
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
+from .neo4j_jobs import ImportJob, import_jobs, recover, settle
+from .neo4j_rows import review_key
+from .neo4j_rows import wire_rows as _rows
+from .neo4j_staged import StagedImport
 
 __all__ = ["Neo4jGraphStore", "review_key"]
 
 #: rows per ``UNWIND $rows`` statement: large enough to amortise a round trip, small enough that
 #: one statement's intermediate rows stay far below the server's heap
 BATCH_SIZE = 10_000
-_SEP = "\x1f"  # joins the parts of a review's key; cannot occur in a CSV cell a person typed
-
-
-def review_key(project_id: str, reviewed_on: str | None, reviewer: str | None) -> str:
-    """The unique property of a ``:Review`` node; empty key parts count as ''.
-
-    >>> review_key("J1", None, "评审组") == review_key("J1", "", "评审组")
-    True
-    """
-    return _SEP.join((project_id, reviewed_on or "", reviewer or ""))
+#: imports with more rows than this go through a staged job (docs/neo4j.md, "Transactions")
+STAGED_ABOVE = 200_000
 
 
 def _out_of_memory(exc: Neo4jError) -> bool:
@@ -70,34 +66,6 @@ def _out_of_memory(exc: Neo4jError) -> bool:
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
-
-
-def _column_values(kind: str, values: pd.Series) -> list:
-    """Python values the driver can send: None for empty, int/float/bool/str otherwise."""
-    if kind == "float":
-        arr = values.to_numpy(dtype="float64", na_value=np.nan).tolist()
-        return [None if x != x else x for x in arr]
-    if kind == "int":
-        return [None if pd.isna(x) else int(x) for x in values.astype(object)]
-    if kind == "bool":
-        return [None if pd.isna(x) else bool(x) for x in values.astype(object)]
-    return [
-        None if x is None or (isinstance(x, float) and x != x) else str(x)
-        for x in values.astype(object)
-    ]
-
-
-def _rows(spec: Table, frame: pd.DataFrame) -> list[list]:
-    """One list per row, in the column order of ``spec`` (reviews: plus their key)."""
-    columns = [_column_values(c.kind, frame[c.name]) for c in spec.columns]
-    if spec.name == "reviews":
-        columns.append(
-            [
-                review_key(p, d, r)
-                for p, d, r in zip(columns[0], columns[2], columns[3], strict=True)
-            ]
-        )
-    return [list(r) for r in zip(*columns, strict=True)] if columns else []
 
 
 def _audit_row(spec: Table, values: Sequence) -> dict:
@@ -129,6 +97,18 @@ class Neo4jGraphStore(GraphStore):
         The database; Neo4j Community has exactly one, ``neo4j``.
     batch_size : int
         Rows per ``UNWIND`` statement of an import.
+    staged_above : int
+        Imports of more rows are staged in many transactions and applied after one commit point
+        (:mod:`graph_schema.store.neo4j_staged`); still all or nothing.
+    stale_after : float
+        Seconds after which a staged import whose client gave no sign of life is taken over:
+        finished once committed, discarded before.
+    import_wait : float
+        Seconds a write (or ``load_dataset``) waits for a staged import that is being applied
+        before it raises :class:`ImportInProgressError`.
+    progress : callable, optional
+        ``progress(phase, done, total)`` after each transaction of a staged import
+        (``phase``: ``"staging"`` or ``"applying"``; ``done`` and ``total`` count batches).
 
     Raises
     ------
@@ -153,11 +133,17 @@ class Neo4jGraphStore(GraphStore):
         *,
         batch_size: int = BATCH_SIZE,
         connection_timeout: float = 10.0,
+        staged_above: int = STAGED_ABOVE,
+        stale_after: float = 60.0,
+        import_wait: float = 60.0,
+        progress: Callable[[str, int, int], None] | None = None,
     ):
         self.uri = uri
         self.user = user
         self.database = database
         self.batch_size = batch_size
+        self.staged_above, self.stale_after = staged_above, stale_after
+        self.import_wait, self.progress = import_wait, progress
         self.location = f"{uri.rstrip('/')}/{database}"
         try:
             self._driver = GraphDatabase.driver(
@@ -174,13 +160,24 @@ class Neo4jGraphStore(GraphStore):
             self._raise_translated(exc)
         try:
             self._ensure_schema()
+            recover(self)  # a staged import whose client died: finished, or discarded
         except BaseException:
             self._driver.close()
             raise
 
     @classmethod
     def from_env(cls, uri: str, **options) -> Neo4jGraphStore:
-        """Open ``uri`` with ``NEO4J_USER`` (default neo4j), ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` (default neo4j)."""
+        """Open ``uri`` with ``NEO4J_USER`` (default neo4j), ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` (default neo4j).
+
+        ``BAOTUAN_NEO4J_STAGED_ABOVE`` and ``BAOTUAN_NEO4J_STALE_AFTER`` set ``staged_above`` and
+        ``stale_after`` unless ``options`` does.
+        """
+        for option, variable, kind in (
+            ("staged_above", "BAOTUAN_NEO4J_STAGED_ABOVE", int),
+            ("stale_after", "BAOTUAN_NEO4J_STALE_AFTER", float),
+        ):
+            if os.environ.get(variable) and option not in options:
+                options[option] = kind(os.environ[variable])
         return cls(
             uri,
             user=os.environ.get("NEO4J_USER") or "neo4j",
@@ -228,26 +225,6 @@ class Neo4jGraphStore(GraphStore):
         if isinstance(exc, DriverError):
             raise StoreError(f"Neo4j store {self.location}: {_one_line(exc)}") from exc
         raise exc
-        if isinstance(exc, AuthError):
-            raise StoreUnavailableError(
-                f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
-                "password (set NEO4J_USER and NEO4J_PASSWORD)"
-            ) from exc
-        if isinstance(exc, ServiceUnavailable | SessionExpired):
-            raise StoreUnavailableError(
-                f"cannot reach the Neo4j server at {self.uri} (is it running?): {_one_line(exc)}"
-            ) from exc
-        if isinstance(exc, ClientError) and "DatabaseNotFound" in (exc.code or ""):
-            raise StoreUnavailableError(
-                f"the Neo4j server at {self.uri} has no database '{self.database}' (set NEO4J_DATABASE)"
-            ) from exc
-        if isinstance(exc, Neo4jError):
-            raise StoreError(
-                f"Neo4j refused the operation ({exc.code}): {_one_line(exc.message)}"
-            ) from exc
-        if isinstance(exc, DriverError):
-            raise StoreUnavailableError(f"Neo4j store {self.location}: {_one_line(exc)}") from exc
-        raise exc
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -259,9 +236,18 @@ class Neo4jGraphStore(GraphStore):
             self._raise_translated(exc)
 
     def _write(self, work: Callable, *args, **kwargs):
-        """Run ``work(tx, ...)`` as one managed write transaction (retried on transient errors)."""
-        with self._errors(), self._driver.session(database=self.database) as session:
-            return session.execute_write(work, *args, **kwargs)
+        """Run ``work(tx, ...)`` as one managed write transaction (retried on transient errors).
+
+        A write that meets a staged import being applied (its audit entry refuses) rolls back,
+        waits for the import up to ``import_wait`` seconds and runs again.
+        """
+        deadline = time.monotonic() + self.import_wait
+        while True:
+            try:
+                with self._errors(), self._driver.session(database=self.database) as session:
+                    return session.execute_write(work, *args, **kwargs)
+            except ImportInProgressError as busy:
+                settle(self, busy.states, deadline)  # raises at the deadline
 
     def _read(self, work: Callable, *args, fetch_size: int = 1000, **kwargs):
         with (
@@ -276,7 +262,7 @@ class Neo4jGraphStore(GraphStore):
             session.run(cypher.PING).consume()
             names = {r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name")}
             names |= {r["name"] for r in session.run("SHOW INDEXES YIELD name")}
-            for name, statement in cypher.SCHEMA.items():
+            for name, statement in {**cypher.SCHEMA, **cypher_staged.SCHEMA}.items():
                 if name not in names:
                     session.run(statement).consume()
 
@@ -288,8 +274,26 @@ class Neo4jGraphStore(GraphStore):
     # -- audit ---------------------------------------------------------------------------
     @staticmethod
     def _audit(
-        tx, actor: str, action: str, target: str, before: Any = None, after: Any = None
+        tx,
+        actor: str,
+        action: str,
+        target: str,
+        before: Any = None,
+        after: Any = None,
+        *,
+        job: str = "",
+        wait_for: tuple[str, ...] = ("applying",),
     ) -> int:
+        """Append the audit entry, the last statement of a write.
+
+        Under the audit lock it first looks for staged import jobs in ``wait_for`` (other than
+        ``job``): if there is one the write must not commit now, and ``ImportInProgressError``
+        rolls it back (:meth:`_write` waits and runs it again).
+        """
+        if wait_for:
+            busy = tx.run(cypher_staged.GATE, states=list(wait_for), job=job).single(strict=True)
+            if busy["busy"]:
+                raise ImportInProgressError("an import is in progress", wait_for)
         record = tx.run(
             cypher.APPEND_AUDIT,
             at=now_iso(),
@@ -302,7 +306,8 @@ class Neo4jGraphStore(GraphStore):
         return record["seq"]
 
     def append_audit(self, actor, action, target, before=None, after=None) -> None:
-        self._write(self._audit, actor, action, target, before, after)
+        # Not a change of the stored world (a login...): it need not wait for an import.
+        self._write(self._audit, actor, action, target, before, after, wait_for=())
 
     def audit_log(
         self, limit: int = 100, offset: int = 0, action: str | None = None
@@ -355,6 +360,8 @@ class Neo4jGraphStore(GraphStore):
     def import_dataset(
         self, dataset: Dataset, actor: str = "system", source: str = ""
     ) -> ImportReport:
+        if sum(dataset.counts().values()) > self.staged_above:
+            return StagedImport(self, dataset, actor, source).run()
         started = time.perf_counter()
         rows = {name: _rows(TABLES[name], dataset[name]) for name in TABLE_ORDER}
 
@@ -380,7 +387,12 @@ class Neo4jGraphStore(GraphStore):
         return report
 
     def load_dataset(self) -> Dataset:
-        def work(tx) -> Dataset:
+        """Everything stored; never part of a staged import (it waits for one being applied)."""
+
+        def work(tx) -> Dataset | None:
+            first = tx.run(cypher_staged.IMPORT_EPOCH).single(strict=True)
+            if first["applying"]:
+                return None
             tables = {}
             for name in TABLE_ORDER:
                 spec = TABLES[name]
@@ -391,9 +403,19 @@ class Neo4jGraphStore(GraphStore):
                 tables[name] = coerce_frame(
                     spec, pd.DataFrame(dict(zip(spec.column_names, columns, strict=True)))
                 )
+            last = tx.run(cypher_staged.IMPORT_EPOCH).single(strict=True)
+            if last["applying"] or last["epoch"] != first["epoch"]:
+                return None  # an import committed meanwhile: read again once it is applied
             return Dataset(tables).canonical()
 
-        return self._read(work, fetch_size=10_000)
+        deadline = time.monotonic() + self.import_wait
+        while (found := self._read(work, fetch_size=10_000)) is None:
+            settle(self, ("applying",), deadline)
+        return found
+
+    def import_jobs(self) -> list[ImportJob]:
+        """Staged imports in the store (running, or left by a client that died), oldest first."""
+        return import_jobs(self)
 
     @staticmethod
     def _bump(tx, tables: list[str]) -> None:
@@ -486,7 +508,10 @@ class Neo4jGraphStore(GraphStore):
             if n:
                 # Deleting a node also removes the rows that hang on it (needs, skills...).
                 self._bump(tx, list(TABLE_ORDER) if table in cypher.NODE_MAPS else [table])
-                self._audit(tx, actor, action, target, before, None)
+                # A staged import checked its references against the nodes stored when it
+                # began: deletes wait for staging imports too.
+                wait = ("applying", "staging", "discarding")
+                self._audit(tx, actor, action, target, before, None, wait_for=wait)
             return n
 
         return self._write(work)
