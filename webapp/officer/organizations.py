@@ -58,7 +58,7 @@ def organization(org_id: str):
     org = world.orgs.get(org_id)
     if org is None:
         abort(404)
-    projects = world.projects_with_org(org_id)
+    projects = world.org_projects(org_id)
     partners = {}
     for village_id in org.villages:
         partners[village_id] = [
@@ -68,6 +68,6 @@ def organization(org_id: str):
         "officer/organization.html",
         o=org,
         world=world,
-        projects=projects.to_dict("records"),
+        projects=projects,
         partners=partners,
     )

@@ -94,7 +94,7 @@ class World:
     version: dict[str, int] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # derived data, computed once per version
     lasting: dict = field(default_factory=dict)  # derived data that outlives partnership changes
-    people: dict = field(default_factory=dict)  # volunteer rows read by id, kept while unchanged
+    people: dict = field(default_factory=dict)  # volunteers read by id (.volunteers)
     store: GraphStore | None = None  # for the volunteers, read by id when a page needs them
 
     def org_name(self, org_id: str) -> str:
@@ -114,72 +114,41 @@ class World:
             }
         )
 
-    def volunteers(self, ids: list[str]) -> list[dict]:
-        """Name, organization and skills of the volunteers ``ids`` (unknown ids are left out)."""
-        people, skills = self._volunteer_rows(ids)
-        out = []
-        for vid in ids:
-            row = people.get(vid)
-            if row is not None:
-                out.append(
-                    {
-                        "volunteer_id": vid,
-                        "name": _text(row["name"]),
-                        "org_id": _text(row["org_id"]),
-                        "county": _text(row["county"]),
-                        "skills": skills.get(vid, []),
-                    }
-                )
-        return out
+    def village_projects(self, village_id: str) -> list[dict]:
+        """The village's projects with their mean review score (``score``), newest first."""
+        return self._project_index()[0].get(village_id, [])
 
-    def _volunteer_rows(self, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[str]]]:
-        # A city has 60,000 volunteers: read the few a page shows by their key, once per version.
-        missing = [v for v in dict.fromkeys(ids) if v not in self.people]
-        if missing and self.store is not None:
-            people = pd.concat(
-                [self.store.query("volunteers", {"volunteer_id": v}) for v in missing]
-            )
-            links = pd.concat(
-                [self.store.query("volunteer_skills", {"volunteer_id": v}) for v in missing]
-            )
-            skills: dict[str, list[str]] = defaultdict(list)
-            for vid, service in zip(links["volunteer_id"], links["service"], strict=True):
-                skills[vid].append(service)
-            rows = {r["volunteer_id"]: r for r in _records(people)}
-            for vid in missing:  # unknown ids too, so that they are not read again
-                self.people[vid] = (rows.get(vid), skills.get(vid, []))
-        found = {v: self.people[v] for v in ids if v in self.people}
-        return (
-            {v: row for v, (row, _s) in found.items() if row is not None},
-            {v: s for v, (_r, s) in found.items()},
-        )
+    def org_projects(self, org_id: str) -> list[dict]:
+        """Projects the organization led or took part in, newest first, with its ``role`` in
+        each (``lead`` or the role in ``project_orgs``, ``partner`` when that has none)."""
+        return self._project_index()[1].get(org_id, [])
 
-    def scored_projects(self) -> pd.DataFrame:
-        """Every project with its mean review score (``score``, NaN when unreviewed), newest first."""
-        if "projects_scored" not in self.lasting:
+    def _project_index(self) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        # Indexed once per version of the projects (filtering 4,000 rows per page took most of it)
+        if "projects" not in self.lasting:
             projects = self.dataset["projects"]
             scores = self.dataset["reviews"].groupby("project_id")["score"].mean()
             scored = projects.assign(score=projects["project_id"].map(scores))
-            self.lasting["projects_scored"] = scored.sort_values(
-                "start_date", ascending=False, na_position="last"
+            ordered = _records(
+                scored.sort_values("start_date", ascending=False, na_position="last")
             )
-        return self.lasting["projects_scored"]
-
-    def projects_of(self, column: str, value: str) -> pd.DataFrame:
-        """Projects whose ``column`` is ``value``, with their mean review score, newest first."""
-        scored = self.scored_projects()
-        return scored[scored[column] == value]
-
-    def projects_with_org(self, org_id: str) -> pd.DataFrame:
-        """Projects the organization led or took part in, with their scores and its role."""
-        takes = self.dataset["project_orgs"]
-        roles = dict(
-            takes.loc[takes["org_id"] == org_id, ["project_id", "role"]].itertuples(index=False)
-        )
-        scored = self.scored_projects()
-        mine = scored[scored["project_id"].isin(roles) | (scored["lead_org_id"] == org_id)]
-        role = mine["project_id"].map(roles).where(mine["lead_org_id"] != org_id, "lead")
-        return mine.assign(role=role.fillna("partner"))
+            roles: dict[str, dict[str, str]] = defaultdict(dict)  # project -> org -> role
+            for pid, org_id, role in self.dataset["project_orgs"][
+                ["project_id", "org_id", "role"]
+            ].itertuples(index=False):
+                roles[pid][org_id] = role if isinstance(role, str) and role else "partner"
+            by_village: dict[str, list[dict]] = defaultdict(list)
+            by_org: dict[str, list[dict]] = defaultdict(list)
+            for project in ordered:
+                if project["village_id"]:
+                    by_village[project["village_id"]].append(project)
+                taking = dict(roles.get(project["project_id"], {}))
+                if project["lead_org_id"]:
+                    taking[project["lead_org_id"]] = "lead"
+                for org_id, role in taking.items():
+                    by_org[org_id].append({**project, "role": role})
+            self.lasting["projects"] = (dict(by_village), dict(by_org))
+        return self.lasting["projects"]
 
 
 def county_order(names) -> list[str]:

@@ -20,6 +20,7 @@ from .matching import _run_or_404, village_status
 from .operations import GroupChecker, GroupRefused, parse_members
 from .queries import record_event
 from .runs import Run, decisions_of, record_decision
+from .volunteers import volunteer_cards
 from .world_cache import current_world
 
 __all__ = ["recommendation", "accept", "change", "reject", "accept_many", "check"]
@@ -62,7 +63,7 @@ def _render(run: Run, village_id: str, members=None, problems=(), status: int = 
             form_rows=max(run.max_group + 1, len(form_members) + 1),
             problems=list(problems),
             current_problems=checker.problems(village_id, _recommended(rec)),
-            volunteers=world.volunteers(rec.get("volunteers") or []),
+            volunteers=volunteer_cards(world, rec.get("volunteers") or []),
             alternatives=alternatives,
             status=village_status(world, decisions, village_id),
             decision=decisions.get(village_id),

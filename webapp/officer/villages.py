@@ -61,14 +61,14 @@ def village(village_id: str):
     row = world.villages.get(village_id)
     if row is None:
         abort(404)
-    projects = world.projects_of("village_id", village_id)
-    scores = projects["score"].dropna()
+    projects = world.village_projects(village_id)
+    scores = [p["score"] for p in projects if p["score"] is not None]
     return render_template(
         "officer/village.html",
         v=row,
         world=world,
-        projects=projects.to_dict("records"),
-        mean_score=float(scores.mean()) if len(scores) else None,
+        projects=projects,
+        mean_score=sum(scores) / len(scores) if scores else None,
         recommendation=latest_recommendation(village_id),
     )
 
