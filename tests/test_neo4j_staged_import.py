@@ -235,6 +235,40 @@ def test_an_approval_during_an_import_waits_for_it(neo4j_store, neo4j_uri):
         officer.close()
 
 
+def test_two_large_imports_apply_one_after_the_other(neo4j_store, neo4j_uri):
+    neo4j_store.import_dataset(small_world())
+    applying, go = threading.Event(), threading.Event()
+
+    def pause(phase: str, done: int, total: int) -> None:
+        if phase == "applying" and done == 1:
+            applying.set()
+            go.wait(30)
+
+    first, second = staged(neo4j_uri, progress=pause), staged(neo4j_uri)
+    world = small_world()
+    renamed = Dataset({"villages": world["villages"].assign(name=["甲", "乙", "丙"])})
+    try:
+        one = threading.Thread(target=first.import_dataset, args=(with_partnership(), "first"))
+        one.start()
+        assert applying.wait(60)
+        two = threading.Thread(target=second.import_dataset, args=(renamed, "second"))
+        two.start()
+        two.join(3)
+        assert two.is_alive()  # staged, waiting at its commit point
+        assert sorted(j.state for j in second.import_jobs()) == ["applying", "staging"]
+        go.set()
+        one.join(60)
+        two.join(60)
+        expected = with_partnership()
+        expected = Dataset({**{n: expected[n] for n in expected}, "villages": renamed["villages"]})
+        assert second.load_dataset().equals(expected)
+        assert [e.actor for e in second.audit_log(action="import")][:2] == ["second", "first"]
+    finally:
+        go.set()
+        first.close()
+        second.close()
+
+
 def test_the_environment_sets_the_threshold(neo4j_store, neo4j_uri, monkeypatch):
     monkeypatch.setenv("BAOTUAN_NEO4J_STAGED_ABOVE", "7")
     monkeypatch.setenv("BAOTUAN_NEO4J_STALE_AFTER", "2.5")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from .. import cypher_staged
 from ..dataset import Dataset
-from ..errors import GraphSchemaError, NotFoundError, StoreError
+from ..errors import GraphSchemaError, ImportInProgressError, NotFoundError, StoreError
 from ..tables import TABLE_ORDER, TABLES
 from .base import ImportReport, now_iso
 from .neo4j_jobs import discard, recover, roll_forward, settle
@@ -173,5 +173,7 @@ class StagedImport:
                 )
             if rec["state"] == "applying":
                 return
-            # Another import is applying: it is finished (or taken over when dead) first.
-            settle(store, ("applying",), time.monotonic() + store.import_wait)
+            # Another import is applying: wait for it (taking it over when dead), asking again
+            # every few seconds, which keeps this job's heartbeat fresh however long it takes.
+            with contextlib.suppress(ImportInProgressError):
+                settle(store, ("applying",), time.monotonic() + min(5.0, store.stale_after / 4))
