@@ -68,6 +68,18 @@ def state(store) -> tuple[str, list]:
     return store.load_dataset().as_text(extra=True), [(e.action, e.after) for e in entries]
 
 
+def pause_after_first_apply():
+    """A ``progress`` that holds an import after its first applied batch until ``go`` is set."""
+    applying, go = threading.Event(), threading.Event()
+
+    def pause(phase: str, done: int, total: int) -> None:
+        if phase == "applying" and done == 1:
+            applying.set()
+            go.wait(30)
+
+    return applying, go, pause
+
+
 def kill_import_at(phase: str, step: int) -> None:
     done = subprocess.run(
         [sys.executable, "-c", KILLED_IMPORT, phase, str(step)],
@@ -198,13 +210,7 @@ def test_an_import_killed_while_staging_is_discarded(neo4j_store, neo4j_uri):
 def test_an_approval_during_an_import_waits_for_it(neo4j_store, neo4j_uri):
     """An officer approves O1 (room for one village) while an import gives O1 a village."""
     neo4j_store.import_dataset(small_world())
-    applying, go = threading.Event(), threading.Event()
-
-    def pause(phase: str, done: int, total: int) -> None:
-        if phase == "applying" and done == 1:
-            applying.set()
-            go.wait(30)
-
+    applying, go, pause = pause_after_first_apply()
     importer = staged(neo4j_uri, progress=pause)
     officer = Neo4jGraphStore.from_env(neo4j_uri)
     outcome: list[str] = []
@@ -237,13 +243,7 @@ def test_an_approval_during_an_import_waits_for_it(neo4j_store, neo4j_uri):
 
 def test_two_large_imports_apply_one_after_the_other(neo4j_store, neo4j_uri):
     neo4j_store.import_dataset(small_world())
-    applying, go = threading.Event(), threading.Event()
-
-    def pause(phase: str, done: int, total: int) -> None:
-        if phase == "applying" and done == 1:
-            applying.set()
-            go.wait(30)
-
+    applying, go, pause = pause_after_first_apply()
     first, second = staged(neo4j_uri, progress=pause), staged(neo4j_uri)
     world = small_world()
     renamed = Dataset({"villages": world["villages"].assign(name=["甲", "乙", "丙"])})
