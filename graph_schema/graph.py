@@ -20,7 +20,8 @@ def _clean(record: dict) -> dict:
 def dataset_to_graph(dataset: Dataset) -> nx.MultiDiGraph:
     """Build ``(:Village)-[:NEEDS]->(:Service)``, ``(:Organization)-[:PROVIDES]->(:Service)`` and the rest.
 
-    Node keys are ``(label, id)`` tuples; attributes are the table's columns plus ``label``.
+    Node keys are ``(label, id)`` tuples, edge keys the relationship type; attributes are the
+    table's columns plus ``label``.
 
     Examples
     --------
@@ -29,7 +30,7 @@ def dataset_to_graph(dataset: Dataset) -> nx.MultiDiGraph:
     ...     "county": ["泰山区"], "lat": [36.3], "lon": [117.2]}),
     ...     "needs": pd.DataFrame({"village_id": ["V1"], "service": ["medical"], "severity": [4]})})
     >>> g = dataset_to_graph(ds)
-    >>> g.edges[("Village", "V1"), ("Service", "medical"), 0]["severity"]
+    >>> g.edges[("Village", "V1"), ("Service", "medical"), "NEEDS"]["severity"]
     4
     """
     g = nx.MultiDiGraph()

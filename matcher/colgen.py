@@ -10,7 +10,10 @@ bisection, solved one after the other, each with the capacity the earlier ones l
 1. start with each village's best team and its best team without contested organizations;
 2. solve the LP relaxation with HiGHS; price every team pattern of every village with the duals
    (``value - sum of capacity duals - village dual``) and add the best few with positive reduced
-   cost; repeat until none is left (the LP is then optimal over *all* teams of the block);
+   cost (up to ``per_round`` per village); repeat until none is left (the LP is then optimal over
+   *all* teams of the block). More columns per round mean fewer of the expensive re-solves: on the
+   province world 8 per round took 15.5 s of CPU against 28.1 s with 3 and 59 s with 1, and ended
+   at the same LP optimum;
 3. keep the villages whose LP choice is already whole, and solve the MIP over the generated columns
    of the few fractional ones (HiGHS, deterministic, time-limited; greedy if it finds nothing).
 
@@ -226,7 +229,7 @@ def column_generation(
     coords: np.ndarray | None = None,
     block: int = 12000,
     passes: int = 2,
-    per_round: int = 3,
+    per_round: int = 8,
     max_rounds: int = 60,
     time_limit: float = 60.0,
 ) -> tuple[np.ndarray, dict]:
