@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="threads per server process")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "load.md"))
     args = parser.parse_args(argv)
+    load_start = _load_average()  # before this script's own preparation (the world, the run)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print("preparing the city world, accounts and a matcher run...", file=sys.stderr)
@@ -197,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         f"from the first arrival; every request is in the table. Server: `baotuan serve` "
         f"({server_name}), SQLite store, city world (300 villages, 2,000 organizations, 60,000 "
         f"volunteers), Locust on the same machine. {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}. Load average (1 / 5 / 15 min) before the run: {load_before}; "
-        f"at its end: {load_after}."
+        f"{platform.python_version()}. Load average (1 / 5 / 15 min) when the script started: "
+        f"{load_start}; after preparing the world, when Locust started: {load_before}; at the "
+        f"end: {load_after}."
     )
     if others:
         measured += " Other benchmarks were running: " + "; ".join(others)
