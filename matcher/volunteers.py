@@ -48,25 +48,34 @@ def suggest_volunteers(
     vol = dataset["volunteers"]
     if len(vol) == 0 or not requests:
         return out
-    vol = vol.sort_values("volunteer_id", kind="stable")
+    # only the columns used, in id order (so ties break the same way whatever the row order)
+    vol = vol[["volunteer_id", "lat", "lon", "hours_per_month", "org_id"]]
+    if not vol["volunteer_id"].is_monotonic_increasing:
+        vol = vol.sort_values("volunteer_id", kind="stable")
     ids = vol["volunteer_id"].to_numpy(dtype=str)
     hours = vol["hours_per_month"].to_numpy(dtype=float, na_value=np.nan)
     slots = np.floor(np.nan_to_num(hours, nan=0.0) / hours_per_village).astype(np.int64)
     org = vol["org_id"].to_numpy(dtype=object)
     xyz = unit_vectors(vol["lat"].to_numpy(float), vol["lon"].to_numpy(float))
+    del vol
     skills = dataset["volunteer_skills"]
-    sk_v = np.searchsorted(ids, skills["volunteer_id"].to_numpy(dtype=str))
-    sk_v = np.minimum(sk_v, len(ids) - 1)
-    found = ids[sk_v] == skills["volunteer_id"].to_numpy(dtype=str)
-    sk_frame = pd.DataFrame(
-        {"v": sk_v[found], "s": skills["service"].to_numpy(dtype=object)[found]}
-    )
+    skill_ids = skills["volunteer_id"].to_numpy(dtype=str)
+    sk_v = np.minimum(np.searchsorted(ids, skill_ids), len(ids) - 1)
+    found = ids[sk_v] == skill_ids
+    del skill_ids
+    # one sort of (service, volunteer) codes instead of a string comparison per service
+    n_vol = len(ids)
+    service = pd.Categorical(skills["service"].to_numpy(dtype=object)[found], categories=SERVICES)
+    pairs = np.sort(service.codes.astype(np.int64) * n_vol + sk_v[found])
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # np.unique hashes: slower
+    pairs = pairs[pairs >= 0]  # codes of services outside the vocabulary are -1
+    pairs = pairs[slots[pairs % n_vol] > 0]
+    starts = np.searchsorted(pairs, np.arange(len(SERVICES) + 1, dtype=np.int64) * n_vol)
     chord = 2.0 * np.sin(reach_km / EARTH_RADIUS_KM / 2.0)
     req_xyz = unit_vectors([r[0] for r in requests], [r[1] for r in requests])
     near: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-    for s in SERVICES:
-        who = np.unique(sk_frame.loc[sk_frame["s"] == s, "v"].to_numpy(dtype=np.int64))
-        who = who[slots[who] > 0]
+    for code, s in enumerate(SERVICES):
+        who = pairs[starts[code] : starts[code + 1]] - code * n_vol
         rows = [i for i, r in enumerate(requests) if s in r[2]]
         if len(who) == 0 or not rows:
             continue
