@@ -94,7 +94,7 @@ class World:
     version: dict[str, int] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # derived data, computed once per version
     lasting: dict = field(default_factory=dict)  # derived data that outlives partnership changes
-    people: dict = field(default_factory=dict)  # volunteers read by id (.volunteers)
+    people: dict = field(default_factory=dict)  # volunteers read by id (volunteers.py)
     store: GraphStore | None = None  # for the volunteers, read by id when a page needs them
 
     def org_name(self, org_id: str) -> str:
