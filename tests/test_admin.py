@@ -183,6 +183,16 @@ def test_reset_password_replaces_the_old_one_and_is_audited(admin, app):
     assert response.status_code == 400 and "用户名" in response.get_data(as_text=True)
 
 
+def test_reset_password_signs_out_the_sessions_of_the_old_one(admin, app):
+    reviewer, response = _other_client(app, "reviewer")
+    assert response.status_code == 302 and reviewer.get("/welcome").status_code == 200
+    admin.post("/admin/accounts/reviewer/password")
+    response = reviewer.get("/welcome")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # the administrator's own session is untouched
+    assert admin.get("/admin/").status_code == 200
+
+
 # -- the audit trail -------------------------------------------------------------------------
 def _seed_entries(app, n: int, action: str = "test_event", actor: str = "officer:officer"):
     store = _store(app)

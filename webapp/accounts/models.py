@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_login import UserMixin
 
 from ..db import get_db
 
-__all__ = ["ROLES", "User", "load_user", "find_by_username", "find_by_token_hash"]
+__all__ = ["ROLES", "User", "load_user", "find_by_username", "find_by_token_hash", "session_key"]
 
 ROLES = ("officer", "organization", "reviewer", "admin")
 
@@ -24,13 +26,16 @@ class User(UserMixin):
     org_id: str | None
     display_name: str | None
     status: str
+    # Part of the session's user id: derived from the password hash, so a new password ends every
+    # session signed in with the old one (Flask-Login's "alternative token" pattern).
+    session_key: str = field(default="", repr=False)
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.status == "active"
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_key}"
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> User:
@@ -41,6 +46,7 @@ class User(UserMixin):
             row["org_id"],
             row["display_name"],
             row["status"],
+            session_key(row["password_hash"]),
         )
 
     @property
@@ -49,9 +55,21 @@ class User(UserMixin):
         return f"{self.role}:{self.username}"
 
 
+def session_key(password_hash: str) -> str:
+    """A short key that changes whenever the password does (never the hash itself)."""
+    return hashlib.sha256(f"session:{password_hash}".encode()).hexdigest()[:24]
+
+
 def load_user(user_id: str) -> User | None:
-    row = get_db().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-    return User.from_row(row) if row else None
+    """The account of a session, or None when it is unknown or its password changed since."""
+    number, _, key = user_id.partition(":")
+    if not number.isdigit() or not key:
+        return None
+    row = get_db().execute("SELECT * FROM users WHERE id = ?", (int(number),)).fetchone()
+    if row is None:
+        return None
+    user = User.from_row(row)
+    return user if hmac.compare_digest(user.session_key, key) else None
 
 
 def find_by_username(username: str) -> sqlite3.Row | None:
