@@ -10,7 +10,7 @@ is not importable). The Neo4j column uses the server named by ``BAOTUAN_TEST_NEO
 ``NEO4J_USER`` / ``NEO4J_PASSWORD``), e.g. one started by ``.ci/neo4j-server``; its database is
 emptied first. Each import is timed from the Dataset to the commit, then the same world is
 imported again (nothing changes) and read back with ``load_dataset``. Through the Neo4j driver a
-world of more than ``Neo4jGraphStore.staged_above`` rows (200,000) is a staged import (many
+world of more than ``Neo4jGraphStore.staged_above`` rows (50,000) is a staged import (many
 transactions, one commit point; docs/neo4j.md): its row says ``neo4j staged`` and how many
 transactions it took. ``neo4j-admin`` times the offline route: ``write_neo4j_admin_csv`` and then
 ``neo4j-admin database import full`` (run from the jars ``.ci/neo4j-server fetch`` resolved).
@@ -138,6 +138,7 @@ def measure(kind: str, world: Dataset, folder: Path) -> dict[str, float]:
         started = time.perf_counter()
         back = store.load_dataset()
         load = time.perf_counter() - started
+        print(f"  {kind}: load_dataset in {load:.1f} s", flush=True)
         assert back.counts() == world.counts()
         if kind == "neo4j":
             store.clear()  # leave the shared test server as empty as it was found

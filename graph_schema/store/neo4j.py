@@ -54,8 +54,9 @@ __all__ = ["Neo4jGraphStore", "review_key"]
 #: rows per ``UNWIND $rows`` statement: large enough to amortise a round trip, small enough that
 #: one statement's intermediate rows stay far below the server's heap
 BATCH_SIZE = 10_000
-#: imports with more rows than this go through a staged job (docs/neo4j.md, "Transactions")
-STAGED_ABOVE = 200_000
+#: imports with more rows than this go through a staged job (docs/neo4j.md, "Transactions"); one
+#: transaction of this many rows needs ~90 MiB of transaction memory, a fifth of the test server's
+STAGED_ABOVE = 50_000
 
 
 def _out_of_memory(exc: Neo4jError) -> bool:
@@ -269,7 +270,8 @@ class Neo4jGraphStore(GraphStore):
     def clear(self) -> None:
         """Delete every node and relationship, in small transactions; the schema stays (tests, demo resets)."""
         with self._errors(), self._driver.session(database=self.database) as session:
-            session.run(cypher.DELETE_ALL_BATCHED).consume()
+            for statement in cypher.DELETE_ALL_BATCHED:
+                session.run(statement).consume()
 
     # -- audit ---------------------------------------------------------------------------
     @staticmethod
