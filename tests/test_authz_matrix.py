@@ -166,7 +166,9 @@ FIXED = {
     "rest": "no-such-resource",
     "run_id": 1,
     "reg_id": 1,
-    "username": "reviewer",
+    # an account of its own: a password reset ends that account's sessions, so it must not be one
+    # the matrix signs in with
+    "username": "matrix-target",
 }
 STATIC_FILES = {"static": "style.css", "admin.static": "admin.css"}
 
@@ -203,6 +205,10 @@ def matrix_app(tmp_path_factory, seeded_store_file):
         }
     )
     ensure_demo_accounts(application)
+    with application.app_context():
+        from webapp.accounts.operations import create_user
+
+        create_user("matrix-target", "Second-reviewer-2020", "reviewer", actor="test-setup")
     yield application
     application.extensions["baotuan_store"].close()
 
