@@ -130,6 +130,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "请先登录"
     login_manager.user_loader(load_user)
     init_templating(app)
+    from . import busy
+
+    busy.init_app(app)
 
     for name in BLUEPRINT_MODULES:
         try:

@@ -170,12 +170,13 @@ class Neo4jGraphStore(GraphStore):
     def from_env(cls, uri: str, **options) -> Neo4jGraphStore:
         """Open ``uri`` with ``NEO4J_USER`` (default neo4j), ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` (default neo4j).
 
-        ``BAOTUAN_NEO4J_STAGED_ABOVE`` and ``BAOTUAN_NEO4J_STALE_AFTER`` set ``staged_above`` and
-        ``stale_after`` unless ``options`` does.
+        ``BAOTUAN_NEO4J_STAGED_ABOVE``, ``BAOTUAN_NEO4J_STALE_AFTER`` and ``BAOTUAN_NEO4J_IMPORT_WAIT``
+        set ``staged_above``, ``stale_after`` and ``import_wait`` unless ``options`` does.
         """
         for option, variable, kind in (
             ("staged_above", "BAOTUAN_NEO4J_STAGED_ABOVE", int),
             ("stale_after", "BAOTUAN_NEO4J_STALE_AFTER", float),
+            ("import_wait", "BAOTUAN_NEO4J_IMPORT_WAIT", float),
         ):
             if os.environ.get(variable) and option not in options:
                 options[option] = kind(os.environ[variable])

@@ -12,6 +12,8 @@ from flask import Flask, jsonify, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
+from graph_schema.errors import ImportInProgressError
+
 from ..errors import WebappError
 
 __all__ = ["ApiError", "ErrorSchema", "error_response", "register_error_handlers"]
@@ -82,6 +84,10 @@ def handle_http_exception(exc: HTTPException):
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _from_http(exc)
+    if isinstance(exc, ImportInProgressError):  # a large import is applying: try again later
+        from ..busy import RETRY_AFTER_SECONDS
+
+        return error_response(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     from flask import current_app
 
     current_app.logger.exception("API request failed: %s %s", request.method, request.path)
