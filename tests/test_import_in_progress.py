@@ -5,6 +5,7 @@ never a server error — and nothing of it is half-written."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_the_site_says_an_import_is_running_and_changes_nothing(neo4j_store, pau
     for _ in range(600):
         if neo4j_store.import_jobs() == []:
             break
-        threading.Event().wait(0.1)
+        time.sleep(0.1)
     assert neo4j_store.load_dataset().equals(renamed())
 
 

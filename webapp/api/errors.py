@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 
 from graph_schema.errors import ImportInProgressError
 
+from ..busy import RETRY_AFTER_SECONDS
 from ..errors import WebappError
 
 __all__ = ["ApiError", "ErrorSchema", "error_response", "register_error_handlers"]
@@ -85,8 +86,6 @@ def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _from_http(exc)
     if isinstance(exc, ImportInProgressError):  # a large import is applying: try again later
-        from ..busy import RETRY_AFTER_SECONDS
-
         return error_response(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     from flask import current_app
 
