@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph_schema.dataset import Dataset  # noqa: E402
+from graph_schema.contract.dataset import Dataset  # noqa: E402
 from graph_schema.errors import GraphSchemaError  # noqa: E402
 from graph_schema.store import GraphStore, SqliteGraphStore  # noqa: E402
 
@@ -50,7 +50,7 @@ def load_world(scale: str, seed: int, volunteers: int | None = None) -> tuple[Da
             raise SystemExit(
                 f"graph_schema.demo.generate_world is needed for --scales {scale}"
             ) from None
-        from graph_schema.interchange import read_data
+        from graph_schema.contract.interchange import read_data
 
         return read_data(SAMPLE), f"sample folder {SAMPLE.name}"
     world = generate_world(scale, seed=seed, volunteers=volunteers)
@@ -96,7 +96,7 @@ class MemoryWatch(threading.Thread):
 
 def measure_admin(world: Dataset, folder: Path) -> dict[str, float]:
     """Write neo4j-admin CSV files and run the bulk import tool (from .ci/neo4j/lib) into an empty database."""
-    from graph_schema.neo4j_admin import run_import_tool, write_neo4j_admin_csv
+    from graph_schema.store.neo4j_admin import run_import_tool, write_neo4j_admin_csv
 
     lib = ROOT / ".ci" / "neo4j" / "lib"
     if not lib.is_dir():

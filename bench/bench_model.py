@@ -27,8 +27,8 @@ __all__ = ["main"]
 
 
 def evaluate(world: str, seed: int, cache: Path) -> tuple[dict, float]:
-    from graph_schema.dataset import Dataset
-    from graph_schema.interchange import read_data
+    from graph_schema.contract.dataset import Dataset
+    from graph_schema.contract.interchange import read_data
     from matcher.evaluation import evaluate_time_split
     from matcher.snapshot import build_snapshot
 

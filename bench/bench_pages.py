@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 
 def _world(kind: str):
-    from graph_schema.interchange import read_data
+    from graph_schema.contract.interchange import read_data
 
     if kind == "demo":
         from graph_schema.demo import generate_world  # type: ignore[import-not-found]

@@ -70,8 +70,8 @@ def make_world(scale: str, seed: int, volunteers: int | None, cache: Path) -> Pa
 
 
 def _generate(scale: str, seed: int, volunteers: int | None, cache: Path) -> None:
+    from graph_schema.contract.interchange import read_data
     from graph_schema.demo import generate_world
-    from graph_schema.interchange import read_data
 
     t = time.perf_counter()
     if scale == "sample":  # the Tai'an data folder made outside the project
@@ -92,7 +92,7 @@ def _generate(scale: str, seed: int, volunteers: int | None, cache: Path) -> Non
 
 def _run_one(path: Path, seed: int) -> dict:
     """Load a cached world and time ``recommend`` on it (runs in a fresh process)."""
-    from graph_schema.dataset import Dataset
+    from graph_schema.contract.dataset import Dataset
     from matcher import recommend
 
     with open(path, "rb") as f:
@@ -136,12 +136,12 @@ def measure(scale: str, seed: int, volunteers: int | None, cache: Path) -> dict:
 def optimality(sizes: list[int], seed: int, cache: Path) -> list[dict]:
     """Formation against the CP-SAT optimum on small capacity-tight instances of the city world,
     the whole city world and the Tai'an sample."""
-    from graph_schema.dataset import Dataset
+    from graph_schema.contract.dataset import Dataset
     from matcher.colgen import column_generation
-    from matcher.exact import exact_formation
     from matcher.formation import greedy, objective
     from matcher.recommend import build_problem
-    from matcher.synthetic import sample_subset
+    from tests.support.exact import exact_formation
+    from tests.support.worlds import sample_subset
 
     with open(make_world("city", seed, None, cache), "rb") as f:
         city = Dataset(pickle.load(f))

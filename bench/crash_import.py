@@ -54,10 +54,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graph_schema.dataset import Dataset  # noqa: E402
-from graph_schema.interchange import read_data  # noqa: E402
+from graph_schema.contract.dataset import Dataset  # noqa: E402
+from graph_schema.contract.interchange import read_data  # noqa: E402
+from graph_schema.contract.tables import TABLES  # noqa: E402
 from graph_schema.store import open_store  # noqa: E402
-from graph_schema.tables import TABLES  # noqa: E402
 
 __all__ = ["CrashRun", "Trial", "write_variant", "state_of", "moment", "summary", "main"]
 
@@ -399,8 +399,8 @@ def summary(trials: list[Trial]) -> list[str]:
 def _world(name: str, workdir: Path) -> Path:
     if name == "sample":
         return SAMPLE
+    from graph_schema.contract.interchange import write_folder
     from graph_schema.demo import generate_world
-    from graph_schema.interchange import write_folder
 
     return write_folder(generate_world(name, seed=0), workdir / f"world-{name}")
 

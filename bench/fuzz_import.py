@@ -46,11 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from graph_schema.contract.tables import TABLES  # noqa: E402
+from graph_schema.contract.validation import validate_tables  # noqa: E402
 from graph_schema.errors import Problem, ValidationError  # noqa: E402
 from graph_schema.operations import import_path  # noqa: E402
 from graph_schema.store import SqliteGraphStore  # noqa: E402
-from graph_schema.tables import TABLES  # noqa: E402
-from graph_schema.validation import validate_tables  # noqa: E402
 
 __all__ = [
     "Example",
@@ -177,7 +177,7 @@ def _copy(tables: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
     return {name: [list(r) for r in rows] for name, rows in tables.items()}
 
 
-#: values aimed at each kind of column (see graph_schema.tables)
+#: values aimed at each kind of column (see graph_schema.contract.tables)
 # fmt: off
 NASTY_BY_KIND = {
     "int": [

@@ -30,7 +30,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
 from bench.serving import SiteServer  # noqa: E402
-from graph_schema.dataset import Dataset
+from graph_schema.contract.dataset import Dataset
 from graph_schema.store import GraphStore, open_store
 
 __all__ = ["race_world", "RaceServer", "RaceReport", "run_races", "main"]

@@ -7,7 +7,20 @@ Examples
 '健康义诊'
 """
 
-from .dataset import Dataset
+from .contract import (
+    ORG_KIND_LABELS_ZH,
+    ORG_KINDS,
+    SERVICE_LABELS_ZH,
+    SERVICES,
+    TABLES,
+    Column,
+    Dataset,
+    Table,
+    read_data,
+    read_raw,
+    validate_tables,
+    write_data,
+)
 from .errors import (
     CapacityError,
     ConflictError,
@@ -18,10 +31,6 @@ from .errors import (
     StoreUnavailableError,
     ValidationError,
 )
-from .interchange import read_data, read_raw, write_data
-from .tables import TABLES, Column, Table
-from .validation import validate_tables
-from .vocabulary import ORG_KIND_LABELS_ZH, ORG_KINDS, SERVICE_LABELS_ZH, SERVICES
 
 __all__ = [
     "Dataset",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from .dataset import Dataset
-from .interchange import read_data
+from .contract.dataset import Dataset
+from .contract.interchange import read_data
 from .store.base import GraphStore, ImportReport
 
 __all__ = ["import_path", "import_dataset"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graph_schema.vocabulary import ORG_KINDS, SERVICES
+from graph_schema.contract.vocabulary import ORG_KINDS, SERVICES
 
 from .explain import group_sentences, member_facts, member_sentences
 from .result import Member, Recommendation

@@ -112,7 +112,7 @@ class History:
 
     Examples
     --------
-    >>> from graph_schema.interchange import read_data  # doctest: +SKIP
+    >>> from graph_schema.contract.interchange import read_data  # doctest: +SKIP
     """
 
     def __init__(self, snap: Snapshot, cutoff: float = np.inf, seed: int = 0):

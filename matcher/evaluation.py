@@ -58,7 +58,7 @@ def evaluate_time_split(
 
     Examples
     --------
-    >>> from graph_schema.interchange import read_data  # doctest: +SKIP
+    >>> from graph_schema.contract.interchange import read_data  # doctest: +SKIP
     >>> from matcher.snapshot import build_snapshot  # doctest: +SKIP
     >>> evaluate_time_split(build_snapshot(read_data("taian-city")))["model"]["mae"]  # doctest: +SKIP
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph_schema.vocabulary import SERVICE_LABELS_ZH
+from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH
 
 __all__ = ["member_facts", "member_sentences", "group_sentences", "NO_HISTORY_ZH", "NO_HISTORY_EN"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph_schema.vocabulary import SERVICES
+from graph_schema.contract.vocabulary import SERVICES
 
 from .assemble import assemble
 from .candidates import Candidates, find_candidates
@@ -66,7 +66,7 @@ def recommend(
 
     Examples
     --------
-    >>> from graph_schema.interchange import read_data  # doctest: +SKIP
+    >>> from graph_schema.contract.interchange import read_data  # doctest: +SKIP
     >>> result = recommend(read_data("taian-city"), max_group=4, seed=0)  # doctest: +SKIP
     >>> result.summary["capacity_violations"]  # doctest: +SKIP
     0

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from graph_schema.vocabulary import ORG_KINDS, SERVICES
+from graph_schema.contract.vocabulary import ORG_KINDS, SERVICES
 
 from .errors import MatcherError
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from graph_schema.vocabulary import SERVICES
+from graph_schema.contract.vocabulary import SERVICES
 
 from .snapshot import EARTH_RADIUS_KM, unit_vectors
 

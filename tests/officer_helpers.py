@@ -12,7 +12,7 @@ from graph_schema.store.base import now_iso
 @pytest.fixture(scope="session", name="matcher_result")
 def matcher_result_fixture(sample_dir):
     """The real matcher's recommendations for the sample city (computed once per session)."""
-    from graph_schema.interchange import read_data
+    from graph_schema.contract.interchange import read_data
     from matcher import recommend
 
     return recommend(read_data(sample_dir), max_group=4, seed=0).to_dict()

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from graph_schema.interchange import read_data
+from graph_schema.contract.interchange import read_data
 from tests.webapp_fixtures import login
 from webapp.demo_setup import DEMO_PASSWORD
 

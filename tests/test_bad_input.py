@@ -28,7 +28,7 @@ from bench.fuzz_import import (
     run_example,
 )
 from graph_schema import read_data
-from graph_schema.interchange import write_xlsx
+from graph_schema.contract.interchange import write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from graph_schema import ValidationError, read_data
-from graph_schema.interchange import write_data
+from graph_schema.contract.interchange import write_data
 from graph_schema.operations import import_path
 from webapp.cli import main
 

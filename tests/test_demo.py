@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from graph_schema import read_data
+from graph_schema.contract.vocabulary import COUNTIES_TAIAN, ORG_KINDS, SERVICES
 from graph_schema.demo import generate_world
 from graph_schema.store import open_store
-from graph_schema.vocabulary import COUNTIES_TAIAN, ORG_KINDS, SERVICES
 from webapp.cli import main
 
 

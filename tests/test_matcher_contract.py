@@ -9,7 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from graph_schema.interchange import read_data
+from graph_schema.contract.interchange import read_data
 from matcher import Member, Recommendation, recommend
 from webapp.cli import main
 

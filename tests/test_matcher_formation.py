@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph_schema.interchange import read_data
+from graph_schema.contract.interchange import read_data
 from matcher.colgen import column_generation, lagrangian_bound
-from matcher.exact import exact_formation
 from matcher.formation import check_capacity, greedy, objective
 from matcher.recommend import build_problem
-from matcher.synthetic import sample_subset
 from matcher.teams import patterns
+from tests.support.exact import exact_formation
+from tests.support.worlds import sample_subset
 
 pytest.importorskip("ortools")
 

@@ -6,12 +6,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graph_schema.interchange import read_data
+from graph_schema.contract.interchange import read_data
 from matcher.collaboration import History
 from matcher.evaluation import evaluate_time_split, format_table
 from matcher.features import GROUP_COLUMNS, UNARY_COLUMNS, training_rows
 from matcher.snapshot import build_snapshot
-from matcher.synthetic import tiny_dataset
+from tests.support.worlds import tiny_dataset
 
 
 @pytest.fixture(scope="module")

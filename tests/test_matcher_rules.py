@@ -6,7 +6,7 @@ import pytest
 
 from matcher import MatcherError, recommend
 from matcher.explain import NO_HISTORY_ZH
-from matcher.synthetic import tiny_dataset
+from tests.support.worlds import tiny_dataset
 
 METHODS = ("colgen", "greedy")
 LAT, LON = 36.0, 117.0

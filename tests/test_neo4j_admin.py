@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph_schema import read_data
-from graph_schema.neo4j_admin import run_import_tool
+from graph_schema.store.neo4j_admin import run_import_tool
 from tests.store_fixtures import NEO4J_MARKS
 from webapp.cli import main
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from graph_schema import Dataset, ValidationError, read_data
+from graph_schema.contract.graph import graph_signature
+from graph_schema.contract.interchange import write_data
 from graph_schema.errors import CapacityError, ConflictError, NotFoundError
-from graph_schema.graph import graph_signature
-from graph_schema.interchange import write_data
 from graph_schema.operations import import_path
 from graph_schema.store import GroupMember
 from tests.store_fixtures import NEO4J_MARKS, open_again

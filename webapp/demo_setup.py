@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from graph_schema.dataset import Dataset
+from graph_schema.contract.dataset import Dataset
 from graph_schema.operations import import_dataset
 
 from .accounts.models import find_by_username
@@ -30,7 +30,7 @@ def _demo_dataset(seed: int) -> Dataset:
     try:
         from graph_schema.demo import generate_world
     except ImportError:  # the generator is optional: fall back to the shipped sample data
-        from graph_schema.interchange import read_data
+        from graph_schema.contract.interchange import read_data
 
         sample = Path(__file__).resolve().parents[2] / "shared" / "sample-data" / "taian-city"
         return read_data(sample)

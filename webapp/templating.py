@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_babel import get_locale
 
-from graph_schema.vocabulary import ORG_KIND_LABELS_ZH, SERVICE_LABELS_ZH
+from graph_schema.contract.vocabulary import ORG_KIND_LABELS_ZH, SERVICE_LABELS_ZH
 
 __all__ = ["init_templating", "service_label", "SERVICE_LABELS_EN", "ORG_KIND_LABELS_EN"]
 

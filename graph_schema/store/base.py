@@ -16,9 +16,9 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from ..dataset import Dataset
-from ..graph import dataset_to_graph
-from ..tables import TABLE_ORDER
+from ..contract.dataset import Dataset
+from ..contract.graph import dataset_to_graph
+from ..contract.tables import TABLE_ORDER
 
 __all__ = ["GraphStore", "ImportReport", "GroupMember", "AuditEntry", "now_iso"]
 

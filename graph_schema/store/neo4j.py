@@ -3,7 +3,7 @@
 Every write is one managed transaction (``session.execute_write``), so the driver may retry it
 after a transient failure (a deadlock, a leader switch) without doing anything twice; an import is
 one transaction however large, made of batched ``UNWIND $rows`` statements. All Cypher lives in
-:mod:`graph_schema.cypher`. See ``docs/neo4j.md`` for running a server and for the size limit of
+:mod:`graph_schema.store.cypher`. See ``docs/neo4j.md`` for running a server and for the size limit of
 one transaction.
 """
 
@@ -30,8 +30,9 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from .. import cypher, cypher_staged
-from ..dataset import Dataset, coerce_frame
+from ..contract.dataset import Dataset, coerce_frame
+from ..contract.tables import TABLE_ORDER, TABLES, Table
+from ..contract.vocabulary import SERVICE_LABELS_ZH
 from ..errors import (
     CapacityError,
     ConflictError,
@@ -41,8 +42,7 @@ from ..errors import (
     StoreError,
     StoreUnavailableError,
 )
-from ..tables import TABLE_ORDER, TABLES, Table
-from ..vocabulary import SERVICE_LABELS_ZH
+from . import cypher, cypher_staged
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
 from .neo4j_jobs import ImportJob, import_jobs, recover, settle
 from .neo4j_rows import review_key

@@ -6,7 +6,7 @@ other store that takes over a job whose client died (its ``heartbeat`` older tha
 ``stale_after``) run the same code: :func:`roll_forward` applies the batches left (each once, in
 order: every apply locks the job and skips a batch already gone) and finishes the job;
 :func:`discard` removes a job that never reached its commit point. :func:`settle` is how writes and
-``load_dataset`` wait for a job that is being applied. Cypher: :mod:`graph_schema.cypher_staged`.
+``load_dataset`` wait for a job that is being applied. Cypher: :mod:`graph_schema.store.cypher_staged`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .. import cypher, cypher_staged
+from ..contract.vocabulary import SERVICE_LABELS_ZH
 from ..errors import ImportInProgressError, StoreError
-from ..vocabulary import SERVICE_LABELS_ZH
+from . import cypher, cypher_staged
 from .base import now_iso
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..tables import Table
+from ..contract.tables import Table
 
 __all__ = ["review_key", "wire_rows"]
 

@@ -19,7 +19,7 @@ lock, :data:`graph_schema.cypher_staged.GATE`) and ``load_dataset`` reads before
 A job whose ``heartbeat`` is older than ``stale_after`` seconds has lost its client: the next
 store that opens, writes or waits finishes it (``applying``) or discards it (``staging``).
 Jobs, recovery and waiting: :mod:`graph_schema.store.neo4j_jobs`; Cypher:
-:mod:`graph_schema.cypher_staged`. See ``docs/neo4j.md``, "Transactions".
+:mod:`graph_schema.store.cypher_staged`. See ``docs/neo4j.md``, "Transactions".
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from .. import cypher_staged
-from ..dataset import Dataset
+from ..contract.dataset import Dataset
+from ..contract.tables import TABLE_ORDER, TABLES
 from ..errors import GraphSchemaError, ImportInProgressError, NotFoundError, StoreError
-from ..tables import TABLE_ORDER, TABLES
+from . import cypher_staged
 from .base import ImportReport, now_iso
 from .neo4j_jobs import discard, recover, roll_forward, settle
 from .neo4j_rows import wire_rows

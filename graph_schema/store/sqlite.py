@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, coerce_frame
+from ..contract.dataset import Dataset, coerce_frame
+from ..contract.tables import TABLE_ORDER, TABLES, Table
 from ..errors import CapacityError, ConflictError, NotFoundError, StoreUnavailableError
-from ..tables import TABLE_ORDER, TABLES, Table
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
 
 __all__ = ["SqliteGraphStore"]

@@ -14,8 +14,8 @@ from flask import current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from graph_schema.contract.interchange import read_data, write_xlsx
 from graph_schema.errors import ValidationError
-from graph_schema.interchange import read_data, write_xlsx
 
 from ..extensions import get_store
 from .audit_trail import local_time

@@ -13,8 +13,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from graph_schema.contract.tables import TABLES
 from graph_schema.errors import Problem, ValidationError
-from graph_schema.tables import TABLES
 
 __all__ = ["save_upload", "safe_name", "MAX_UNPACKED"]
 

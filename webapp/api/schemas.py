@@ -12,7 +12,7 @@ import pandas as pd
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from graph_schema import SERVICES, TABLES
-from graph_schema.vocabulary import PARTNERSHIP_ROLES
+from graph_schema.contract.vocabulary import PARTNERSHIP_ROLES
 
 from ..integrity import RULE_LABELS_ZH
 from ..review.rubric import PART_MAX, RUBRIC

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from graph_schema.interchange import write_data
+from graph_schema.contract.interchange import write_data
 from graph_schema.operations import import_path
 from graph_schema.store import open_store
 
@@ -30,7 +30,7 @@ def _import(args) -> int:
 def _export(args) -> int:
     with open_store(args.store) as store:
         if args.format == "neo4j-admin":
-            from graph_schema.neo4j_admin import write_neo4j_admin_csv
+            from graph_schema.store.neo4j_admin import write_neo4j_admin_csv
 
             out = write_neo4j_admin_csv(store.load_dataset(), args.path)
         else:

@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
+from graph_schema.contract.interchange import write_data
 from graph_schema.demo import SCALES, generate_world
-from graph_schema.interchange import write_data
 from graph_schema.operations import import_dataset
 from graph_schema.store import open_store
 from webapp.cli import CliError

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from graph_schema.interchange import read_data
+from graph_schema.contract.interchange import read_data
 
 __all__ = ["register"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from graph_schema.vocabulary import SERVICES
+from graph_schema.contract.vocabulary import SERVICES
 
 from .queries import World
 

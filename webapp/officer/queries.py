@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from graph_schema.dataset import Dataset
+from graph_schema.contract.dataset import Dataset
+from graph_schema.contract.vocabulary import COUNTIES_TAIAN
 from graph_schema.store import GraphStore
-from graph_schema.vocabulary import COUNTIES_TAIAN
 
 __all__ = [
     "World",

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from graph_schema import TABLES
-from graph_schema.dataset import empty_frame
+from graph_schema.contract.dataset import empty_frame
 
 from ..extensions import get_store
 

@@ -1,4 +1,4 @@
-"""Turn submitted forms into raw tables and check them with :mod:`graph_schema.validation`.
+"""Turn submitted forms into raw tables and check them with :mod:`graph_schema.contract.validation`.
 
 The site's forms are checked by the same code as imported files, so a form and a spreadsheet
 refuse exactly the same values; problems are shown in the visitor's language.
@@ -13,7 +13,7 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from graph_schema import SERVICES, TABLES, Problem
-from graph_schema.validation import parse_table
+from graph_schema.contract.validation import parse_table
 
 from ..errors import WebappError
 

@@ -10,7 +10,7 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from graph_schema import TABLES
-from graph_schema.dataset import format_frame
+from graph_schema.contract.dataset import format_frame
 
 from ..extensions import get_store
 from .contacts import (

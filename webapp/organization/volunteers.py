@@ -2,7 +2,7 @@
 
 A spreadsheet is a CSV file with the columns of ``volunteers.csv`` (and, optionally, a second CSV
 with those of ``volunteer_skills.csv``) or one ``.xlsx`` workbook with sheets ``volunteers`` and
-``volunteer_skills``. It is checked by :mod:`graph_schema.validation` and imported whole in one
+``volunteer_skills``. It is checked by :mod:`graph_schema.contract.validation` and imported whole in one
 transaction, or refused whole with every problem as ``file:line: column: what is wrong``.
 """
 
@@ -18,9 +18,9 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from graph_schema import SERVICES, Dataset, Problem, ValidationError
-from graph_schema.interchange import read_raw
+from graph_schema.contract.interchange import read_raw
+from graph_schema.contract.validation import validate_tables
 from graph_schema.store.base import ImportReport
-from graph_schema.validation import validate_tables
 
 from ..extensions import get_store
 from .data import one_row, rows, rows_in

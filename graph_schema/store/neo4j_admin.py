@@ -4,7 +4,7 @@ A transaction through the driver holds all its changes in the server's memory, s
 world (tens of millions of rows) is loaded offline instead: export it here, run the import tool
 into an empty database, start the server, and open it with the Neo4j store (which adds its
 constraints and indexes on first open). The files make exactly the graph that
-:class:`~graph_schema.store.neo4j.Neo4jGraphStore` writes (see :mod:`graph_schema.cypher`).
+:class:`~graph_schema.store.neo4j.Neo4jGraphStore` writes (see :mod:`graph_schema.store.cypher`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..contract.dataset import Dataset, format_frame
+from ..contract.tables import TABLES
+from ..contract.vocabulary import SERVICE_LABELS_ZH
 from .cypher import NODE_MAPS, REL_MAPS, End
-from .dataset import Dataset, format_frame
-from .store.neo4j import review_key
-from .tables import TABLES
-from .vocabulary import SERVICE_LABELS_ZH
+from .neo4j import review_key
 
 __all__ = ["write_neo4j_admin_csv", "import_command", "run_import_tool"]
 

@@ -1,7 +1,7 @@
 """A :class:`Dataset`: the typed tables of one data folder, in memory.
 
 It is what the importer produces, what a store's :meth:`~graph_schema.store.GraphStore.load_dataset`
-returns and what the matcher works on. Columns are typed as in :mod:`graph_schema.tables`:
+returns and what the matcher works on. Columns are typed as in :mod:`graph_schema.contract.tables`:
 ids, text, codes and ISO dates are Python ``str`` or ``None``; ints are pandas ``Int64``;
 floats ``float64`` (NaN when empty); booleans pandas ``boolean``.
 """

@@ -5,7 +5,7 @@ same seed gives the same world byte for byte, and the nation (20 million volunte
 
 What is modelled
 ----------------
-Places (:mod:`graph_schema.demo_places`): counties with a centre and a radius; poor villages are
+Places (:mod:`graph_schema.demo.places`): counties with a centre and a radius; poor villages are
 weighted towards rural, poorer counties, organizations towards cities, so both are clustered by
 county but not alike. Villages scatter around their county's centre, organizations closer to it.
 
@@ -24,7 +24,7 @@ the common needs several times over but the rare ones only in part: urgency has 
 Volunteers: 70 % belong to an organization (in proportion to its head count) and live near it, with
 skills mostly among its services; the others live anywhere, weighted like organizations.
 
-History (:mod:`graph_schema.demo_history`): projects 2016..2020, led by one organization, with 0..3
+History (:mod:`graph_schema.demo.history`): projects 2016..2020, led by one organization, with 0..3
 partners who are its neighbours, or by a **team**: a few neighbouring organizations that work
 together again and again. A project serves a village near its lead (8 % are county-wide) in one of
 the lead's services. Its review score is
@@ -50,12 +50,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import demo_actors as actors
-from .dataset import Dataset
-from .demo_history import History, make_history
-from .demo_names import ids, join, person_names, village_names
-from .demo_places import geography
-from .vocabulary import ORG_KINDS, SERVICES
+from ..contract.dataset import Dataset
+from ..contract.vocabulary import ORG_KINDS, SERVICES
+from . import actors
+from .history import History, make_history
+from .names import ids, join, person_names, village_names
+from .places import geography
 
 __all__ = ["generate_world", "SCALES", "Scale"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graph_schema.dataset import Dataset
+from graph_schema.contract.dataset import Dataset
 
 __all__ = ["tiny_dataset", "sample_subset"]
 

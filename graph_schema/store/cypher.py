@@ -22,7 +22,7 @@ plus the audit trail ``(:AuditEntry {seq, at, actor, action, target, before, aft
 relationship, not a property; an empty optional column is an absent property.
 
 The statements below are built once, at import time, from the fixed table specs of
-:mod:`graph_schema.tables`; data only ever reaches the server as parameters. A row travels as a
+:mod:`graph_schema.contract.tables`; data only ever reaches the server as parameters. A row travels as a
 list in the column order of its table spec (shorter on the wire than a map): ``row[i]`` is column
 ``i``; reviews carry one more element, their synthetic key.
 
@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .tables import TABLE_ORDER, TABLES
+from ..contract.tables import TABLE_ORDER, TABLES
 
 __all__ = [
     "End",

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .demo_names import categorical, rank_in_group
-from .vocabulary import SERVICES
+from ..contract.vocabulary import SERVICES
+from .names import categorical, rank_in_group
 
 if TYPE_CHECKING:
-    from .demo_history import History
+    from .history import History
 
 __all__ = ["reviews", "partnerships", "iso", "TODAY"]
 

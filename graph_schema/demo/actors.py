@@ -5,7 +5,7 @@ describes the model; every function takes the world's ``numpy`` generator and re
 Examples
 --------
 >>> import numpy as np
->>> from graph_schema.demo_places import geography
+>>> from graph_schema.demo.places import geography
 >>> v = villages(np.random.default_rng(0), geography("city"), 10)
 >>> len(v["lat"]), bool((v["poor"] <= v["population"]).all())
 (10, True)
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .demo_names import categorical, org_names
-from .demo_places import Geography
-from .vocabulary import SERVICES
+from ..contract.vocabulary import SERVICES
+from .names import categorical, org_names
+from .places import Geography
 
 __all__ = ["villages", "needs", "organizations", "capabilities", "volunteers", "NAME_RANK"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .teams import Patterns
+from matcher.teams import Patterns
 
 __all__ = ["exact_formation", "dominated"]
 
@@ -110,7 +110,7 @@ def _cpsat(cost, r, col_orgs, caps, time_limit, workers, seed):
 def _highs(cost, r, col_orgs, n_rows, caps, time_limit, seed):
     import highspy
 
-    from .highs import solve_packing_mip
+    from matcher.highs import solve_packing_mip
 
     k = len(cost)
     rows, cols = np.nonzero(col_orgs >= 0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .demo_names import place_names
+from .names import place_names
 
 __all__ = ["Geography", "geography", "SCALE_BOXES"]
 

@@ -1,6 +1,6 @@
 """The Cypher of the staged (multi-transaction, still all-or-nothing) import of the Neo4j store.
 
-A sibling of :mod:`graph_schema.cypher` (which holds the row statements this path reuses). An
+A sibling of :mod:`graph_schema.store.cypher` (which holds the row statements this path reuses). An
 import larger than ``Neo4jGraphStore.staged_above`` rows is one ``(:ImportJob {job, state, ...})``
 node and its ``(:StagedBatch {job, n, table, rows})`` nodes, ``rows`` being one compact JSON
 string of up to ``batch_size`` rows. ``state`` goes ``staging`` -> ``applying`` (the commit point,

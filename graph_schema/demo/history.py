@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .demo_names import categorical
-from .demo_outcomes import iso, partnerships, reviews
-from .vocabulary import SERVICES
+from ..contract.vocabulary import SERVICES
+from .names import categorical
+from .outcomes import iso, partnerships, reviews
 
 __all__ = ["History", "make_history", "pair_synergy", "SIZE_EFFECT"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import Problem, ValidationError
 from .dataset import Dataset, format_frame
-from .errors import Problem, ValidationError
 from .tables import TABLE_ORDER, TABLES
 from .validation import KnownIds, validate_tables
 

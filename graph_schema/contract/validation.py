@@ -11,8 +11,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import Problem, ValidationError
 from .dataset import Dataset, coerce_frame
-from .errors import Problem, ValidationError
 from .tables import TABLE_ORDER, TABLES, Column, Table
 
 __all__ = ["parse_table", "validate_tables", "line_numbers", "KnownIds"]
