@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from graph_schema.contract.dataset import Dataset  # noqa: E402
 from graph_schema.errors import GraphSchemaError  # noqa: E402
-from graph_schema.store import GraphStore, SqliteGraphStore  # noqa: E402
+from graph_schema.store import GraphStore, SqliteGraphStore, open_store  # noqa: E402
+from webapp.settings import credentials_from_env  # noqa: E402
 
 __all__ = ["main", "load_world", "open_bench_store"]
 
@@ -69,9 +70,7 @@ def open_bench_store(kind: str, folder: Path) -> GraphStore:
                 "BAOTUAN_TEST_NEO4J_URI is unset; start a server: bash .ci/neo4j-server start && "
                 'eval "$(bash .ci/neo4j-server env)"'
             )
-        from graph_schema.store.neo4j import Neo4jGraphStore
-
-        store = Neo4jGraphStore.from_env(uri)
+        store = open_store(uri, credentials_from_env())
         store.clear()
         return store
     raise SystemExit(f"unknown store {kind!r}: expected sqlite or neo4j")

@@ -58,6 +58,7 @@ from graph_schema.contract.dataset import Dataset  # noqa: E402
 from graph_schema.contract.interchange import read_data  # noqa: E402
 from graph_schema.contract.tables import TABLES  # noqa: E402
 from graph_schema.store import open_store  # noqa: E402
+from webapp.settings import credentials_from_env  # noqa: E402
 
 __all__ = ["CrashRun", "Trial", "write_variant", "state_of", "moment", "summary", "main"]
 
@@ -110,7 +111,7 @@ def _digest(dataset: Dataset) -> str:
 
 def state_of(location: str) -> tuple[str, int]:
     """What another process finds: the digest of everything stored and the imports on record."""
-    store = open_store(location)
+    store = open_store(location, credentials_from_env())
     try:
         return _digest(store.load_dataset()), len(store.audit_log(limit=10**7, action="import"))
     finally:
@@ -210,10 +211,8 @@ class CrashRun:
         if not self.staged:
             return None
         if self._probe is None:
-            from graph_schema.store.neo4j import Neo4jGraphStore
-
             # takes over nothing itself: it only looks
-            self._probe = Neo4jGraphStore.from_env(self.location, stale_after=1e9)
+            self._probe = open_store(self.location, credentials_from_env(), stale_after=1e9)
         jobs = [j.state for j in self._probe.import_jobs() if j.actor == actor]
         return jobs[0] if jobs else None
 
@@ -245,7 +244,7 @@ class CrashRun:
         from graph_schema.operations import import_path
 
         _, folder, digest0 = self._variant()
-        with open_store(self.location) as store:
+        with open_store(self.location, credentials_from_env()) as store:
             import_path(store, folder, actor="crash-setup")
         self.expected = state_of(self.location)
         assert self.expected[0] == digest0, "variant 0 did not import as itself"
@@ -419,9 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         location = args.store or str(work / "crash.sqlite")
         if location.startswith(("bolt", "neo4j")):
-            from graph_schema.store.neo4j import Neo4jGraphStore
-
-            with Neo4jGraphStore.from_env(location) as neo4j:
+            with open_store(location, credentials_from_env()) as neo4j:
                 neo4j.clear()
         world = _world(args.world, work)
         run = CrashRun(location, world, work, args.seed, args.staged_above, args.stale_after)

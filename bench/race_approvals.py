@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from bench.serving import SiteServer  # noqa: E402
 from graph_schema.contract.dataset import Dataset
 from graph_schema.store import GraphStore, open_store
+from webapp.settings import credentials_from_env  # noqa: E402
 
 __all__ = ["race_world", "RaceServer", "RaceReport", "run_races", "main"]
 
@@ -186,11 +187,11 @@ def run_races(
 def _open(kind: str, folder: Path) -> tuple[GraphStore, str]:
     if kind == "sqlite":
         location = str(folder / "race.sqlite")
-        return open_store(location), location
+        return open_store(location, credentials_from_env()), location
     location = os.environ.get("BAOTUAN_TEST_NEO4J_URI")
     if not location:
         raise SystemExit("set BAOTUAN_TEST_NEO4J_URI (see docs/neo4j.md) to race on Neo4j")
-    store = open_store(location)
+    store = open_store(location, credentials_from_env())
     store.clear()  # type: ignore[attr-defined]
     return store, location
 

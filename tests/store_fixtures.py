@@ -39,6 +39,7 @@ __all__ = [
     "each_store",
     "open_again",
     "exclusive_server",
+    "open_neo4j",
 ]
 
 NEO4J_URI_VAR = "BAOTUAN_TEST_NEO4J_URI"
@@ -74,6 +75,14 @@ def neo4j_uri() -> str:
     return os.environ[NEO4J_URI_VAR]
 
 
+def open_neo4j(uri: str, **options):
+    """A Neo4j store on ``uri`` with the test server's credentials (``NEO4J_USER``, ...)."""
+    from graph_schema.store import open_store
+    from webapp.settings import credentials_from_env
+
+    return open_store(uri, credentials_from_env(), **options)
+
+
 @contextmanager
 def exclusive_server(uri: str) -> Iterator[None]:
     """Hold the test server ``uri`` for this process: other processes wait (an flock on a file)."""
@@ -90,11 +99,9 @@ def exclusive_server(uri: str) -> Iterator[None]:
 @pytest.fixture
 def neo4j_store(neo4j_uri):
     """A :class:`Neo4jGraphStore` on an emptied database, held by this test alone."""
-    from graph_schema.store.neo4j import Neo4jGraphStore
-
     with exclusive_server(neo4j_uri):
         try:
-            store = Neo4jGraphStore.from_env(neo4j_uri)
+            store = open_neo4j(neo4j_uri)
         except StoreUnavailableError as exc:
             pytest.fail(f"{exc}; restart it: {START_HINT}", pytrace=False)
         store.clear()
@@ -119,4 +126,4 @@ def open_again(store: GraphStore) -> GraphStore:
     from graph_schema.store.neo4j import Neo4jGraphStore
 
     assert isinstance(store, Neo4jGraphStore)
-    return Neo4jGraphStore.from_env(store.uri)
+    return open_neo4j(store.uri)

@@ -20,8 +20,9 @@ from graph_schema import Dataset, read_data
 from graph_schema.errors import CapacityError, ImportInProgressError, NotFoundError
 from graph_schema.store import GroupMember
 from graph_schema.store.neo4j import Neo4jGraphStore
-from tests.store_fixtures import NEO4J_MARKS
+from tests.store_fixtures import NEO4J_MARKS, open_neo4j
 from tests.test_store_contract import small_world
+from webapp.settings import Settings
 
 pytestmark = list(NEO4J_MARKS)
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ KILLED_IMPORT = """
 import os, signal, sys
 import pandas as pd
 from graph_schema import Dataset
-from graph_schema.store.neo4j import Neo4jGraphStore
+from tests.store_fixtures import open_neo4j
 from tests.test_neo4j_staged_import import with_partnership
 
 phase, step = sys.argv[1], int(sys.argv[2])
@@ -40,7 +41,7 @@ def progress(now, done, total):
     if now == phase and done >= step:
         os.kill(os.getpid(), signal.SIGKILL)
 
-store = Neo4jGraphStore.from_env(os.environ["BAOTUAN_TEST_NEO4J_URI"], staged_above=1,
+store = open_neo4j(os.environ["BAOTUAN_TEST_NEO4J_URI"], staged_above=1,
                                  batch_size=2, progress=progress)
 store.import_dataset(with_partnership(), actor="killed", source="kill-test")
 """
@@ -59,7 +60,7 @@ def with_partnership() -> Dataset:
 def staged(uri: str, **options) -> Neo4jGraphStore:
     options.setdefault("staged_above", 1)
     options.setdefault("batch_size", 2)
-    return Neo4jGraphStore.from_env(uri, **options)
+    return open_neo4j(uri, **options)
 
 
 def state(store) -> tuple[str, list]:
@@ -212,7 +213,7 @@ def test_an_approval_during_an_import_waits_for_it(neo4j_store, neo4j_uri):
     neo4j_store.import_dataset(small_world())
     applying, go, pause = pause_after_first_apply()
     importer = staged(neo4j_uri, progress=pause)
-    officer = Neo4jGraphStore.from_env(neo4j_uri)
+    officer = open_neo4j(neo4j_uri)
     outcome: list[str] = []
 
     def approve() -> None:
@@ -273,7 +274,7 @@ def test_the_environment_sets_the_threshold(neo4j_store, neo4j_uri, monkeypatch)
     monkeypatch.setenv("BAOTUAN_NEO4J_STAGED_ABOVE", "7")
     monkeypatch.setenv("BAOTUAN_NEO4J_STALE_AFTER", "2.5")
     for options, expected in (({}, (7, 2.5)), ({"staged_above": 9}, (9, 2.5))):
-        with Neo4jGraphStore.from_env(neo4j_uri, **options) as store:
+        with Settings.from_env(store=neo4j_uri).open_store(**options) as store:
             assert (store.staged_above, store.stale_after) == expected
 
 

@@ -14,7 +14,7 @@ import pytest
 from graph_schema import Dataset, read_data
 from graph_schema.errors import NotFoundError, StoreUnavailableError
 from graph_schema.store.neo4j import Neo4jGraphStore
-from tests.store_fixtures import NEO4J_MARKS
+from tests.store_fixtures import NEO4J_MARKS, open_neo4j
 from tests.test_store_contract import small_world
 
 neo4j = pytest.mark.neo4j
@@ -99,7 +99,7 @@ def test_the_cli_imports_and_exports_through_neo4j(neo4j_store, neo4j_uri, sampl
 @neo4j_group
 def test_a_failed_batch_leaves_nothing_half_written(neo4j_store, neo4j_uri):
     """Many small batches, then a need for a village nobody stored: nothing at all is kept."""
-    store = Neo4jGraphStore.from_env(neo4j_uri, batch_size=2)
+    store = open_neo4j(neo4j_uri, batch_size=2)
     try:
         world = small_world()
         needs = pd.concat(

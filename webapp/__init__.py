@@ -3,7 +3,8 @@
 Examples
 --------
 >>> import tempfile
->>> app = create_app({"TESTING": True, "INSTANCE": tempfile.mkdtemp()})
+>>> from webapp.settings import Settings
+>>> app = create_app(Settings.from_env({}, instance=tempfile.mkdtemp()))
 >>> app.test_client().get("/login").status_code
 200
 """
@@ -11,14 +12,14 @@ Examples
 from __future__ import annotations
 
 import importlib
-import os
-import secrets
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
-__all__ = ["create_app", "BLUEPRINT_MODULES"]
+from .settings import Settings
+
+__all__ = ["create_app", "current_settings", "BLUEPRINT_MODULES"]
 
 #: one blueprint per audience; each module exposes ``bp`` (and optionally ``init_app(app)``)
 BLUEPRINT_MODULES = (
@@ -44,62 +45,71 @@ _SECURITY_HEADERS = {
 }
 
 
-def _secret_key(instance: Path) -> str:
-    if os.environ.get("BAOTUAN_SECRET_KEY"):
-        return os.environ["BAOTUAN_SECRET_KEY"]
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def current_settings() -> Settings:
+    """The :class:`~webapp.settings.Settings` the current application was built with."""
+    return current_app.extensions["baotuan_settings"]
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the site.
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None,
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the site from one :class:`~webapp.settings.Settings` (read nowhere else).
 
     Parameters
     ----------
-    test_config : dict, optional
-        Settings that override the defaults; ``INSTANCE`` names the instance folder (default
-        ``$BAOTUAN_INSTANCE`` or ``./instance``); ``STORE`` the store location (default
-        ``$BAOTUAN_STORE`` or ``<instance>/baotuan.sqlite``).
+    settings : Settings or mapping, optional
+        The settings (default ``Settings.from_env()``). A mapping is taken as ``test_config``
+        (the Flask-tutorial style the test fixtures use).
+    test_config : mapping, optional
+        Flask config keys for tests (``TESTING``, ``WTF_CSRF_ENABLED``...) set last; its
+        ``INSTANCE``, ``STORE`` and ``SECRET_KEY`` become overrides of the settings.
     """
+    if settings is not None and not isinstance(settings, Settings):
+        settings, test_config = None, settings
     test_config = dict(test_config or {})
-    instance = Path(
-        test_config.pop("INSTANCE", None) or os.environ.get("BAOTUAN_INSTANCE") or "instance"
-    ).resolve()
+    overrides = {
+        "instance": test_config.pop("INSTANCE", None),
+        "store": test_config.pop("STORE", None),
+        "secret_key": test_config.pop("SECRET_KEY", None),
+    }
+    if settings is None:
+        settings = Settings.from_env(**overrides)
+    else:
+        settings = settings.with_overrides(**overrides)
+    instance = settings.instance
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.extensions["baotuan_settings"] = settings
     from .i18n import compile_translations, domains
     from .throttle_storage import storage_uri
 
     translations = compile_translations()
     app.config.from_mapping(
-        SECRET_KEY=None,
+        SECRET_KEY=settings.ensure_secret_key(),
         DATABASE=str(instance / "site.sqlite"),
-        STORE=os.environ.get("BAOTUAN_STORE") or str(instance / "baotuan.sqlite"),
-        BABEL_DEFAULT_LOCALE="zh",
+        DATABASE_URL=settings.database_url,
+        STORE=settings.store,
+        BABEL_DEFAULT_LOCALE=settings.locale,
         BABEL_TRANSLATION_DIRECTORIES=str(translations),
         BABEL_DOMAIN=";".join(domains()) or "messages",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("BAOTUAN_SECURE_COOKIES", "") == "1",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=os.environ.get("BAOTUAN_SECURE_COOKIES", "") == "1",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
-        WTF_CSRF_TIME_LIMIT=8 * 3600,
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=settings.session_hours * 3600,
+        WTF_CSRF_TIME_LIMIT=settings.session_hours * 3600,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,  # Retry-After on a 429
         # One count per client across all worker processes (webapp/throttle_storage.py).
         RATELIMIT_STORAGE_URI=storage_uri(str(instance / "throttle.sqlite")),
-        PAGE_SIZE=50,
+        PAGE_SIZE=settings.page_size,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(test_config)
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _secret_key(instance)
     if app.config["BABEL_DOMAIN"].count(";") and not app.config[
         "BABEL_TRANSLATION_DIRECTORIES"
     ].count(";"):
@@ -107,7 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["BABEL_DOMAIN"].count(";") + 1
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(translations)] * n)
 
-    proxies = int(os.environ.get("BAOTUAN_PROXY_COUNT", "0") or 0)
+    proxies = settings.proxy_count
     if proxies:
         # Behind a reverse proxy every request comes from the proxy: take the client's address
         # (which login throttling counts) and scheme from the headers the proxy sets.

@@ -33,7 +33,8 @@ def select_locale() -> str:
 
 def init_store(app: Flask) -> GraphStore:
     """Open the app's one store (one Neo4j Driver per app) and close it when the process exits."""
-    store = open_store(app.config["STORE"])
+    settings = app.extensions["baotuan_settings"]
+    store = open_store(settings.store, settings.credentials)
     app.extensions["baotuan_store"] = store
     return store
 

@@ -10,7 +10,6 @@ one transaction.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -93,7 +92,7 @@ class Neo4jGraphStore(GraphStore):
     uri : str
         ``bolt://host:port`` or ``neo4j://host:port`` (a cluster or Aura: ``neo4j+s://``).
     user, password : str
-        Credentials (``NEO4J_USER``, ``NEO4J_PASSWORD`` with :meth:`from_env`).
+        Credentials (:func:`graph_schema.store.open_store` takes them as a ``StoreCredentials``).
     database : str
         The database; Neo4j Community has exactly one, ``neo4j``.
     batch_size : int
@@ -121,7 +120,7 @@ class Neo4jGraphStore(GraphStore):
     >>> import os
     >>> uri = os.environ.get("BAOTUAN_TEST_NEO4J_URI")
     >>> if uri:  # only with a server; see docs/neo4j.md
-    ...     with Neo4jGraphStore.from_env(uri) as store:
+    ...     with Neo4jGraphStore(uri, password=os.environ["NEO4J_PASSWORD"]) as store:
     ...         _ = store.counts()
     """
 
@@ -165,28 +164,6 @@ class Neo4jGraphStore(GraphStore):
         except BaseException:
             self._driver.close()
             raise
-
-    @classmethod
-    def from_env(cls, uri: str, **options) -> Neo4jGraphStore:
-        """Open ``uri`` with ``NEO4J_USER`` (default neo4j), ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` (default neo4j).
-
-        ``BAOTUAN_NEO4J_STAGED_ABOVE``, ``BAOTUAN_NEO4J_STALE_AFTER`` and ``BAOTUAN_NEO4J_IMPORT_WAIT``
-        set ``staged_above``, ``stale_after`` and ``import_wait`` unless ``options`` does.
-        """
-        for option, variable, kind in (
-            ("staged_above", "BAOTUAN_NEO4J_STAGED_ABOVE", int),
-            ("stale_after", "BAOTUAN_NEO4J_STALE_AFTER", float),
-            ("import_wait", "BAOTUAN_NEO4J_IMPORT_WAIT", float),
-        ):
-            if os.environ.get(variable) and option not in options:
-                options[option] = kind(os.environ[variable])
-        return cls(
-            uri,
-            user=os.environ.get("NEO4J_USER") or "neo4j",
-            password=os.environ.get("NEO4J_PASSWORD", ""),
-            database=os.environ.get("NEO4J_DATABASE") or "neo4j",
-            **options,
-        )
 
     def close(self) -> None:
         self._driver.close()

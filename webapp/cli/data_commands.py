@@ -6,13 +6,13 @@ import sys
 
 from graph_schema.contract.interchange import write_data
 from graph_schema.operations import import_path
-from graph_schema.store import open_store
+from webapp.cli import settings_from_args
 
 __all__ = ["register"]
 
 
 def _import(args) -> int:
-    with open_store(args.store) as store:
+    with settings_from_args(args).open_store() as store:
         report = import_path(store, args.path, actor=args.actor)
         print(
             f"imported {sum(report.rows.values())} rows from {args.path} into {store.location} "
@@ -28,7 +28,7 @@ def _import(args) -> int:
 
 
 def _export(args) -> int:
-    with open_store(args.store) as store:
+    with settings_from_args(args).open_store() as store:
         if args.format == "neo4j-admin":
             from graph_schema.store.neo4j_admin import write_neo4j_admin_csv
 

@@ -9,8 +9,7 @@ import time
 from graph_schema.contract.interchange import write_data
 from graph_schema.demo import SCALES, generate_world
 from graph_schema.operations import import_dataset
-from graph_schema.store import open_store
-from webapp.cli import CliError
+from webapp.cli import CliError, settings_from_args
 
 __all__ = ["register"]
 
@@ -48,7 +47,7 @@ def _demo(args) -> int:
         out = write_data(world, args.output, lambda name, n: progress(f"wrote {name}", n))
         print(f"demo: wrote {rows:,} rows to {out}", file=sys.stderr)
         return 0
-    with open_store(args.store) as store:
+    with settings_from_args(args).open_store() as store:
         print(f"demo: importing into {store.location}", file=sys.stderr, flush=True)
         report = import_dataset(store, world, actor=args.actor, source=f"baotuan demo {what}")
         progress("imported", rows)
@@ -98,11 +97,6 @@ def register(sub) -> None:
         "--output",
         metavar="DIR",
         help="write a data folder (or an .xlsx workbook) here instead of importing",
-    )
-    p.add_argument(
-        "--store",
-        default=argparse.SUPPRESS,
-        help="SQLite file path or bolt:// URI to import into (as baotuan --store)",
     )
     p.add_argument("--actor", default="demo", help="who is recorded in the audit trail")
     p.set_defaults(func=_demo)

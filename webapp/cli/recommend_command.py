@@ -1,4 +1,8 @@
-"""``baotuan recommend DATA --output FILE``: the batch matcher of DATA_FORMAT.md."""
+"""``baotuan recommend [DATA] --output FILE``: the batch matcher of DATA_FORMAT.md.
+
+With DATA (a data folder or workbook) it reads that; without, it reads the store that
+``--instance`` / ``--store`` name (the one ``baotuan import`` and ``baotuan demo`` wrote).
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,16 @@ def _recommend(args) -> int:
     from . import CliError
 
     start = time.perf_counter()
-    print(f"reading {args.data}", file=sys.stderr, flush=True)
-    dataset = read_data(
-        args.data
-    )  # a broken folder raises ValidationError: exit 1 with the problems
+    if args.data:
+        print(f"reading {args.data}", file=sys.stderr, flush=True)
+        # a broken folder raises ValidationError: exit 1 with the problems
+        dataset = read_data(args.data)
+    else:
+        from . import settings_from_args
+
+        with settings_from_args(args).open_store() as store:
+            print(f"reading {store.location}", file=sys.stderr, flush=True)
+            dataset = store.load_dataset()
     try:
         result = recommend(
             dataset,
@@ -68,7 +78,11 @@ def register(sub) -> None:
         "recommend",
         help="recommend a group of organizations for every village without support (JSON)",
     )
-    p.add_argument("data", help="a data folder of CSV files or one .xlsx workbook")
+    p.add_argument(
+        "data",
+        nargs="?",
+        help="a data folder of CSV files or one .xlsx workbook (default: what the store holds)",
+    )
     p.add_argument("--output", "-o", required=True, help="the JSON file to write")
     p.add_argument(
         "--max-group", type=int, default=4, help="organizations per village at most (default 4)"

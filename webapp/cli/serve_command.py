@@ -10,14 +10,9 @@ folder (``throttle.sqlite``), and a matcher run records which process runs it.
 
 from __future__ import annotations
 
-import os
 import sys
 
 __all__ = ["register"]
-
-
-def _behind_proxy() -> bool:
-    return bool(int(os.environ.get("BAOTUAN_PROXY_COUNT", "0") or 0))
 
 
 def _warm(app):
@@ -31,7 +26,7 @@ def _warm(app):
     return app
 
 
-def _serve_waitress(app, args) -> None:
+def _serve_waitress(app, args, settings) -> None:
     from waitress import serve
 
     # Behind a reverse proxy (BAOTUAN_PROXY_COUNT) the app's ProxyFix reads X-Forwarded-For;
@@ -42,16 +37,16 @@ def _serve_waitress(app, args) -> None:
         port=args.port,
         threads=args.threads,
         ident="baotuan",
-        clear_untrusted_proxy_headers=not _behind_proxy(),
+        clear_untrusted_proxy_headers=not settings.proxy_count,
     )
 
 
-def _serve_gunicorn(args) -> None:
+def _serve_gunicorn(args, settings) -> None:
     from gunicorn.app.base import BaseApplication
 
     class Site(BaseApplication):
         def load_config(self) -> None:
-            settings = {
+            options = {
                 "bind": f"{args.host}:{args.port}",
                 "workers": args.workers,
                 "threads": args.threads,
@@ -60,29 +55,28 @@ def _serve_gunicorn(args) -> None:
                 "graceful_timeout": 10,
                 "loglevel": "warning",
                 # Trust X-Forwarded-Proto only behind a configured proxy (ProxyFix does the rest).
-                "forwarded_allow_ips": "*" if _behind_proxy() else "",
+                "forwarded_allow_ips": "*" if settings.proxy_count else "",
             }
-            for key, value in settings.items():
+            for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self):
-            # Each worker builds its own app after the fork: its own store connections and caches.
+            # Each worker builds its own app after the fork (its own store connections and
+            # caches) from the settings the command resolved once.
             from webapp import create_app
 
-            return _warm(create_app({"INSTANCE": args.instance} if args.instance else None))
+            return _warm(create_app(settings))
 
     Site().run()
 
 
 def _serve(args) -> int:
     from webapp import create_app
+    from webapp.cli import settings_from_args
     from webapp.demo_setup import ensure_demo_accounts, load_demo_world
 
-    if args.store:
-        os.environ["BAOTUAN_STORE"] = args.store
-    if args.instance:  # the workers read it too
-        os.environ["BAOTUAN_INSTANCE"] = args.instance
-    app = create_app({"INSTANCE": args.instance} if args.instance else None)
+    settings = settings_from_args(args)
+    app = create_app(settings)
     if args.demo:
         load_demo_world(app)
         accounts = ensure_demo_accounts(app)
@@ -97,9 +91,9 @@ def _serve(args) -> int:
     )
     if args.workers > 1:
         app.extensions["baotuan_store"].close()  # no connection may cross the fork
-        _serve_gunicorn(args)
+        _serve_gunicorn(args, settings)
     else:
-        _serve_waitress(_warm(app), args)
+        _serve_waitress(_warm(app), args, settings)
     return 0
 
 
@@ -121,5 +115,4 @@ def register(sub) -> None:
         default=1,
         help="worker processes (default 1: waitress; more: gunicorn, e.g. one per core)",
     )
-    p.add_argument("--instance", help="instance folder (default: $BAOTUAN_INSTANCE or ./instance)")
     p.set_defaults(func=_serve)
