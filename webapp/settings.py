@@ -182,6 +182,8 @@ class Settings:
         A new ``instance`` moves the store and site database that were defaults with it.
         """
         given = {key: value for key, value in overrides.items() if value is not None}
+        if not given:
+            return self
         if "instance" in given:
             old = self.instance
             if self.store == str(old / "baotuan.sqlite") and "store" not in given:
