@@ -1,18 +1,21 @@
-"""The introduction letter as an A4 PDF, made offline with reportlab and an embedded CJK font.
+"""The introduction letter as an A4 PDF, made offline with reportlab and one embedded CJK font.
 
-Debian's fonts-noto-cjk ships Noto Sans CJK as OpenType collections with CFF (PostScript)
-outlines, which reportlab cannot embed: it reads TrueType outlines only. So the letter's own
-characters are cut out of the Simplified Chinese face with fontTools and their cubic outlines
-converted to TrueType quadratics; reportlab then embeds that small font (a few tens of KB). When the
-font file or fontTools is missing, the letter falls back to reportlab's built-in CID font
-``STSong-Light``, which PDF readers supply themselves (not embedded).
+reportlab draws and embeds TrueType outlines only, and it keys a registered font by the face name
+inside the file: registering a second font file with the same face name (as per-letter subsets of
+one font would be) silently reuses the first font object, so every letter after the first showed
+empty boxes where its names should be. So one CJK TrueType font is registered once per process
+(under a lock, at the first letter) and every letter uses it; reportlab embeds, per document, only
+the glyphs that document draws. The font is the first of :data:`CJK_TRUETYPE_FONTS` found —
+Debian's ``fonts-wqy-zenhei`` (WenQuanYi Zen Hei, 20,940 common and 6,582 extension-A ideographs)
+or ``fonts-droid-fallback``. Debian's Noto Sans CJK ships CFF outlines, which reportlab cannot
+embed (converting the whole face takes a minute and 600 MB). Without either font the letter falls
+back to reportlab's built-in CID font ``STSong-Light``, which PDF readers supply themselves.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import io
+import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,103 +30,46 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from .letters import Letter
 
-__all__ = ["letter_pdf", "cjk_font", "NOTO_CJK", "FALLBACK_FONT"]
+__all__ = ["letter_pdf", "cjk_font", "CJK_TRUETYPE_FONTS", "LETTER_FONT", "FALLBACK_FONT"]
 
-NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-NOTO_SC_NAME = "NotoSansCJKsc-Regular"  # the Simplified Chinese face of the collection
+#: TrueType CJK fonts to embed, the first found is used: ``(path, face index in a collection)``
+CJK_TRUETYPE_FONTS: tuple[tuple[Path, int], ...] = (
+    (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),
+    (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), 0),
+)
+#: the name the one embedded font is registered under
+LETTER_FONT = "BaotuanLetterCJK"
 FALLBACK_FONT = "STSong-Light"
 
-
-def _sc_index(path: Path) -> int:
-    from fontTools.ttLib import TTCollection
-
-    collection = TTCollection(str(path), lazy=True)
-    for i, face in enumerate(collection.fonts):
-        if face["name"].getDebugName(6) == NOTO_SC_NAME:
-            return i
-    return 0
+_font_lock = threading.Lock()
+_font_name: str | None = None
 
 
-def _truetype_subset(path: Path, text: str) -> bytes:
-    """The glyphs of ``text`` from the collection's SC face, as a TrueType (glyf) font file."""
-    from fontTools import subset
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont as FontFile
-    from fontTools.ttLib import newTable
-
-    font = FontFile(str(path), fontNumber=_sc_index(path))
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.layout_features = []
-    options.hinting = False
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text)
-    subsetter.subset(font)
-    order = font.getGlyphOrder()
-    glyphs = font.getGlyphSet()
-    glyf = newTable("glyf")
-    glyf.glyphOrder = order
-    glyf.glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(glyphs)
-        # CFF contours run the other way round from TrueType's: reverse while converting.
-        glyphs[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
-        glyf.glyphs[name] = pen.glyph()
-    font["glyf"] = glyf
-    font["loca"] = newTable("loca")
-    for tag in ("CFF ", "VORG"):
-        if tag in font:
-            del font[tag]
-    font.sfntVersion = "\x00\x01\x00\x00"
-    maxp = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    for attr in (
-        "maxPoints maxContours maxCompositePoints maxCompositeContours maxTwilightPoints "
-        "maxStorage maxFunctionDefs maxInstructionDefs maxStackElements "
-        "maxSizeOfInstructions maxComponentElements maxComponentDepth"
-    ).split():
-        setattr(maxp, attr, 0)
-    maxp.maxZones = 1
-    maxp.numGlyphs = len(order)
-    font["maxp"] = maxp
-    font["head"].indexToLocFormat = 0
-    font["head"].glyphDataFormat = 0
-    post = font["post"]
-    post.formatType = 2.0
-    post.extraNames = []
-    post.mapping = {}
-    post.glyphOrder = order
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
-@functools.lru_cache(maxsize=32)
-def _register(characters: str) -> str:
-    name = "NotoSansSC-" + hashlib.sha1(characters.encode()).hexdigest()[:10]
-    data = _truetype_subset(NOTO_CJK, characters)
-    pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
-    return name
-
-
-def cjk_font(text: str) -> str:
-    """A registered reportlab font name that can draw ``text`` (Noto Sans SC if possible).
+def cjk_font() -> str:
+    """The name of the one CJK font every letter of this process uses, registered on first use.
 
     Examples
     --------
-    >>> cjk_font("介绍信") in (FALLBACK_FONT,) or cjk_font("介绍信").startswith("NotoSansSC-")
+    >>> cjk_font() in (LETTER_FONT, FALLBACK_FONT)
+    True
+    >>> cjk_font() == cjk_font()
     True
     """
-    characters = "".join(sorted(set(text) | set("0123456789〔〕（）：，。、")))
-    if NOTO_CJK.exists():
-        try:
-            return _register(characters)
-        except ImportError:
-            pass
-    if FALLBACK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    global _font_name
+    if _font_name is not None:
+        return _font_name
+    with _font_lock:
+        if _font_name is None:
+            _font_name = _register_once()
+    return _font_name
+
+
+def _register_once() -> str:
+    for path, index in CJK_TRUETYPE_FONTS:
+        if path.exists():
+            pdfmetrics.registerFont(TTFont(LETTER_FONT, str(path), subfontIndex=index))
+            return LETTER_FONT
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
     return FALLBACK_FONT
 
 
@@ -168,12 +114,7 @@ def _story(letter: Letter, font: str, service_label) -> list:
 
 def letter_pdf(letter: Letter, service_label) -> bytes:
     """The letter as PDF bytes (A4, 25 mm margins), its Chinese drawn in an embedded font."""
-    story_text = "".join(
-        [letter.reference, letter.committee, letter.bureau, letter.party_committee, letter.date]
-        + letter.body(service_label)
-        + ["介 绍 信此致敬礼本介绍信由抱团帮扶平台生成，批准人；编号\u3000", letter.approved_by]
-    )
-    font = cjk_font(story_text)
+    font = cjk_font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
