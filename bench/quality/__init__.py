@@ -1,0 +1,36 @@
+"""Ground-truth worlds for judging the matcher on worlds it was not written alongside (issue 11).
+
+Development generators are ``dev_*`` modules, held-out ones ``heldout_*``: whoever tunes the
+matcher works only on the development ones (never open a ``heldout_*`` module). See
+``docs/quality-bench.md``.
+
+Examples
+--------
+>>> from bench.quality import DEVELOPMENT, spec
+>>> spec(DEVELOPMENT[0]).name == DEVELOPMENT[0]
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .errors import QualityBenchError
+
+__all__ = ["DEVELOPMENT", "HELD_OUT", "GENERATORS", "spec", "is_held_out", "QualityBenchError"]
+
+DEVELOPMENT: tuple[str, ...] = ("dev_local_teams",)
+HELD_OUT: tuple[str, ...] = ()
+GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
+
+
+def spec(name: str):
+    """The :class:`~bench.quality.world.Spec` of generator ``name``."""
+    if name not in GENERATORS:
+        raise QualityBenchError(f"unknown generator {name!r}: one of {', '.join(GENERATORS)}")
+    return importlib.import_module(f"{__name__}.{name}").SPEC
+
+
+def is_held_out(name: str) -> bool:
+    """True for a held-out generator."""
+    return name in HELD_OUT

@@ -1,0 +1,128 @@
+"""Hidden structures generators combine: communities, usual partners, ratings, activity.
+
+Each function is a building block a :class:`~bench.quality.world.Spec` names; what makes two
+generators differ is which blocks they take and how their outcome model reads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .actors import Actors
+from .effects import PairTable
+
+__all__ = [
+    "local_teams",
+    "prefecture_alliances",
+    "party_committees",
+    "usual_partners",
+    "rating_informative",
+    "rating_uninformative",
+    "rating_by_size",
+    "activity_dense",
+    "activity_sparse",
+]
+
+
+def local_teams(a: Actors, rng: np.random.Generator, knn: np.ndarray, share: float = 0.22):
+    """Teams of 3–6 neighbouring organizations (about ``share`` of all), label per org.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> knn = np.array([np.roll(np.arange(300), -i)[:21] for i in range(300)])
+    >>> labels = local_teams(a, np.random.default_rng(0), knn)
+    >>> 0.1 < (labels >= 0).mean() < 0.35
+    True
+    """
+    n = len(a.o_lat)
+    label = np.full(n, -1, np.int64)
+    seeds = rng.permutation(n)[: max(1, int(n * share / 4.5))]
+    team = 0
+    for seed in seeds:
+        if label[seed] >= 0:
+            continue
+        free = knn[seed][label[knn[seed]] < 0][: rng.integers(3, 7)]
+        if len(free) >= 2:
+            label[free] = team
+            team += 1
+    return label
+
+
+def prefecture_alliances(
+    a: Actors, rng: np.random.Generator, knn=None, per_prefecture: int = 4, share: float = 0.2
+):
+    """Charity alliances spread over the counties of a prefecture: members are not neighbours.
+
+    ``share`` of the organizations belong to one; each prefecture has ``per_prefecture`` of them.
+    """
+    n = len(a.o_lat)
+    member = rng.random(n) < share
+    pref = a.county_prefecture[a.o_county]
+    return np.where(member, pref * per_prefecture + rng.integers(0, per_prefecture, n), -1)
+
+
+def party_committees(a: Actors, rng: np.random.Generator, knn=None, share: float = 0.6):
+    """社会组织党委: one committee per prefecture holding part of the organizations with a party
+    branch, whatever their county."""
+    member = a.o_party & (rng.random(len(a.o_lat)) < share)
+    return np.where(member, a.county_prefecture[a.o_county], -1)
+
+
+def usual_partners(
+    a: Actors,
+    rng: np.random.Generator,
+    knn: np.ndarray,
+    communities: np.ndarray,
+    *,
+    per_org: float,
+    from_community: float,
+    effect,
+) -> PairTable:
+    """Pairs who work together again and again, with ``effect(rng, n)`` as their hidden effect.
+
+    Each organization gets Poisson(``per_org``) pairs: with probability ``from_community`` a
+    member of its community (when it has one), otherwise one of its 20 nearest organizations.
+    """
+    n = len(a.o_lat)
+    count = rng.poisson(per_org, n)
+    src = np.repeat(np.arange(n), count)
+    order = np.argsort(communities, kind="stable")
+    labels = communities[order]
+    lab = communities[src]
+    lo, hi = np.searchsorted(labels, lab, "left"), np.searchsorted(labels, lab, "right")
+    in_comm = order[np.minimum(lo + (rng.random(len(src)) * (hi - lo)).astype(int), n - 1)]
+    near = knn[src, rng.integers(1, knn.shape[1], len(src))]
+    use = (lab >= 0) & (hi - lo > 1) & (rng.random(len(src)) < from_community)
+    dst = np.where(use, in_comm, near)
+    return PairTable(n, src, dst, effect(rng, len(src)))
+
+
+def rating_informative(a: Actors, rng: np.random.Generator) -> np.ndarray:
+    """A quarter unrated; the rest ≈ 3 + 0.9 quality (1..5)."""
+    r = np.clip(np.rint(3 + 0.9 * a.o_quality + rng.normal(0, 0.6, len(a.o_quality))), 1, 5)
+    return np.where(rng.random(len(r)) < 0.25, 0, r).astype(np.int64)
+
+
+def rating_uninformative(a: Actors, rng: np.random.Generator) -> np.ndarray:
+    """40 % unrated; the rest 1..5 regardless of quality."""
+    r = rng.integers(1, 6, len(a.o_quality))
+    return np.where(rng.random(len(r)) < 0.4, 0, r).astype(np.int64)
+
+
+def rating_by_size(a: Actors, rng: np.random.Generator) -> np.ndarray:
+    """Ratings that follow head count (large organizations get 4A/5A), not quality."""
+    z = (np.log(a.o_volunteers + 1) - 3.0) / 0.8
+    r = np.clip(np.rint(3 + 0.9 * z + rng.normal(0, 0.5, len(z))), 1, 5)
+    return np.where(rng.random(len(r)) < 0.3, 0, r).astype(np.int64)
+
+
+def activity_dense(a: Actors, rng: np.random.Generator) -> np.ndarray:
+    """Every organization leads a few projects (better ones a little more)."""
+    return rng.gamma(8.0, 1.0, len(a.o_quality)) * np.exp(0.2 * a.o_quality)
+
+
+def activity_sparse(a: Actors, rng: np.random.Generator) -> np.ndarray:
+    """Heavy-tailed: most organizations lead one or two projects or none, a few lead many."""
+    return rng.pareto(1.3, len(a.o_quality)) + 0.05
