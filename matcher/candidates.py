@@ -58,24 +58,38 @@ def _needs(snap: Snapshot, eligible: np.ndarray):
     return villages, need_s, need_w, row, pos
 
 
-def _coworker_hits(snap, villages, need_s, hr, ho, hrank, coworkers, reach_km, per_org: int = 2):
-    """(row, need, org, km, rank) of the strongest coworkers of each row's best candidates."""
+def _top_per_row(matrix: sparse.csr_matrix, per_row: int):
+    """The ``per_row`` largest positive entries of each row: ``(start, mates)`` as a lookup table.
+
+    ``mates[start[i]:start[i + 1]]`` are row ``i``'s, best first (ties by column index).
+    """
+    m = matrix.tocsr()
+    m = m.multiply(m > 0).tocsr()
+    m.sort_indices()
+    counts = np.diff(m.indptr)
+    row = np.repeat(np.arange(m.shape[0]), counts)
+    order = np.lexsort((m.indices, -m.data, row))
+    rank = np.arange(len(order)) - np.repeat(m.indptr[:-1], counts)
+    keep = rank < per_row
+    top_row, mates = row[order][keep], m.indices[order][keep].astype(np.int64)
+    return np.searchsorted(top_row, np.arange(m.shape[0] + 1)), mates
+
+
+def _expand(start, mates, seeds):
+    """For each seed, its mates from a :func:`_top_per_row` table: ``(seed position, mate)``."""
+    n = start[seeds + 1] - start[seeds]
+    pos = np.repeat(np.arange(len(seeds)), n)
+    offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return pos, mates[np.repeat(start[seeds], n) + offset]
+
+
+def _partner_hits(snap, villages, need_s, hr, ho, hrank, partners, reach_km, per_org: int = 3):
+    """(row, need, org, km, rank) of the best proven partners of each row's best candidates."""
     best = hrank < 2
     rows, seeds = hr[best], ho[best]
-    co = coworkers.tocsr()
-    co = co.multiply(co >= 2).tocsr()
-    co.sort_indices()
-    counts = np.diff(co.indptr)
-    order = np.lexsort((co.indices, -co.data, np.repeat(np.arange(co.shape[0]), counts)))
-    rank_in_row = np.arange(len(order)) - np.repeat(co.indptr[:-1], counts)
-    keep = rank_in_row < per_org
-    top_org = np.repeat(np.arange(co.shape[0]), counts)[order][keep]
-    top_mate = co.indices[order][keep]
-    start = np.searchsorted(top_org, np.arange(co.shape[0] + 1))
-    n_mates = start[seeds + 1] - start[seeds]
-    r = np.repeat(rows, n_mates)
-    offset = np.arange(int(n_mates.sum())) - np.repeat(np.cumsum(n_mates) - n_mates, n_mates)
-    mate = top_mate[np.repeat(start[seeds], n_mates) + offset].astype(np.int64)
+    start, mates = _top_per_row(partners, per_org)
+    pos, mate = _expand(start, mates, seeds)
+    r = rows[pos]
     ok = snap.capacity_left[mate] > 0
     v = villages[r]
     km = haversine_km(snap.v_lat[v], snap.v_lon[v], snap.o_lat[mate], snap.o_lon[mate])
@@ -100,7 +114,7 @@ def find_candidates(
     top_k: int = 4,
     max_candidates: int = 12,
     reach_km: float = 150.0,
-    coworkers: sparse.csr_matrix | None = None,
+    partners: sparse.csr_matrix | None = None,
 ) -> Candidates:
     """Candidates of every village without a partnership that has needs.
 
@@ -108,11 +122,13 @@ def find_candidates(
     ----------
     prior_score : callable(v, s, o, km) -> array
         Cheap score used to keep the best ``top_k`` of the nearest ``k_near`` providers.
-    coworkers : sparse matrix, optional
-        Organizations × organizations, shared projects. The closest coworkers (two shared projects
-        or more) of each need's two best candidates join the list when they provide a needed
-        service, have capacity and are within reach: teams that work well together can only be
-        recommended if their members are candidates of the same village.
+    partners : sparse matrix, optional
+        Organizations × organizations, how much each pair is expected to add to a project
+        together (:meth:`matcher.scoring.Scorer.partners`; only positive entries count). The
+        three best partners of each need's two best candidates join the list when they provide a
+        needed service, have capacity and are within reach, however far down the list of nearest
+        providers they are: teams that work well together can only be recommended if their
+        members are candidates of the same village.
     """
     eligible = ~snap.v_supported
     villages, need_s, need_w, row, pos = _needs(snap, eligible)
@@ -154,8 +170,8 @@ def find_candidates(
     else:
         hr = hj = ho = hrank = np.zeros(0, np.int64)
         hkm = np.zeros(0)
-    if coworkers is not None and len(hr):
-        extra = _coworker_hits(snap, villages, need_s, hr, ho, hrank, coworkers, reach_km)
+    if partners is not None and len(hr):
+        extra = _partner_hits(snap, villages, need_s, hr, ho, hrank, partners, reach_km)
         hr, hj, ho, hkm, hrank = (
             np.concatenate([a, b]) for a, b in zip((hr, hj, ho, hkm, hrank), extra, strict=True)
         )

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .snapshot import Snapshot
 
-__all__ = ["History", "members_matrix", "pairs_of", "T_SCALE"]
+__all__ = ["History", "Cumulative", "members_matrix", "pairs_of", "T_SCALE"]
 
 #: days are below 2**17 until the year 2328; keys are ``id * T_SCALE + day``
 T_SCALE = 1 << 17
@@ -75,8 +75,16 @@ def _year(days):
     return np.floor(1970 + (np.asarray(days, dtype=float) + 0.5) / 365.2425)
 
 
-class _Cumulative:
-    """Sums and counts of scores per key, for events strictly before a time."""
+class Cumulative:
+    """Sums and counts of values per key, for events strictly before a time.
+
+    Examples
+    --------
+    >>> c = Cumulative(np.array([1, 1, 2]), np.array([10.0, 20.0, 10.0]), np.array([1.0, 3.0, 5.0]))
+    >>> n, total = c.before(np.array([1, 1, 2]), np.array([15.0, np.inf, 10.0]))
+    >>> n.tolist(), total.tolist()
+    ([1.0, 2.0, 0.0], [1.0, 4.0, 0.0])
+    """
 
     def __init__(self, keys: np.ndarray, t: np.ndarray, score: np.ndarray):
         t = np.nan_to_num(t, nan=0.0).astype(np.int64)
@@ -127,13 +135,18 @@ class History:
         self.next_year = float(_year(dated.max()) + 1) if len(dated) else 0.0
         counts = np.diff(members.indptr)
         rows = np.repeat(np.arange(members.shape[0]), counts)
-        self.orgs = _Cumulative(members.indices.astype(np.int64), pt[rows], score[rows])
+        self.orgs = Cumulative(members.indices.astype(np.int64), pt[rows], score[rows])
         group = members_matrix(members)
         r, a, b = pairs_of(group)
-        self.pairs = _Cumulative(a * self.n_orgs + b, pt[r], score[r])
+        self.pairs = Cumulative(a * self.n_orgs + b, pt[r], score[r])
         all_t = np.nan_to_num(snap.all_proj_t, nan=-np.inf)
         self.graph_members = snap.all_proj_members[np.flatnonzero(all_t < cutoff)]
         self._graph(seed)
+        from .effects import Effects  # effects builds on this module's helpers
+
+        rows = np.flatnonzero(keep)
+        #: organization quality, pair and community effects (see :mod:`matcher.effects`)
+        self.effects = Effects(snap, rows, self.year_of(pt), self.community)
 
     def _graph(self, seed: int) -> None:
         m = self.graph_members.astype(np.float64)

@@ -3,12 +3,13 @@
 Two blocks, both plain float arrays built with numpy:
 
 - *unary* features describe the lead organization doing the service for the village: capability
-  level, distance, rating, kind, size, capacity, breadth, and its track record before ``t``;
-- *group* features describe the group around it: its size, the mean track record of its members,
-  and the means over its pairs of what the collaboration graph says (shared reviewed projects and
-  how they scored, Adamic–Adar link prediction, same Louvain community).
+  level, distance, rating, kind, size, capacity, breadth, how many reviewed projects it had before
+  ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`);
+- *group* features describe the group around it: its size, the mean quality of its members, the
+  year, and sums over its pairs of what the history says (shared reviewed projects, the pair's
+  shrunk effect, Adamic–Adar link prediction, same community and that community's shrunk effect).
 
-The group block is built from per-pair vectors :func:`pair_vectors` averaged over the pairs, which
+The group block is built from per-pair vectors :func:`pair_vectors` summed over the pairs, which
 is what lets the optimiser score a whole team from pair terms (see :mod:`matcher.outcome_model`).
 """
 
@@ -28,7 +29,6 @@ __all__ = [
     "member_quality",
     "group_features",
     "training_rows",
-    "SHRINK",
 ]
 
 UNARY_COLUMNS = (
@@ -40,24 +40,18 @@ UNARY_COLUMNS = (
     "max_villages",
     "breadth",
     "log_track_n",
-    "track_mean",
+    "quality",
     "need_severity",
 )
 PAIR_COLUMNS = (
     "pair_history",
-    "pair_shared_dev",
+    "pair_effect",
     "pair_log_shared",
     "pair_log_aa",
     "pair_same_community",
+    "pair_community_effect",
 )
 GROUP_COLUMNS = ("size2", "size3", "size4plus", "member_quality", "year", *PAIR_COLUMNS)
-#: pseudo-count pulling a short track record towards the global mean
-SHRINK = 3.0
-
-
-def _shrunk(n: np.ndarray, mean: np.ndarray, prior: float, k: float = SHRINK) -> np.ndarray:
-    total = np.nan_to_num(mean * n, nan=0.0)
-    return (total + k * prior) / (n + k)
 
 
 def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> np.ndarray:
@@ -78,9 +72,9 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
         out[:, 7] = 0.0
         out[:, 8] = np.nan
     else:
-        n, mean = hist.org_record(o, t)
+        n, _ = hist.org_record(o, t)
         out[:, 7] = np.log1p(n)
-        out[:, 8] = _shrunk(n, mean, hist.global_mean)
+        out[:, 8] = hist.effects.org_effect(o, t)
     # how badly the village needs this service today (0: not needed, NaN: no village)
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
@@ -90,20 +84,20 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
 def pair_vectors(hist: History, a, b, t=np.inf) -> np.ndarray:
     """One row of :data:`PAIR_COLUMNS` per pair ``(a, b)``."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    n, mean = hist.pair_record(a, b, t)
+    n, effect = hist.effects.pair_effect(a, b, t)
     out = np.empty((len(a), len(PAIR_COLUMNS)))
     out[:, 0] = n > 0
-    out[:, 1] = _shrunk(n, mean, hist.global_mean, 2.0) - hist.global_mean
+    out[:, 1] = effect
     out[:, 2] = np.log1p(n)
     out[:, 3] = np.log1p(hist.adamic_adar(a, b)) if len(a) else 0.0
     out[:, 4] = hist.community[a] == hist.community[b]
+    out[:, 5] = hist.effects.community_effect(a, b, t)
     return out
 
 
 def member_quality(hist: History, o, t=np.inf) -> np.ndarray:
-    """Shrunk mean review score of each organization minus the global mean."""
-    n, mean = hist.org_record(np.asarray(o, dtype=np.int64), t)
-    return _shrunk(n, mean, hist.global_mean) - hist.global_mean
+    """Quality of each organization: its shrunk residual effect (:mod:`matcher.effects`)."""
+    return hist.effects.org_effect(np.asarray(o, dtype=np.int64), t)
 
 
 def group_features(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:

@@ -25,12 +25,17 @@ from threadpoolctl import threadpool_limits
 
 from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS
 
-__all__ = ["OutcomeModel", "PriorModel", "TeamTerms"]
+__all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN"]
 
 N_UNARY = len(UNARY_COLUMNS)
 #: below this many rows the trees use one thread: OpenMP start-up and contention on a shared
 #: 2-core machine cost more than a second thread gains (measured: 1.3 s against 15 s)
 ONE_THREAD_ROWS = 200_000
+#: the score floor is this quantile of the reviewed scores: even a poor project scores ~30, so a
+#: need covered badly is worth little more than one left uncovered
+FLOOR_QUANTILE = 0.05
+#: where the organization quality sits among the linear stand-in's columns (:func:`_screen_features`)
+QUALITY_SCREEN_COLUMN = 8
 
 
 def _threads(n_rows: int) -> threadpool_limits:
@@ -53,12 +58,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             col["max_villages"],
             col["breadth"],
             col["log_track_n"],
-            np.nan_to_num(
-                col["track_mean"],
-                nan=float(np.nanmean(col["track_mean"]))
-                if np.isfinite(col["track_mean"]).any()
-                else 0.0,
-            ),
+            np.nan_to_num(col["quality"], nan=0.0),
             np.nan_to_num(sev, nan=0.0),
             np.nan_to_num(sev, nan=1.0) == 0,
             kind == 1,
@@ -74,8 +74,12 @@ class TeamTerms:
     to each service's score.
     """
 
-    def __init__(self, intercept: float, size_offset, quality_coef: float, pair_coef):
+    def __init__(
+        self, intercept: float, size_offset, quality_coef: float, pair_coef, floor: float = 0.0
+    ):
         self.intercept = float(intercept)
+        #: the score a poorly run project still gets: a team is worth what it adds above it
+        self.floor = float(floor)
         self.size_offset = np.asarray(size_offset, dtype=float)  # index = group size (0..4+)
         self.quality_coef = float(quality_coef)
         self.pair_coef = np.asarray(pair_coef, dtype=float)
@@ -149,6 +153,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=float)
         xu, xg = X[:, :N_UNARY], X[:, N_UNARY:]
         self.global_mean_ = float(y.mean())
+        self.floor_ = float(np.quantile(y, FLOOR_QUANTILE))
         folds = KFold(min(self.cv, len(y)), shuffle=True, random_state=self.random_state)
         with _threads(len(y)):
             # the out-of-fold fits only need to be good enough to separate the group part
@@ -179,7 +184,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
         size = [0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]]
         pair = [coef[c] for c in PAIR_COLUMNS]
-        return TeamTerms(coef["year"] * year, size, coef["member_quality"], pair)
+        return TeamTerms(coef["year"] * year, size, coef["member_quality"], pair, self.floor_)
 
 
 class PriorModel(RegressorMixin, BaseEstimator):

@@ -11,13 +11,15 @@ import numpy as np
 from graph_schema.contract.vocabulary import SERVICES
 
 from .assemble import assemble
+from .calibration import attach_uncertainty, calibrate, held_out_predictions
 from .candidates import Candidates, find_candidates
 from .errors import MatcherError
 from .formation import check_capacity, greedy, objective, urgency_order
-from .result import RecommendationResult
+from .result import Calibration, RecommendationResult
 from .scoring import Scorer, fit_scorer
 from .snapshot import Snapshot, build_snapshot
 from .teams import Patterns, TeamInputs, patterns, team_values
+from .unserved import Formed, second_chance, team_load, unserved_villages
 from .volunteers import suggest_volunteers
 
 __all__ = ["recommend", "build_problem", "Problem", "Progress"]
@@ -44,6 +46,7 @@ def recommend(
     max_candidates: int = 12,
     top_k: int = 4,
     baseline: bool = False,
+    variant: str = "full",
 ) -> RecommendationResult:
     """Recommend a group of organizations (and volunteers) for every village without a partnership.
 
@@ -63,6 +66,9 @@ def recommend(
         Also run the time-split evaluation of the outcome model (``summary["model"]``).
     baseline : bool
         Also run the greedy baseline on the same teams (``summary["baseline"]``; benchmarks).
+    variant : "full" or "quality_only"
+        The outcome model's group terms and partner search, or organization quality alone
+        (a benchmark reference; :data:`matcher.scoring.VARIANTS`).
 
     Examples
     --------
@@ -90,7 +96,9 @@ def recommend(
         if progress is not None:
             progress(stages[i], done, len(stages))
 
-    prob = build_problem(dataset, max_group, seed, evaluate, max_candidates, top_k, step)
+    prob = build_problem(
+        dataset, max_group, seed, evaluate, max_candidates, top_k, step, variant=variant
+    )
     snap, scorer, cand, inp, pats, values = (
         prob.snap,
         prob.scorer,
@@ -116,22 +124,27 @@ def recommend(
     violations = check_capacity(cand.orgs, pats, chosen, cap)
     if violations:  # never expected: the formation keeps capacities by construction
         raise MatcherError(f"internal error: {violations} organizations over capacity")
+    first = Formed(cand, inp, pats, values, chosen, np.arange(len(cand)))
+    rounds = [first, *second_chance(scorer, first, cap, max_group, max_candidates)]
+    loads = [team_load(f, snap.n_orgs) for f in rounds]
+    cap_final = cap - sum(loads)
+    if (cap_final < 0).any():  # never expected: every round keeps what the earlier ones left
+        raise MatcherError("internal error: organizations over capacity after the second chance")
     step(5, 5)
-    served = [int(r) for r in order if chosen[r] >= 0]
-    requests = []
-    for r in served:
-        needs = [SERVICES[s] for s in cand.need_s[r] if s >= 0]
-        members = {snap.org_ids[o] for o in _team(cand, pats, r, chosen[r])}
-        v = cand.villages[r]
-        requests.append((snap.v_lat[v], snap.v_lon[v], needs, members))
-    vols = dict(zip(served, suggest_volunteers(dataset, requests), strict=True))
+    recs = _assembled(dataset, scorer, rounds, loads, cap_final, order)
     step(6, 6)
-    recs = assemble(scorer, cand, inp, pats, values, chosen, cap, vols)
+    unserved = unserved_villages(snap, recs, cap_final)
+    calibration = _calibration(scorer, seed) if evaluate and scorer.history_used else None
+    if calibration is not None:
+        recs = attach_uncertainty(recs, snap, scorer.hist, calibration)
+    rescued = rounds[1:]
     summary = {
         "villages": snap.n_villages,
-        "eligible": len(cand),
+        "eligible": int((~snap.v_supported).sum()),
+        "with_needs": len(cand),
         "already_supported": int(snap.v_supported.sum()),
         "served": len(recs),
+        "unserved": len(unserved),
         "capacity_violations": violations,
         "seconds": round(time.perf_counter() - start, 2),
         "outcome_history_used": scorer.history_used,
@@ -140,9 +153,55 @@ def recommend(
         "seed": seed,
         "objective": round(objective(values, chosen) / 100.0, 4),
         "formation": info,
+        "second_chance": {
+            "rounds": len(rescued),
+            "served": int(sum((f.chosen >= 0).sum() for f in rescued)),
+            "objective": round(sum(objective(f.values, f.chosen) for f in rescued) / 100.0, 4),
+        },
     }
     step(6, 7)
-    return RecommendationResult(recs, summary)
+    return RecommendationResult(recs, summary, unserved, calibration)
+
+
+def _assembled(dataset, scorer, rounds, loads, cap_final, order) -> list:
+    """Volunteers for every team (most urgent village first), then the explained recommendations."""
+    snap = scorer.snap
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    served = sorted(
+        (
+            (int(rank[f.rows[r]]), i, int(r))
+            for i, f in enumerate(rounds)
+            for r in np.flatnonzero(f.chosen >= 0)
+        ),
+    )
+    requests = []
+    for _, i, r in served:
+        f = rounds[i]
+        needs = [SERVICES[s] for s in f.cand.need_s[r] if s >= 0]
+        members = {snap.org_ids[o] for o in _team(f.cand, f.pats, r, f.chosen[r])}
+        v = f.cand.villages[r]
+        requests.append((snap.v_lat[v], snap.v_lon[v], needs, members))
+    vols: list[dict] = [{} for _ in rounds]
+    for (_, i, r), people in zip(served, suggest_volunteers(dataset, requests), strict=True):
+        vols[i][r] = people
+    recs = []
+    for f, load, v in zip(rounds, loads, vols, strict=True):
+        # alternatives are providers with capacity left once every round has taken its teams
+        recs += assemble(scorer, f.cand, f.inp, f.pats, f.values, f.chosen, cap_final + load, v)
+    recs.sort(key=lambda rec: rec.village_id)
+    return recs
+
+
+def _calibration(scorer: Scorer, seed: int) -> Calibration | None:
+    """Calibration on the time split's held-out year (None when there is no time split)."""
+    held = getattr(scorer, "held_out", None)  # the evaluation's own predictions, when it keeps them
+    try:
+        if held is None:
+            held = held_out_predictions(scorer.snap, seed=seed)
+        return calibrate(held)
+    except MatcherError:
+        return None
 
 
 @dataclass
@@ -167,6 +226,7 @@ def build_problem(
     max_candidates: int = 12,
     top_k: int = 4,
     step: Callable[..., None] | None = None,
+    variant: str = "full",
 ) -> Problem:
     """Snapshot, outcome model, candidates and every team's value (what ``recommend`` optimises)."""
 
@@ -177,11 +237,10 @@ def build_problem(
     report(0)
     snap = build_snapshot(dataset)
     report(1)
-    scorer = fit_scorer(snap, seed=seed, evaluate=evaluate)
+    scorer = fit_scorer(snap, seed=seed, evaluate=evaluate, variant=variant)
     report(2)
-    coworkers = scorer.hist.coworkers if scorer.history_used else None
     cand = find_candidates(
-        snap, scorer.prior, top_k=top_k, max_candidates=max_candidates, coworkers=coworkers
+        snap, scorer.prior, top_k=top_k, max_candidates=max_candidates, partners=scorer.partners()
     )
     report(3)
     inp = scorer.team_inputs(cand)

@@ -5,21 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .candidates import Candidates
 from .collaboration import History
 from .errors import MatcherError
 from .evaluation import MIN_REVIEWS, evaluate_time_split
-from .features import member_quality, pair_vectors, training_rows, unary_features
-from .outcome_model import OutcomeModel, PriorModel
+from .features import GROUP_COLUMNS, member_quality, pair_vectors, training_rows, unary_features
+from .outcome_model import N_UNARY, QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
-__all__ = ["Scorer", "fit_scorer", "MAX_TRAIN"]
+__all__ = ["Scorer", "fit_scorer", "MAX_TRAIN", "VARIANTS", "COMMUNITY_LINKS"]
 
 #: the model is fitted on at most this many reviewed projects (a random, seeded sample); every
 #: review still feeds the track records and the collaboration graph
 MAX_TRAIN = 300_000
+#: "full": quality, pair, community and group-size terms; "quality_only": the lead's score with
+#: its organization quality, no group terms and no partner search (a benchmark reference)
+VARIANTS = ("full", "quality_only")
+#: every organization is linked to this many of its community's best members as possible partners
+COMMUNITY_LINKS = 4
 
 
 @dataclass
@@ -31,6 +37,51 @@ class Scorer:
     model: OutcomeModel | PriorModel
     history_used: bool
     metrics: dict | None
+    variant: str = "full"
+
+    @property
+    def group_terms(self) -> bool:
+        """Whether pair, community and group-size terms count (the full variant with history)."""
+        return self.history_used and self.variant == "full"
+
+    def partners(self) -> sparse.csr_matrix | None:
+        """Organizations × organizations: what each possible partner adds to a project together.
+
+        Proven collaborators (every pair that shared a project) and, inside each community of the
+        co-participation graph, its :data:`COMMUNITY_LINKS` best members by quality; the value of
+        a link ``a → b`` is the pair's model term plus what ``b``'s quality adds to a lead's score
+        (the linear stand-in's coefficient). ``None`` when there are no group terms.
+        """
+        if not self.group_terms:
+            return None
+        hist, n = self.hist, self.snap.n_orgs
+        upper = sparse.triu(hist.coworkers, k=1).tocoo()
+        comm = hist.community
+        quality = member_quality(hist, np.arange(n))
+        order = np.lexsort((np.arange(n), -quality, comm))
+        first = np.searchsorted(comm[order], comm[order], side="left")
+        rank = np.arange(n) - first
+        best = order[rank < COMMUNITY_LINKS]
+        # each organization with the best members of its community (itself excluded)
+        start = np.searchsorted(comm[best], np.arange(comm.max(initial=0) + 2), side="left")
+        counts = start[comm + 1] - start[comm]
+        a = np.repeat(np.arange(n), counts)
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        b = best[np.repeat(start[comm], counts) + offset]
+        a = np.concatenate([upper.row, upper.col, a]).astype(np.int64)
+        b = np.concatenate([upper.col, upper.row, b]).astype(np.int64)
+        keep = a != b
+        a, b = a[keep], b[keep]
+        key = np.unique(a * n + b)
+        a, b = key // n, key % n
+        term = self.model.team_terms(hist.next_year).pair_term(pair_vectors(hist, a, b))
+        weight = term + self._quality_weight() * quality[b]
+        ok = (term > 0) & (weight > 0)
+        return sparse.csr_matrix((weight[ok], (a[ok], b[ok])), shape=(n, n))
+
+    def _quality_weight(self) -> float:
+        screen = getattr(self.model, "screen_", None)
+        return max(float(screen.coef_[QUALITY_SCREEN_COLUMN]), 0.0) if screen is not None else 0.0
 
     def unary(self, v, s, o) -> np.ndarray:
         """Predicted score of organization ``o`` leading service ``s`` in village ``v``, alone."""
@@ -63,29 +114,40 @@ class Scorer:
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
             a, b = cand.orgs[rr, a_slot[pp]], cand.orgs[rr, b_slot[pp]]
-            term = terms.pair_term(pair_vectors(self.hist, a, b))
+            term = terms.pair_term(pair_vectors(self.hist, a, b)) if self.group_terms else 0.0
             pair[rr, a_slot[pp], b_slot[pp]] = term
             pair[rr, b_slot[pp], a_slot[pp]] = term
         return TeamInputs(unary, cand.need_w.astype(np.float32), quality, pair, present, terms)
 
 
-def fit_scorer(snap: Snapshot, seed: int = 0, evaluate: bool = True) -> Scorer:
+def fit_scorer(
+    snap: Snapshot, seed: int = 0, evaluate: bool = True, variant: str = "full"
+) -> Scorer:
     """Fit the outcome model on every reviewed project (or fall back to the prior rule).
 
-    ``evaluate`` also runs the time-split evaluation; its metrics go to the summary.
+    ``evaluate`` also runs the time-split evaluation; its metrics go to the summary. ``variant``
+    is one of :data:`VARIANTS`.
     """
+    if variant not in VARIANTS:
+        raise MatcherError(f"unknown model variant {variant!r}: one of {', '.join(VARIANTS)}")
     hist = History(snap, seed=seed)
     if len(snap.proj_score) < MIN_REVIEWS:
-        return Scorer(snap, hist, PriorModel().fit(), False, None)
+        return Scorer(snap, hist, PriorModel().fit(), False, None, variant)
     rows = np.arange(len(snap.proj_score))
     if len(rows) > MAX_TRAIN:
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_TRAIN, replace=False))
     x, y, _ = training_rows(snap, hist, rows)
+    if variant == "quality_only":
+        # no group terms: their columns are blanked, so the lead's part learns their average
+        x[:, [N_UNARY + i for i, c in enumerate(GROUP_COLUMNS) if c != "year"]] = 0.0
     model = OutcomeModel(random_state=seed).fit(x, y)
     metrics: dict = {
         "n_train": int(len(y)),
         "n_reviewed": int(len(snap.proj_score)),
         "kind": "OutcomeModel",
+        "variant": variant,
+        "floor": round(model.floor_, 2),
+        "effects": hist.effects.summary(),
     }
     if evaluate:
         try:
@@ -95,4 +157,4 @@ def fit_scorer(snap: Snapshot, seed: int = 0, evaluate: bool = True) -> Scorer:
             )
         except MatcherError as exc:
             metrics["time_split"] = {"skipped": str(exc)}
-    return Scorer(snap, hist, model, True, metrics)
+    return Scorer(snap, hist, model, True, metrics, variant)

@@ -3,9 +3,11 @@
 With ``M`` candidate slots and groups of at most ``G`` organizations there are
 ``sum(C(M, k), k=1..G)`` patterns (793 for M=12, G=4), the same for every village, so a team's value
 for all villages is one array operation per pattern size. A team's value is the severity-weighted
-predicted score over the needs it covers (uncovered needs add nothing, so they cost):
+predicted improvement over the score floor (what even a poor project scores, see
+:class:`~matcher.outcome_model.TeamTerms`) over the needs it covers (uncovered needs add nothing):
 
-    value = sum_j w_j · clip(best_j + bonus, 0, 100),  best_j = max over members of unary(j, member)
+    value = sum_j w_j · clip(best_j + bonus − floor, 0, 100 − floor),
+    best_j = max over members of unary(j, member)
     bonus = size_term(|T|) + quality_coef · mean(member quality) + sum(pair terms)
 
 A team in which some member is not the best provider of any need is not allowed (a member must
@@ -90,7 +92,9 @@ def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
     if k > 1:
         a, b = np.triu_indices(k, 1)
         bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].sum(axis=2)
-    score = np.where(covered, np.clip(best + bonus[:, None, :], 0.0, 100.0), 0.0)
+    floor = np.float32(inp.terms.floor)
+    gain = np.clip(best + bonus[:, None, :] - floor, 0.0, 100.0 - floor)
+    score = np.where(covered, gain, 0.0)
     value = (inp.w[rows][:, :, None] * score).sum(axis=1)
     return np.where(valid, value, -np.inf).astype(np.float32)
 
