@@ -1,8 +1,9 @@
 """Bad input (issue 7, item 5): malformed CSV and XLSX data folders get a clear refusal or a clean
 import, never a traceback and never a partial import; through the command line too.
 
-The strategies live in ``bench/fuzz_import.py``, whose long run (``--examples 1000``) writes
-``bench/results/fuzz-import.md``; here a shorter run plus one test per bug it has found.
+The strategies live in ``tests/support/fuzz_import.py``; the long run ``bench/fuzz_import.py
+--examples 1000`` writes ``bench/results/fuzz-import.md``; here a shorter run plus one test per
+bug it has found.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bench.fuzz_import import (
+from tests.support.fuzz_import import (
     PROBLEM_LINE,
     VALID,
     Example,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.race_approvals import run_races
+from tests.support.race_approvals import run_races
 from tests.store_fixtures import STORE_KINDS
 
 RACES = 1000

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.crash_import import SAMPLE, CrashRun, moment, summary
+from tests.support.crash_import import SAMPLE, CrashRun, moment, summary
 from graph_schema.store import SqliteGraphStore
 from tests.store_fixtures import NEO4J_MARKS
 

@@ -1,4 +1,4 @@
-"""``baotuan serve`` in a child process, for the benchmarks that need a real server."""
+"""``baotuan serve`` in a child process, for the tests and benchmarks that need a real server."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["SiteServer"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -41,7 +41,8 @@ class SiteServer:
         self.url = f"http://127.0.0.1:{self.port}"
         code = (
             "import sys; from webapp.cli import main; "
-            f"sys.exit(main(['serve', '--instance', {str(instance)!r}, '--port', '{self.port}', "
+            f"sys.exit(main(['serve', '--instance', {str(instance)!r}, '--store', {store!r}, "
+            f"'--port', '{self.port}', "
             f"'--threads', '{threads}', '--workers', '{workers}']))"
         )
         # The server's messages go to a file: a pipe nobody reads would stall it once full.
@@ -50,7 +51,7 @@ class SiteServer:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", code],
-                env={**os.environ, "BAOTUAN_STORE": store, **(env or {})},
+                env={**os.environ, **(env or {})},
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
