@@ -16,6 +16,7 @@ from ..errors import Problem, ValidationError
 from .dataset import Dataset, format_frame
 from .tables import TABLE_ORDER, TABLES
 from .validation import KnownIds, validate_tables
+from .xlsx_out import Sheet, write_workbook
 
 __all__ = ["read_raw", "read_data", "write_data", "write_folder", "write_xlsx"]
 
@@ -255,44 +256,38 @@ def write_xlsx(
 ) -> Path:
     """Write every table as a sheet of one workbook (text cells as text, numbers as numbers).
 
+    Written by :func:`~graph_schema.contract.xlsx_out.write_workbook`: a name such as
+    ``=HYPERLINK(...)`` stays literal text, every sheet prints on A4 landscape.
     ``progress(name, rows)`` is called after each sheet is filled, if given.
     """
-    from openpyxl import Workbook
-
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook(write_only=True)
-    for name, frame in dataset.canonical().items():
+
+    def rows(name: str, frame):
         spec = TABLES[name]
-        sheet = book.create_sheet(name)
-        sheet.append(spec.column_names)
-        text = format_frame(spec, frame)
         kinds = [c.kind for c in spec.columns]
-        for row in text.itertuples(index=False, name=None):
-            sheet.append([_xlsx_cell(sheet, k, v) for k, v in zip(kinds, row, strict=True)])
+        for row in format_frame(spec, frame).itertuples(index=False, name=None):
+            yield [_typed(k, v) for k, v in zip(kinds, row, strict=True)]
         if progress is not None:
             progress(name, len(frame))
-    book.save(path)
+
+    write_workbook(
+        (
+            Sheet(name, TABLES[name].column_names, rows(name, frame))
+            for name, frame in dataset.canonical().items()
+        ),
+        path,
+    )
     return path
 
 
-def _xlsx_cell(sheet, kind: str, text: str):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+def _typed(kind: str, text: str):
+    """A contract cell for the workbook: numbers as numbers, everything else as the text it is."""
     if text == "":
         return None
     if kind == "int":
         return int(text)
     if kind == "float":
         return float(text)
-    if text.startswith("=") or ILLEGAL_CHARACTERS_RE.search(text):
-        # openpyxl would store '=...' as a formula (Excel runs it; the value is lost on re-import)
-        # and refuses control characters, which a worksheet cannot hold: write text, U+FFFD
-        # in place of a control character.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
-        cell.data_type = "s"
-        return cell
     return text
 
 

@@ -37,7 +37,6 @@ __all__ = [
 #: the trail is kept in UTC; people read and filter it in the city's time
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _CHUNK = 500
-_XLSX_CELL = 32767
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -239,26 +238,7 @@ def audit_csv(entries: Iterator[AuditEntry], zone: str | None = None) -> Iterato
 
 def audit_xlsx(entries: Iterator[AuditEntry], path, zone: str | None = None) -> None:
     """Write the trail as one sheet of an ``.xlsx`` workbook (every cell text, none a formula)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from graph_schema.contract.xlsx_out import Sheet, write_workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("审计记录")
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in export_rows(entries, zone):
-        cells = []
-        for text in row:
-            cell = WriteOnlyCell(sheet, value=_xlsx_text(text))
-            cell.data_type = "s"  # openpyxl would store '=...' as a formula
-            cells.append(cell)
-        sheet.append(cells)
-    book.save(path)
-
-
-def _xlsx_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    # Control characters are not allowed in a worksheet; show them as U+FFFD. Excel holds at
-    # most 32,767 characters in a cell (the CSV export keeps long values whole).
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    return text if len(text) <= _XLSX_CELL else text[: _XLSX_CELL - 20] + " …（过长，已截断）"
+    # every cell is text (export_rows gives strings): the one writer keeps '=...' literal
+    write_workbook([Sheet("审计记录", EXPORT_COLUMNS, export_rows(entries, zone))], path)
