@@ -40,8 +40,9 @@ def _setup(kind: str, folder: Path):
     from graph_schema.store.base import GroupMember
     from matcher import recommend
     from webapp import create_app
-    from webapp.db import get_db
     from webapp.demo_setup import DEMO_PASSWORD, ensure_demo_accounts
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import MatcherRun
 
     dataset, label = _world(kind)
     store = SqliteGraphStore(folder / "baotuan.sqlite")
@@ -61,14 +62,20 @@ def _setup(kind: str, folder: Path):
     result = recommend(dataset, max_group=4, seed=0)
     rec = next(r for r in result.recommendations if len(r.members) >= 2)
     with app.app_context():
-        db = get_db()
-        cur = db.execute(
-            "INSERT INTO matcher_runs(started_by, started_at, finished_at, status, done, total, "
-            "max_group, result_json) VALUES ('bench', '', '', 'done', 7, 7, 4, ?)",
-            (json.dumps(result.to_dict(), ensure_ascii=False),),
+        db = get_session()
+        run = MatcherRun(
+            started_by="bench",
+            started_at="",
+            finished_at="",
+            status="done",
+            done=7,
+            total=7,
+            max_group=4,
+            result_json=json.dumps(result.to_dict(), ensure_ascii=False),
         )
+        db.add(run)
         db.commit()
-        run_id = cur.lastrowid
+        run_id = run.id
     store = app.extensions["baotuan_store"]
     store.approve_group(
         rec.village_id, [GroupMember(m.org_id, m.role) for m in rec.members], actor="bench"

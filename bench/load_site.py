@@ -42,7 +42,8 @@ def _prepare(folder: Path, users: int) -> dict[str, str]:
     from matcher import recommend
     from webapp import create_app
     from webapp.accounts.operations import create_user
-    from webapp.db import get_db
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import MatcherRun
 
     world = generate_world("city", seed=2020)
     store = SqliteGraphStore(folder / "baotuan.sqlite")
@@ -55,14 +56,21 @@ def _prepare(folder: Path, users: int) -> dict[str, str]:
     with app.app_context():
         for n in range(1, users + 1):
             create_user(f"load{n:02d}", PASSWORD, "officer", actor="load-setup")
-        db = get_db()
-        cur = db.execute(
-            "INSERT INTO matcher_runs(started_by, started_at, finished_at, status, stage, done, total, "
-            "max_group, result_json) VALUES ('load-setup', ?, ?, 'done', 'done', 1, 1, 4, ?)",
-            (now_iso(), now_iso(), json.dumps(result, ensure_ascii=False)),
+        db = get_session()
+        run = MatcherRun(
+            started_by="load-setup",
+            started_at=now_iso(),
+            finished_at=now_iso(),
+            status="done",
+            stage="done",
+            done=1,
+            total=1,
+            max_group=4,
+            result_json=json.dumps(result, ensure_ascii=False),
         )
+        db.add(run)
         db.commit()
-        run_id = int(cur.lastrowid or 0)
+        run_id = int(run.id)
     app.extensions["baotuan_store"].close()
     return {
         "LOAD_RUN_ID": str(run_id),
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         print("preparing the city world, accounts and a matcher run...", file=sys.stderr)
         env = {**os.environ, **_prepare(folder, args.users)}
-        from bench.serving import SiteServer
+        from tests.support.serving import SiteServer
 
         server = SiteServer(
             folder / "instance",

@@ -20,18 +20,25 @@ def matcher_result_fixture(sample_dir):
 
 def add_finished_run(app, result: dict, max_group: int = 4) -> int:
     """Keep ``result`` as a finished run in the app's site database (as a background run would)."""
-    from webapp.db import get_db
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import MatcherRun
 
     with app.app_context():
-        db = get_db()
-        cur = db.execute(
-            "INSERT INTO matcher_runs(started_by, started_at, finished_at, status, stage, done, "
-            "total, max_group, result_json) VALUES ('officer:officer', ?, ?, 'done', "
-            "'explanations', 7, 7, ?, ?)",
-            (now_iso(), now_iso(), max_group, json.dumps(result, ensure_ascii=False)),
+        db = get_session()
+        run = MatcherRun(
+            started_by="officer:officer",
+            started_at=now_iso(),
+            finished_at=now_iso(),
+            status="done",
+            stage="explanations",
+            done=7,
+            total=7,
+            max_group=max_group,
+            result_json=json.dumps(result, ensure_ascii=False),
         )
+        db.add(run)
         db.commit()
-        return int(cur.lastrowid)
+        return int(run.id)
 
 
 @pytest.fixture(name="run_id")
@@ -41,4 +48,4 @@ def run_id_fixture(app, matcher_result) -> int:
 
 def recommended_village(result: dict, min_members: int = 1) -> dict:
     """The first recommendation with at least ``min_members`` organizations."""
-    return next(r for r in result["recommendations"] if len(r["members"]) >= min_members)
+    return next(r for r in result["recommendations"] if len(r["organizations"]) >= min_members)

@@ -118,14 +118,22 @@ def other_process():
 def test_a_run_going_on_in_another_worker_is_not_marked_interrupted(
     officer_client, app, other_process
 ):
-    from webapp.db import get_db
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import MatcherRun
 
     with app.app_context():
-        db = get_db()
-        db.execute(
-            "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, "
-            "max_group, owner) VALUES ('officer:other', ?, 'running', 'formation', 3, 7, 4, ?)",
-            (now_iso(), f"{socket.gethostname()}:{other_process.pid}"),
+        db = get_session()
+        db.add(
+            MatcherRun(
+                started_by="officer:other",
+                started_at=now_iso(),
+                status="running",
+                stage="formation",
+                done=3,
+                total=7,
+                max_group=4,
+                owner=f"{socket.gethostname()}:{other_process.pid}",
+            )
         )
         db.commit()
     html = _text(officer_client.get("/officer/matching"))

@@ -25,17 +25,16 @@ def _group(app, village_id: str) -> dict[str, str]:
 
 
 def _decision(app, run: int, village_id: str):
-    from webapp.db import get_db
+    from sqlalchemy import select
+
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import RecommendationDecision as Decision
 
     with app.app_context():
-        return (
-            get_db()
-            .execute(
-                "SELECT * FROM recommendation_decisions WHERE run_id = ? AND village_id = ?",
-                (run, village_id),
-            )
-            .fetchone()
+        query = select(Decision.__table__).where(
+            Decision.run_id == run, Decision.village_id == village_id
         )
+        return get_session().execute(query).mappings().first()
 
 
 def _text(response) -> str:

@@ -31,14 +31,13 @@ def registration(**overrides) -> dict:
 
 def pending_id(app, username: str = "hongfan") -> int:
     with app.app_context():
-        from webapp.db import get_db
+        from sqlalchemy import select
 
-        row = (
-            get_db()
-            .execute("SELECT id FROM org_registrations WHERE username = ?", (username,))
-            .fetchone()
-        )
-        return int(row[0])
+        from webapp.sitedb import get_session
+        from webapp.sitedb.models import OrgRegistration
+
+        query = select(OrgRegistration.id).where(OrgRegistration.username == username)
+        return int(get_session().scalars(query).one())
 
 
 def test_login_page_links_to_registration(client):

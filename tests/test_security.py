@@ -254,10 +254,13 @@ def test_password_rules_hold_for_every_way_to_set_one(app, password, reason):
 
 
 def test_passwords_are_stored_only_as_salted_hashes(app):
-    from webapp.db import get_db
+    from sqlalchemy import select
+
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import User
 
     with app.app_context():
-        hashes = [r[0] for r in get_db().execute("SELECT password_hash FROM users")]
+        hashes = list(get_session().scalars(select(User.password_hash)))
     assert hashes and all(DEMO_PASSWORD not in h for h in hashes)
     assert all(h.startswith(("scrypt:", "pbkdf2:")) for h in hashes)
     assert len(set(hashes)) == len(hashes)  # one password, different salts

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import sqlite3
 from dataclasses import dataclass, field
 
 from flask_login import UserMixin
+from sqlalchemy import RowMapping, select
 
-from ..db import get_db
+from ..sitedb import get_session
+from ..sitedb.models import User as UserRow
 
 __all__ = ["ROLES", "User", "load_user", "find_by_username", "find_by_token_hash", "session_key"]
 
@@ -38,7 +39,7 @@ class User(UserMixin):
         return f"{self.id}:{self.session_key}"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> User:
+    def from_row(cls, row: RowMapping) -> User:
         return cls(
             row["id"],
             row["username"],
@@ -65,17 +66,22 @@ def load_user(user_id: str) -> User | None:
     number, _, key = user_id.partition(":")
     if not number.isdigit() or not key:
         return None
-    row = get_db().execute("SELECT * FROM users WHERE id = ?", (int(number),)).fetchone()
+    row = _user_where(UserRow.id == int(number))
     if row is None:
         return None
     user = User.from_row(row)
     return user if hmac.compare_digest(user.session_key, key) else None
 
 
-def find_by_username(username: str) -> sqlite3.Row | None:
-    return get_db().execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+def _user_where(condition) -> RowMapping | None:
+    return get_session().execute(select(UserRow.__table__).where(condition)).mappings().first()
+
+
+def find_by_username(username: str) -> RowMapping | None:
+    """The account's row (columns by name), or None."""
+    return _user_where(UserRow.username == username)
 
 
 def find_by_token_hash(token_hash: str) -> User | None:
-    row = get_db().execute("SELECT * FROM users WHERE api_token_hash = ?", (token_hash,)).fetchone()
+    row = _user_where(UserRow.api_token_hash == token_hash)
     return User.from_row(row) if row else None

@@ -6,13 +6,15 @@ import hashlib
 import re
 import secrets
 
+from sqlalchemy import insert, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from graph_schema.store.base import now_iso
 
-from ..db import get_db
 from ..errors import AccountError, PasswordRuleError
 from ..extensions import get_store
+from ..sitedb import get_session
+from ..sitedb.models import User as UserRow
 from .models import ROLES, User, find_by_username
 
 __all__ = [
@@ -61,14 +63,22 @@ def create_user(
     if role == "organization" and not org_id:
         raise AccountError("组织账号必须关联一个社会组织")
     check_password_rules(password, username)
-    db = get_db()
+    db = get_session()
     if find_by_username(username) is not None:
         raise AccountError(f"用户名 {username} 已被使用")
-    cur = db.execute(
-        "INSERT INTO users(username, password_hash, role, org_id, display_name, status, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (username, generate_password_hash(password), role, org_id, display_name, status, now_iso()),
-    )
+    new_id = db.execute(
+        insert(UserRow)
+        .values(
+            username=username,
+            password_hash=generate_password_hash(password),
+            role=role,
+            org_id=org_id,
+            display_name=display_name,
+            status=status,
+            created_at=now_iso(),
+        )
+        .returning(UserRow.id)
+    ).scalar_one()
     db.commit()
     get_store().append_audit(
         actor,
@@ -77,7 +87,7 @@ def create_user(
         None,
         {"role": role, "org_id": org_id, "status": status},
     )
-    return int(cur.lastrowid or 0)
+    return int(new_id)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -94,12 +104,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 def set_password(user: User, new_password: str, actor: str) -> None:
     check_password_rules(new_password, user.username)
-    db = get_db()
-    db.execute(
-        "UPDATE users SET password_hash = ? WHERE id = ?",
-        (generate_password_hash(new_password), user.id),
-    )
-    db.commit()
+    _update_user(user.id, password_hash=generate_password_hash(new_password))
     get_store().append_audit(actor, "change_password", f"user:{user.username}")
 
 
@@ -108,12 +113,7 @@ def set_status(username: str, status: str, actor: str) -> None:
     row = find_by_username(username)
     if row is None:
         raise AccountError(f"没有用户 {username}")
-    db = get_db()
-    db.execute(
-        "UPDATE users SET status = ?, approved_by = ?, approved_at = ? WHERE id = ?",
-        (status, actor, now_iso(), row["id"]),
-    )
-    db.commit()
+    _update_user(row["id"], status=status, approved_by=actor, approved_at=now_iso())
     get_store().append_audit(
         actor,
         "set_account_status",
@@ -123,6 +123,12 @@ def set_status(username: str, status: str, actor: str) -> None:
     )
 
 
+def _update_user(user_id: int, **values) -> None:
+    db = get_session()
+    db.execute(update(UserRow).where(UserRow.id == user_id).values(**values))
+    db.commit()
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -130,8 +136,6 @@ def hash_token(token: str) -> str:
 def issue_api_token(user: User, actor: str) -> str:
     """Make a new API token for ``user`` (the old one stops working); only its hash is kept."""
     token = secrets.token_urlsafe(32)
-    db = get_db()
-    db.execute("UPDATE users SET api_token_hash = ? WHERE id = ?", (hash_token(token), user.id))
-    db.commit()
+    _update_user(user.id, api_token_hash=hash_token(token))
     get_store().append_audit(actor, "issue_api_token", f"user:{user.username}")
     return token

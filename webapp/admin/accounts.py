@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import math
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import RowMapping, func, or_, select
 
 from ..accounts.models import ROLES, User, find_by_username
 from ..accounts.operations import create_user, set_password, set_status
-from ..db import get_db
 from ..errors import AccountError
 from ..extensions import get_store
+from ..sitedb import get_session
+from ..sitedb.models import User as UserRow
 from .blueprint import bp
 from .labels import ROLE_LABELS, STATUS_LABELS
 
@@ -36,7 +37,7 @@ _DIGITS = "23456789"
 class AccountPage:
     """One page of the account list."""
 
-    items: list[sqlite3.Row]
+    items: list[RowMapping]
     number: int
     pages: int
     total: int
@@ -46,29 +47,32 @@ def list_accounts(
     status: str = "", role: str = "", q: str = "", page: int = 1, size: int = 50
 ) -> AccountPage:
     """Accounts matching the filters, pending ones first, then by name."""
-    where, args = [], []
+    where = []
     if status:
-        where.append("status = ?")
-        args.append(status)
+        where.append(UserRow.status == status)
     if role:
-        where.append("role = ?")
-        args.append(role)
+        where.append(UserRow.role == role)
     if q:
-        where.append(
-            "(username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR org_id = ?)"
-        )
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        args += [like, like, q]
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    db = get_db()
-    total = db.execute(f"SELECT COUNT(*) FROM users {clause}", args).fetchone()[0]
+        where.append(
+            or_(
+                UserRow.username.like(like, escape="\\"),
+                UserRow.display_name.like(like, escape="\\"),
+                UserRow.org_id == q,
+            )
+        )
+    db = get_session()
+    total = db.scalar(select(func.count()).select_from(UserRow).where(*where)) or 0
     pages = max(math.ceil(total / size), 1)
     page = min(max(page, 1), pages)
-    rows = db.execute(
-        f"SELECT * FROM users {clause} ORDER BY status != 'pending', username LIMIT ? OFFSET ?",
-        [*args, size, (page - 1) * size],
-    ).fetchall()
-    return AccountPage(rows, page, pages, total)
+    query = (
+        select(UserRow.__table__)
+        .where(*where)
+        .order_by(UserRow.status != "pending", UserRow.username)
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return AccountPage(list(db.execute(query).mappings()), page, pages, total)
 
 
 def temporary_password(length: int = 12) -> str:
@@ -94,7 +98,7 @@ def _render(status_code: int = 200, **extra):
         request.args.get("page", 1, type=int) or 1,
         current_app.config.get("PAGE_SIZE", 50),
     )
-    pending = get_db().execute("SELECT COUNT(*) FROM users WHERE status = 'pending'").fetchone()[0]
+    pending = _count_users(UserRow.status == "pending")
     registering = {a["username"] for a in accounts.items if _awaits_registration(a)}
     context = {
         "accounts": accounts,
@@ -151,7 +155,7 @@ def _awaits_registration(account) -> bool:
     through the site, waiting for the review of its registration)."""
     role, status, org_id = (
         (account["role"], account["status"], account["org_id"])
-        if isinstance(account, sqlite3.Row)
+        if isinstance(account, RowMapping)
         else (account.role, account.status, account.org_id)
     )
     if role != "organization" or status != "pending":
@@ -167,8 +171,11 @@ def _account_or_404(username: str) -> User:
 
 
 def _active_admins() -> int:
-    sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active'"
-    return int(get_db().execute(sql).fetchone()[0])
+    return _count_users(UserRow.role == "admin", UserRow.status == "active")
+
+
+def _count_users(*where) -> int:
+    return int(get_session().scalar(select(func.count()).select_from(UserRow).where(*where)) or 0)
 
 
 @bp.post("/accounts/<username>/status")

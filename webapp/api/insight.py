@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields
+from sqlalchemy import select
 
 from ..db import get_db
 from ..extensions import get_store
 from ..integrity.marks import mark_checked, reopen
 from ..integrity.service import Listed, find_item, listed_items
+from ..sitedb.models import MatcherRun
 from .auth import STAFF, current_api_user, token_required
 from .common import blp, paged
 from .errors import ApiError
@@ -127,14 +129,15 @@ class Recommendations(MethodView):
         """The latest finished matcher run: a recommended group for each village, explained."""
         from ..officer.runs import decisions_of, get_run
 
-        row = (
-            get_db()
-            .execute("SELECT id FROM matcher_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
-            .fetchone()
+        newest_done = get_db().scalar(
+            select(MatcherRun.id)
+            .where(MatcherRun.status == "done")
+            .order_by(MatcherRun.id.desc())
+            .limit(1)
         )
-        if row is None:
+        if newest_done is None:
             raise ApiError(404, "no matcher run has finished yet: POST /api/v1/recommendations")
-        run = get_run(int(row[0]))
+        run = get_run(int(newest_done))
         decisions = decisions_of(run.id)
         recs = [run.recommendations[v] for v in sorted(run.recommendations)]
         if args.get("village_id"):

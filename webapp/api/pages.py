@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..accounts.operations import issue_api_token
-from ..db import get_db
+from ..sitedb import get_session
+from ..sitedb.models import User as UserRow
 
 __all__ = ["pages"]
 
@@ -55,9 +57,7 @@ def token():
     if request.method == "POST":
         new_token = issue_api_token(current_user, current_user.actor)
         flash(_("已生成新的 API 令牌；旧令牌即刻失效。令牌只显示这一次，请妥善保存。"), "success")
-    row = (
-        get_db()
-        .execute("SELECT api_token_hash IS NOT NULL FROM users WHERE id = ?", (current_user.id,))
-        .fetchone()
+    token_hash = get_session().scalar(
+        select(UserRow.api_token_hash).where(UserRow.id == current_user.id)
     )
-    return render_template("api/token.html", token=new_token, has_token=bool(row and row[0]))
+    return render_template("api/token.html", token=new_token, has_token=token_hash is not None)

@@ -5,11 +5,16 @@ Each mark, and each mark taken back, is also written to the store's audit trail.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from graph_schema.store import GraphStore
 from graph_schema.store.base import now_iso
+
+from ..sitedb.models import IntegrityMark
+from ..sitedb.upsert import upsert
 
 __all__ = ["Mark", "load_marks", "mark_checked", "reopen", "MAX_NOTE"]
 
@@ -26,24 +31,24 @@ class Mark:
     note: str
 
 
-def load_marks(db: sqlite3.Connection) -> dict[str, Mark]:
+def load_marks(db: Session) -> dict[str, Mark]:
     """Every mark by item key."""
-    rows = db.execute("SELECT item_key, checked_by, checked_at, note FROM integrity_marks")
-    return {r[0]: Mark(r[0], r[1], r[2], r[3] or "") for r in rows}
+    rows = db.scalars(select(IntegrityMark))
+    return {r.item_key: Mark(r.item_key, r.checked_by, r.checked_at, r.note or "") for r in rows}
 
 
-def mark_checked(
-    db: sqlite3.Connection, store: GraphStore, item_key: str, actor: str, note: str
-) -> Mark:
+def mark_checked(db: Session, store: GraphStore, item_key: str, actor: str, note: str) -> Mark:
     """Record that ``actor`` checked the item (a second mark replaces the first, audited)."""
     note = (note or "").strip()[:MAX_NOTE]
     before = load_marks(db).get(item_key)
     mark = Mark(item_key, actor, now_iso(), note)
-    db.execute(
-        "INSERT INTO integrity_marks(item_key, checked_by, checked_at, note) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(item_key) DO UPDATE SET checked_by = excluded.checked_by, "
-        "checked_at = excluded.checked_at, note = excluded.note",
-        (mark.item_key, mark.checked_by, mark.checked_at, mark.note),
+    upsert(
+        db,
+        IntegrityMark,
+        item_key=mark.item_key,
+        checked_by=mark.checked_by,
+        checked_at=mark.checked_at,
+        note=mark.note,
     )
     db.commit()
     store.append_audit(
@@ -56,12 +61,12 @@ def mark_checked(
     return mark
 
 
-def reopen(db: sqlite3.Connection, store: GraphStore, item_key: str, actor: str) -> bool:
+def reopen(db: Session, store: GraphStore, item_key: str, actor: str) -> bool:
     """Take a mark back (the item shows as unchecked again); returns whether there was one."""
     before = load_marks(db).get(item_key)
     if before is None:
         return False
-    db.execute("DELETE FROM integrity_marks WHERE item_key = ?", (item_key,))
+    db.execute(delete(IntegrityMark).where(IntegrityMark.item_key == item_key))
     db.commit()
     store.append_audit(
         actor,

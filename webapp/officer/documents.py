@@ -7,9 +7,11 @@ from urllib.parse import quote
 
 from flask import Response, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
-from ..db import get_db
 from ..extensions import get_store
+from ..sitedb import get_session
+from ..sitedb.models import User as UserRow
 from ..templating import service_label
 from .blueprint import bp
 from .docking import docking_workbook
@@ -78,17 +80,16 @@ def letter_pdf_view(village_id: str, org_id: str):
 
 def _contacts(org_ids: set[str]) -> dict[str, str]:
     """How to reach organizations, where known: their accounts on this site."""
-    rows = get_db().execute(
-        "SELECT org_id, username, display_name FROM users WHERE role = 'organization' "
-        "AND status = 'active' AND org_id IS NOT NULL"
+    rows = get_session().scalars(
+        select(UserRow).where(
+            UserRow.role == "organization", UserRow.status == "active", UserRow.org_id.is_not(None)
+        )
     )
     out: dict[str, str] = {}
     for r in rows:
-        if r["org_id"] in org_ids:
-            who = r["display_name"] or r["username"]
-            out[r["org_id"]] = f"平台账号 {r['username']}" + (
-                f"（{who}）" if who != r["username"] else ""
-            )
+        if r.org_id in org_ids:
+            who = r.display_name or r.username
+            out[r.org_id] = f"平台账号 {r.username}" + (f"（{who}）" if who != r.username else "")
     return out
 
 

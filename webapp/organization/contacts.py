@@ -1,4 +1,9 @@
-"""Contact person and phone of each organization, kept in the site database (see :mod:`.schema`)."""
+"""Contact person and phone of each organization, kept in the site database.
+
+Contacts are not part of the data contract, so they live in the site's ``org_contacts`` table
+(:class:`webapp.sitedb.models.OrgContact`), keyed by ``org_id``, rather than in the store: exports
+of the data folder stay exactly the contract. Every write to them is audited in the store.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import select
 
 from graph_schema.store.base import now_iso
 
-from ..db import get_db
 from ..errors import WebappError
 from ..extensions import get_store
+from ..sitedb import get_session
+from ..sitedb.models import OrgContact
+from ..sitedb.upsert import upsert
 
 __all__ = [
     "Contact",
@@ -58,31 +66,26 @@ def check_contact(contact_name: str, phone: str) -> tuple[str, str]:
 
 
 def get_contact(org_id: str) -> Contact:
-    row = (
-        get_db()
-        .execute("SELECT contact_name, phone FROM org_contacts WHERE org_id = ?", (org_id,))
-        .fetchone()
-    )
-    return Contact(org_id, row[0] or "", row[1] or "") if row else Contact(org_id)
+    row = get_session().get(OrgContact, org_id)
+    return Contact(org_id, row.contact_name or "", row.phone or "") if row else Contact(org_id)
 
 
 def contacts_for(org_ids: list[str]) -> dict[str, Contact]:
     ids = list(dict.fromkeys(org_ids))
     out = {i: Contact(i) for i in ids}
-    db = get_db()
+    db = get_session()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for r in db.execute(
-            f"SELECT org_id, contact_name, phone FROM org_contacts WHERE org_id IN ({marks})", chunk
-        ):
-            out[r[0]] = Contact(r[0], r[1] or "", r[2] or "")
+        for r in db.scalars(select(OrgContact).where(OrgContact.org_id.in_(chunk))):
+            out[r.org_id] = Contact(r.org_id, r.contact_name or "", r.phone or "")
     return out
 
 
 def contacts_frame() -> pd.DataFrame:
     """Every stored contact as a frame (``org_id``, ``contact_name``, ``phone``)."""
-    return pd.read_sql_query("SELECT org_id, contact_name, phone FROM org_contacts", get_db())
+    query = select(OrgContact.org_id, OrgContact.contact_name, OrgContact.phone)
+    rows = get_session().execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["org_id", "contact_name", "phone"])
 
 
 def set_contact(org_id: str, contact_name: str, phone: str, actor: str) -> bool:
@@ -91,12 +94,15 @@ def set_contact(org_id: str, contact_name: str, phone: str, actor: str) -> bool:
     before = get_contact(org_id)
     if (before.contact_name, before.phone) == (contact_name, phone):
         return False
-    db = get_db()
-    db.execute(
-        "INSERT INTO org_contacts(org_id, contact_name, phone, updated_by, updated_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(org_id) DO UPDATE SET contact_name = excluded.contact_name, "
-        "phone = excluded.phone, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        (org_id, contact_name, phone, actor, now_iso()),
+    db = get_session()
+    upsert(
+        db,
+        OrgContact,
+        org_id=org_id,
+        contact_name=contact_name,
+        phone=phone,
+        updated_by=actor,
+        updated_at=now_iso(),
     )
     db.commit()
     get_store().append_audit(

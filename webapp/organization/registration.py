@@ -16,17 +16,19 @@ from typing import Any
 
 import pandas as pd
 from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
 
 from graph_schema import Dataset
 from graph_schema.store.base import now_iso
 
 from ..accounts.models import find_by_username
 from ..accounts.operations import check_password_rules, create_user, set_status
-from ..db import get_db
 from ..errors import AccountError
 from ..extensions import get_store
 from ..integrity import Item
 from ..integrity.duplicates import duplicate_organizations
+from ..sitedb import get_session
+from ..sitedb.models import OrgRegistration
 from .contacts import ContactError, check_contact, contacts_frame, set_contact
 from .data import county_centres, rows
 from .forms import FormError, check_row, levels_from_form
@@ -83,12 +85,12 @@ class Registration:
 def new_org_id() -> str:
     """A fresh organization id (``ORG`` and 8 hex digits) used neither in the store nor pending."""
     taken = get_store().known_ids().get(("organizations", "org_id"), set())
-    db = get_db()
+    db = get_session()
     while True:
         org_id = f"ORG{secrets.token_hex(4).upper()}"
         if org_id in taken:
             continue
-        if db.execute("SELECT 1 FROM org_registrations WHERE org_id = ?", (org_id,)).fetchone():
+        if db.scalar(select(OrgRegistration.id).where(OrgRegistration.org_id == org_id)):
             continue
         return org_id
 
@@ -177,18 +179,26 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
         )
     except AccountError as exc:  # a name taken between the check and now
         raise RegistrationError({"username": _(str(exc))}) from None
-    db = get_db()
-    cur = db.execute(
-        "INSERT INTO org_registrations(org_id, username, name, payload, status, submitted_at) "
-        "VALUES (?, ?, ?, ?, 'pending', ?)",
-        (org_id, username, values["name"], json.dumps(payload, ensure_ascii=False), now_iso()),
-    )
+    db = get_session()
+    reg_id = db.execute(
+        insert(OrgRegistration)
+        .values(
+            org_id=org_id,
+            username=username,
+            name=values["name"],
+            payload=json.dumps(payload, ensure_ascii=False),
+            status="pending",
+            submitted_at=now_iso(),
+        )
+        .returning(OrgRegistration.id)
+    ).scalar_one()
     db.commit()
-    return get_registration(int(cur.lastrowid or 0))
+    return get_registration(int(reg_id))
 
 
 def get_registration(reg_id: int) -> Registration:
-    row = get_db().execute("SELECT * FROM org_registrations WHERE id = ?", (reg_id,)).fetchone()
+    query = select(OrgRegistration.__table__).where(OrgRegistration.id == reg_id)
+    row = get_session().execute(query).mappings().first()
     if row is None:
         raise LookupError(reg_id)
     return Registration.from_row(row)
@@ -196,12 +206,14 @@ def get_registration(reg_id: int) -> Registration:
 
 def pending_registrations(status: str = "pending", limit: int = 200) -> list[Registration]:
     """Registrations in ``status``, oldest first for pending ones, newest first otherwise."""
-    order = "ASC" if status == "pending" else "DESC"
-    rows_ = get_db().execute(
-        f"SELECT * FROM org_registrations WHERE status = ? ORDER BY id {order} LIMIT ?",
-        (status, limit),
+    order = OrgRegistration.id.asc() if status == "pending" else OrgRegistration.id.desc()
+    query = (
+        select(OrgRegistration.__table__)
+        .where(OrgRegistration.status == status)
+        .order_by(order)
+        .limit(limit)
     )
-    return [Registration.from_row(r) for r in rows_]
+    return [Registration.from_row(r) for r in get_session().execute(query).mappings()]
 
 
 def _frames(reg: Registration) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -251,11 +263,11 @@ def reject_registration(reg_id: int, actor: str, reason: str) -> Registration:
 
 
 def _decide(reg: Registration, status: str, actor: str, reason: str | None) -> None:
-    db = get_db()
+    db = get_session()
     db.execute(
-        "UPDATE org_registrations SET status = ?, decided_by = ?, decided_at = ?, reason = ? "
-        "WHERE id = ?",
-        (status, actor, now_iso(), reason, reg.id),
+        update(OrgRegistration)
+        .where(OrgRegistration.id == reg.id)
+        .values(status=status, decided_by=actor, decided_at=now_iso(), reason=reason)
     )
     db.commit()
 

@@ -21,7 +21,6 @@ from .registration import (
     reject_registration,
     submit_registration,
 )
-from .schema import ensure_tables
 from .volunteers import (
     VolunteerError,
     add_volunteer,
@@ -37,7 +36,6 @@ PAGE = 50
 
 
 def init_app(app: Flask) -> None:
-    ensure_tables(app)
     app.register_blueprint(bp)
 
 

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from flask import Flask
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from graph_schema.store.base import now_iso
 
-from ..db import get_db
 from ..extensions import get_store
 from ..organization.data import one_row, rows
 from ..organization.forms import FormError
-from ..organization.schema import ensure_schema
+from ..sitedb import get_session
+from ..sitedb.models import ReviewRubric
+from ..sitedb.upsert import upsert
 
 __all__ = [
     "RUBRIC",
@@ -33,7 +34,6 @@ __all__ = [
     "save_review",
     "rubric_of",
     "finished_projects",
-    "ensure_tables",
 ]
 
 #: (field, Chinese label, what the reviewer looks at)
@@ -46,25 +46,6 @@ RUBRIC: tuple[tuple[str, str, str], ...] = (
 )
 PART_MAX = 20
 MAX_COMMENT = 2000
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_rubrics (
-    project_id TEXT NOT NULL,
-    reviewed_on TEXT NOT NULL,
-    reviewer TEXT NOT NULL,
-    need_fit REAL NOT NULL,
-    execution REAL NOT NULL,
-    effect REAL NOT NULL,
-    sustainability REAL NOT NULL,
-    funds REAL NOT NULL,
-    saved_at TEXT NOT NULL,
-    PRIMARY KEY (project_id, reviewed_on, reviewer)
-);
-"""
-
-
-def ensure_tables(app: Flask) -> None:
-    ensure_schema(app, SCHEMA)
 
 
 class ReviewError(FormError):
@@ -169,20 +150,15 @@ def save_review(
         ]
     )
     get_store().upsert_rows("reviews", row, actor, action="review")
-    db = get_db()
-    db.execute(
-        "INSERT INTO review_rubrics(project_id, reviewed_on, reviewer, need_fit, execution, effect, "
-        "sustainability, funds, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(project_id, reviewed_on, reviewer) DO UPDATE SET need_fit = excluded.need_fit, "
-        "execution = excluded.execution, effect = excluded.effect, "
-        "sustainability = excluded.sustainability, funds = excluded.funds, saved_at = excluded.saved_at",
-        (
-            project_id,
-            review.reviewed_on,
-            reviewer,
-            *(checked[n] for n, _l, _h in RUBRIC),
-            now_iso(),
-        ),
+    db = get_session()
+    upsert(
+        db,
+        ReviewRubric,
+        project_id=project_id,
+        reviewed_on=review.reviewed_on,
+        reviewer=reviewer,
+        saved_at=now_iso(),
+        **{n: checked[n] for n, _l, _h in RUBRIC},
     )
     db.commit()
     return review
@@ -192,11 +168,10 @@ def rubric_of(project_id: str) -> dict[tuple[str, str], dict[str, float]]:
     """The rubric parts of a project's reviews, by ``(reviewed_on, reviewer)``."""
     names = [n for n, _l, _h in RUBRIC]
     out = {}
-    for r in get_db().execute(
-        f"SELECT reviewed_on, reviewer, {', '.join(names)} FROM review_rubrics WHERE project_id = ?",
-        (project_id,),
+    for r in get_session().scalars(
+        select(ReviewRubric).where(ReviewRubric.project_id == project_id)
     ):
-        out[(r[0], r[1])] = {n: r[2 + i] for i, n in enumerate(names)}
+        out[(r.reviewed_on, r.reviewer)] = {n: getattr(r, n) for n in names}
     return out
 
 

@@ -27,7 +27,7 @@ from ..integrity import RULE_LABELS_ZH
 from ..integrity.marks import MAX_NOTE, mark_checked, reopen
 from ..integrity.service import find_item, listed_items, localized_reason
 from ..organization.data import county_centres, one_row, rows
-from .rubric import RUBRIC, ReviewError, ensure_tables, finished_projects, rubric_of, save_review
+from .rubric import RUBRIC, ReviewError, finished_projects, rubric_of, save_review
 
 __all__ = ["bp", "init_app"]
 
@@ -37,7 +37,6 @@ CHECKERS = ("officer", "reviewer", "admin")
 
 
 def init_app(app: Flask) -> None:
-    ensure_tables(app)
     app.register_blueprint(bp)
 
 
