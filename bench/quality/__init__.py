@@ -19,8 +19,12 @@ from .errors import QualityBenchError
 
 __all__ = ["DEVELOPMENT", "HELD_OUT", "GENERATORS", "spec", "is_held_out", "QualityBenchError"]
 
-DEVELOPMENT: tuple[str, ...] = ("dev_local_teams",)
-HELD_OUT: tuple[str, ...] = ()
+DEVELOPMENT: tuple[str, ...] = ("dev_local_teams", "dev_alliance_multiply", "dev_weakest_link")
+HELD_OUT: tuple[str, ...] = (
+    "heldout_party_federation",
+    "heldout_star_rivals",
+    "heldout_distant_allies",
+)
 GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
 
 

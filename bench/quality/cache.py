@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import sys
 import time
+import zlib
 from pathlib import Path
 
 from . import spec
@@ -13,12 +14,18 @@ from .world import World, build_world
 __all__ = ["load_world", "cached", "DEFAULT_CACHE"]
 
 DEFAULT_CACHE = Path("/tmp/baotuan-quality")
-#: bump when a change to the generators or greedies makes cached files stale
-VERSION = 1
+
+
+def _version() -> str:
+    """A checksum of the bench's source: a change to a generator or a greedy makes a new key."""
+    crc = 0
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        crc = zlib.crc32(path.read_bytes(), crc)
+    return f"{crc:08x}"
 
 
 def _path(cache: Path, name: str, scale: str, seed: int, what: str) -> Path:
-    return cache / f"v{VERSION}-{name}-{scale}-s{seed}-{what}.pkl"
+    return cache / f"{name}-{scale}-s{seed}-{what}-{_version()}.pkl"
 
 
 def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):

@@ -121,7 +121,8 @@ def make_history(world, rng: np.random.Generator, knn: np.ndarray) -> dict:
         ]
     )
     rev_date = np.concatenate([reviewed_on[r_p], reviewed_on[second] + 3])
-    noise = rng.normal(0, spec.noise_sd, len(rev_p))
+    df = spec.params.get("noise_df")  # heavy-tailed review noise (Student t) when given
+    noise = spec.noise_sd * (rng.standard_t(df, len(rev_p)) if df else rng.normal(0, 1, len(rev_p)))
     score = np.round(np.clip(expected[rev_p] + bias[reviewer] + noise, 0, 100), 1)
     return {
         "lead": lead,

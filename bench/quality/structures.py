@@ -14,11 +14,9 @@ from .effects import PairTable
 __all__ = [
     "local_teams",
     "prefecture_alliances",
-    "party_committees",
     "usual_partners",
     "rating_informative",
     "rating_uninformative",
-    "rating_by_size",
     "activity_dense",
     "activity_sparse",
 ]
@@ -33,7 +31,7 @@ def local_teams(a: Actors, rng: np.random.Generator, knn: np.ndarray, share: flo
     >>> a = make_actors("tiny", np.random.default_rng(0))
     >>> knn = np.array([np.roll(np.arange(300), -i)[:21] for i in range(300)])
     >>> labels = local_teams(a, np.random.default_rng(0), knn)
-    >>> 0.1 < (labels >= 0).mean() < 0.35
+    >>> bool(0.1 < (labels >= 0).mean() < 0.35)
     True
     """
     n = len(a.o_lat)
@@ -61,13 +59,6 @@ def prefecture_alliances(
     member = rng.random(n) < share
     pref = a.county_prefecture[a.o_county]
     return np.where(member, pref * per_prefecture + rng.integers(0, per_prefecture, n), -1)
-
-
-def party_committees(a: Actors, rng: np.random.Generator, knn=None, share: float = 0.6):
-    """社会组织党委: one committee per prefecture holding part of the organizations with a party
-    branch, whatever their county."""
-    member = a.o_party & (rng.random(len(a.o_lat)) < share)
-    return np.where(member, a.county_prefecture[a.o_county], -1)
 
 
 def usual_partners(
@@ -109,13 +100,6 @@ def rating_uninformative(a: Actors, rng: np.random.Generator) -> np.ndarray:
     """40 % unrated; the rest 1..5 regardless of quality."""
     r = rng.integers(1, 6, len(a.o_quality))
     return np.where(rng.random(len(r)) < 0.4, 0, r).astype(np.int64)
-
-
-def rating_by_size(a: Actors, rng: np.random.Generator) -> np.ndarray:
-    """Ratings that follow head count (large organizations get 4A/5A), not quality."""
-    z = (np.log(a.o_volunteers + 1) - 3.0) / 0.8
-    r = np.clip(np.rint(3 + 0.9 * z + rng.normal(0, 0.5, len(z))), 1, 5)
-    return np.where(rng.random(len(r)) < 0.3, 0, r).astype(np.int64)
 
 
 def activity_dense(a: Actors, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,109 @@
+"""The quality bench's own machinery (bench/quality): worlds, greedies and the judge are sound."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bench.quality as quality
+from bench.quality import DEVELOPMENT, GENERATORS, HELD_OUT, spec
+from bench.quality.evaluate import groups_from_contract_json, judge_groups
+from bench.quality.greedy import capacity_left, eligible_order, reference_greedy
+from bench.quality.world import build_world
+from graph_schema import read_data, write_data
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def worlds():
+    return {name: build_world(spec(name), "tiny", 0) for name in GENERATORS}
+
+
+def test_development_and_held_out_generators_are_split_as_documented():
+    assert len(GENERATORS) >= 6 and len(HELD_OUT) >= 3 and len(DEVELOPMENT) <= len(HELD_OUT)
+    folder = Path(quality.__file__).parent
+    assert {p.stem for p in folder.glob("dev_*.py")} == set(DEVELOPMENT)
+    assert {p.stem for p in folder.glob("heldout_*.py")} == set(HELD_OUT)
+    doc = (Path(__file__).parent.parent / "docs" / "quality-bench.md").read_text("utf-8")
+    assert all(name in doc for name in GENERATORS)
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_a_world_is_a_data_folder_the_importer_accepts(worlds, name, tmp_path):
+    world = worlds[name]
+    write_data(world.dataset, tmp_path / "world")
+    back = read_data(tmp_path / "world")  # validates every table against the contract
+    assert back.equals(world.dataset)
+    counts = back.counts()
+    assert counts["villages"] == 60 and counts["organizations"] == 300
+    assert counts["reviews"] > 0 and counts["partnerships"] > 0
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_reviews_come_from_the_hidden_outcome_above_the_floor(worlds, name):
+    h = worlds[name].history
+    assert (h["expected"] >= 30).all() and (h["expected"] <= 100).all()
+    rho = np.corrcoef(h["expected"][h["review_project"]], h["review_score"])[0, 1]
+    assert rho > 0.3
+
+
+def test_same_seed_same_world_other_seed_other_world(worlds):
+    name = DEVELOPMENT[0]
+    again = build_world(spec(name), "tiny", 0)
+    assert again.dataset.equals(worlds[name].dataset)
+    assert not build_world(spec(name), "tiny", 1).dataset.equals(again.dataset)
+
+
+@pytest.mark.parametrize("value", ["naive", "true"])
+def test_greedies_keep_capacities_max_group_and_partnerships(worlds, value):
+    world = worlds[DEVELOPMENT[0]]
+    groups = reference_greedy(world, value, max_group=3)
+    assert groups and all(1 <= len(g) <= 3 for g in groups.values())
+    used = np.bincount(np.concatenate(list(groups.values())), minlength=world.n_orgs)
+    assert (used <= capacity_left(world)).all()
+    assert not set(groups) & set(world.partnership_v.tolist())
+    assert set(groups) <= set(eligible_order(world).tolist())
+    judged = judge_groups(world, groups, max_group=3)
+    assert judged.capacity_violations == 0 and judged.rule_violations == 0
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_truth_greedy_beats_naive_greedy_in_true_value(worlds, name):
+    world = worlds[name]
+    naive = judge_groups(world, reference_greedy(world, "naive")).value
+    truth = judge_groups(world, reference_greedy(world, "true")).value
+    assert truth > naive > 0
+
+
+def test_the_judge_counts_an_overloaded_organization_and_a_partnered_village(worlds):
+    world = worlds[DEVELOPMENT[0]]
+    org = int(np.argmin(world.actors.o_capacity))
+    free = eligible_order(world)[: int(world.actors.o_capacity[org]) + 1]
+    recs = [
+        {"village_id": f"V{v + 1:05d}", "organizations": [{"org_id": f"O{org + 1:06d}"}]}
+        for v in free
+    ]
+    recs.append(
+        {
+            "village_id": f"V{world.partnership_v[0] + 1:05d}",
+            "organizations": recs[0]["organizations"],
+        }
+    )
+    groups = groups_from_contract_json(world, {"recommendations": recs})
+    judged = judge_groups(world, groups)
+    assert judged.capacity_violations == 1 and judged.rule_violations == 1
+
+
+def test_docstring_examples_of_the_bench_run():
+    names = [quality.__name__] + [
+        info.name for info in pkgutil.walk_packages(quality.__path__, prefix="bench.quality.")
+    ]
+    for name in names:
+        result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
