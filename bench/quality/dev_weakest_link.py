@@ -16,14 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from .effects import pair_sum
-from .structures import activity_dense, rating_informative, usual_partners
+from .structures import activity_dense, no_communities, rating_informative, usual_partners
 from .world import FLOOR, Spec, Terms, sigmoid
 
 __all__ = ["SPEC", "outcome"]
-
-
-def _no_communities(a, rng, knn):
-    return np.full(len(a.o_lat), -1, np.int64)
 
 
 def _effects(rng, n):
@@ -58,7 +54,7 @@ SPEC = Spec(
     summary="no communities; rival pairs (mostly −); weakest member counts; size cost (n−1)² steep; "
     "strict/lenient reviewers, noisy; dense history",
     outcome=outcome,
-    communities=_no_communities,
+    communities=no_communities,
     pairs=_pairs,
     rating=rating_informative,
     activity=activity_dense,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .effects import pair_sum
-from .structures import activity_sparse, usual_partners
+from .structures import activity_sparse, no_communities, usual_partners
 from .world import FLOOR, Spec, Terms, sigmoid
 
 __all__ = ["SPEC", "outcome"]
@@ -31,10 +31,6 @@ def rating_by_size(a, rng) -> np.ndarray:
     z = (np.log(a.o_volunteers + 1) - 3.0) / 0.8
     r = np.clip(np.rint(3 + 0.9 * z + rng.normal(0, 0.5, len(z))), 1, 5)
     return np.where(rng.random(len(r)) < 0.3, 0, r).astype(np.int64)
-
-
-def _no_communities(a, rng, knn):
-    return np.full(len(a.o_lat), -1, np.int64)
 
 
 def _log_effects(rng, n):
@@ -61,7 +57,7 @@ SPEC = Spec(
     summary="heavy-tailed quality (stars); rival pairs (mostly −), multiplicative; size cost cubic; "
     "sparse history; ratings follow size",
     outcome=outcome,
-    communities=_no_communities,
+    communities=no_communities,
     pairs=_pairs,
     rating=rating_by_size,
     activity=activity_sparse,

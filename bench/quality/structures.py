@@ -12,6 +12,7 @@ from .actors import Actors
 from .effects import PairTable
 
 __all__ = [
+    "no_communities",
     "local_teams",
     "prefecture_alliances",
     "usual_partners",
@@ -20,6 +21,11 @@ __all__ = [
     "activity_dense",
     "activity_sparse",
 ]
+
+
+def no_communities(a: Actors, rng: np.random.Generator, knn: np.ndarray) -> np.ndarray:
+    """No organization belongs to a community (label -1 for all)."""
+    return np.full(len(a.o_lat), -1, np.int64)
 
 
 def local_teams(a: Actors, rng: np.random.Generator, knn: np.ndarray, share: float = 0.22):
