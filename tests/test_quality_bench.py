@@ -12,6 +12,7 @@ import pytest
 
 import bench.quality as quality
 from bench.quality import DEVELOPMENT, GENERATORS, HELD_OUT, spec
+from bench.quality.baselines import shrunk_mean_values
 from bench.quality.evaluate import groups_from_contract_json, judge_groups
 from bench.quality.greedy import capacity_left, eligible_order, reference_greedy
 from bench.quality.world import build_world
@@ -60,10 +61,11 @@ def test_same_seed_same_world_other_seed_other_world(worlds):
     assert not build_world(spec(name), "tiny", 1).dataset.equals(again.dataset)
 
 
-@pytest.mark.parametrize("value", ["naive", "true"])
+@pytest.mark.parametrize("value", ["naive", "true", "shrunk mean"])
 def test_greedies_keep_capacities_max_group_and_partnerships(worlds, value):
     world = worlds[DEVELOPMENT[0]]
-    groups = reference_greedy(world, value, max_group=3)
+    score = shrunk_mean_values(world) if value == "shrunk mean" else value
+    groups = reference_greedy(world, score, max_group=3)
     assert groups and all(1 <= len(g) <= 3 for g in groups.values())
     used = np.bincount(np.concatenate(list(groups.values())), minlength=world.n_orgs)
     assert (used <= capacity_left(world)).all()

@@ -59,8 +59,13 @@ def true_values(world, v: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (sev * best).sum(axis=1)
 
 
-def naive_values(world, v: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Naive value: Σ over covered needs of severity × max level/5 × exp(−km/25)."""
+def naive_values(
+    world, v: np.ndarray, groups: np.ndarray, org_weight: np.ndarray | None = None
+) -> np.ndarray:
+    """Naive value: Σ over covered needs of severity × max level/5 × exp(−km/25).
+
+    ``org_weight`` multiplies each organization's term (a data-only reference uses it).
+    """
     a = world.actors
     v = np.asarray(v, np.int64)
     groups = np.asarray(groups, np.int64)
@@ -69,7 +74,10 @@ def naive_values(world, v: np.ndarray, groups: np.ndarray) -> np.ndarray:
     if len(i):
         o = groups[i, k]
         d = km(a.v_lat[v[i]], a.v_lon[v[i]], a.o_lat[o], a.o_lon[o])
-        np.maximum.at(best, (i, s), a.o_level[o, s] / 5.0 * np.exp(-d / 25.0))
+        term = a.o_level[o, s] / 5.0 * np.exp(-d / 25.0)
+        if org_weight is not None:
+            term = term * org_weight[o]
+        np.maximum.at(best, (i, s), term)
     return (sev * best).sum(axis=1)
 
 
@@ -89,8 +97,10 @@ def capacity_left(world) -> np.ndarray:
     return np.maximum(cap, 0)
 
 
-def reference_greedy(world, value: str, max_group: int = 4) -> dict[int, np.ndarray]:
+def reference_greedy(world, value, max_group: int = 4) -> dict[int, np.ndarray]:
     """The naive (``value="naive"``) or truth-knowing (``value="true"``) greedy.
+
+    ``value`` may also be a function ``(world, villages, groups) -> values`` (another reference).
 
     Returns village index → member org indices.
 
@@ -105,7 +115,7 @@ def reference_greedy(world, value: str, max_group: int = 4) -> dict[int, np.ndar
     """
     from .world import unit_xyz
 
-    score = {"naive": naive_values, "true": true_values}[value]
+    score = {"naive": naive_values, "true": true_values}[value] if isinstance(value, str) else value
     a = world.actors
     n_o = len(a.o_lat)
     cap = capacity_left(world)
