@@ -187,7 +187,7 @@ def test_python_api_returns_typed_recommendations(sample_dir):
     assert progress and all(isinstance(s, str) and 0 <= d <= t for s, d, t in progress)
     rec = result.recommendations[0]
     assert isinstance(rec, Recommendation) and isinstance(rec.members[0], Member)
-    assert rec.to_dict()["members"][0]["org_id"] == rec.members[0].org_id
+    assert rec.to_dict()["organizations"][0]["org_id"] == rec.members[0].org_id
     member = rec.members[0]
     assert member.role == "lead" and member.covers and member.levels and member.distance_km >= 0
     assert {"projects", "mean_score", "shared"} <= set(member.facts)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import pandas as pd
+import pytest
 
 from graph_schema.store.base import GroupMember
 from tests.officer_helpers import (  # noqa: F401  (fixtures, by their names)
+    add_finished_run,
     matcher_result_fixture,
     recommended_village,
     run_id_fixture,
@@ -69,7 +71,7 @@ def test_review_page_shows_members_explanation_volunteers_and_alternatives(
         officer_client.get(f"/officer/matching/runs/{run_id}/villages/{rec['village_id']}")
     )
     assert rec["explanation"] in html
-    for member in rec["members"]:
+    for member in rec["organizations"]:
         assert member["org_id"] in html
     assert "推荐的志愿者" in html and "备选组织" in html
     for volunteer in rec["volunteers"][:1]:
@@ -83,7 +85,7 @@ def test_accepting_a_recommendation_puts_the_group_in_force(
     village = rec["village_id"]
     response = officer_client.post(f"/officer/matching/runs/{run_id}/villages/{village}/accept")
     assert response.status_code == 302
-    assert _group(app, village) == {m["org_id"]: m["role"] for m in rec["members"]}
+    assert _group(app, village) == {m["org_id"]: m["role"] for m in rec["organizations"]}
     parts = _store(app).load_dataset()["partnerships"]
     approved = parts[parts["village_id"] == village]
     assert set(approved["approved_by"]) == {"officer:officer"}
@@ -99,7 +101,7 @@ def test_conflict_when_another_officer_approved_the_village_first(
     officer_client, app, run_id, matcher_result
 ):
     rec = recommended_village(matcher_result)
-    village, first = rec["village_id"], rec["members"][0]["org_id"]
+    village, first = rec["village_id"], rec["organizations"][0]["org_id"]
     _store(app).approve_group(village, [GroupMember(first, "lead")], actor="officer:other")
     response = officer_client.post(
         f"/officer/matching/runs/{run_id}/villages/{village}/change",
@@ -129,7 +131,7 @@ def test_change_members_refuses_an_organization_without_capacity(
     officer_client, app, run_id, matcher_result
 ):
     rec = recommended_village(matcher_result)
-    village, org_id = rec["village_id"], rec["members"][0]["org_id"]
+    village, org_id = rec["village_id"], rec["organizations"][0]["org_id"]
     orgs = _store(app).load_dataset()["organizations"]
     full = orgs[orgs["org_id"] == org_id].assign(max_villages=0)
     _store(app).upsert_rows("organizations", full, actor="test")
@@ -155,7 +157,7 @@ def test_change_members_refuses_an_organization_that_provides_no_needed_service(
     useless = sorted(set(ds["organizations"]["org_id"]) - useful)[0]
     response = officer_client.post(
         f"/officer/matching/runs/{run_id}/villages/{village}/change",
-        data={"org": [rec["members"][0]["org_id"], useless], "lead": "0"},
+        data={"org": [rec["organizations"][0]["org_id"], useless], "lead": "0"},
     )
     assert response.status_code == 422
     assert f"（{useless}）不提供" in _text(response) and "需要的任何服务" in _text(response)
@@ -167,7 +169,7 @@ def test_changed_group_is_approved_with_the_chosen_lead(
 ):
     rec = recommended_village(matcher_result, 2)
     village = rec["village_id"]
-    first, second = rec["members"][0]["org_id"], rec["members"][1]["org_id"]
+    first, second = rec["organizations"][0]["org_id"], rec["organizations"][1]["org_id"]
     response = officer_client.post(
         f"/officer/matching/runs/{run_id}/villages/{village}/change",
         data={"org": [first, "", second], "lead": "2"},
@@ -185,7 +187,7 @@ def test_live_check_reports_problems_and_what_members_cover(
     village = rec["village_id"]
     ok = officer_client.post(
         "/officer/matching/check",
-        json={"run_id": run_id, "village_id": village, "orgs": [rec["members"][0]["org_id"]]},
+        json={"run_id": run_id, "village_id": village, "orgs": [rec["organizations"][0]["org_id"]]},
     ).get_json()
     assert ok["ok"] and ok["problems"] == [] and ok["members"][0]["role"] == "lead"
     assert ok["members"][0]["covers"]
@@ -215,10 +217,10 @@ def test_reject_keeps_the_decision_and_writes_nothing(officer_client, app, run_i
 def test_accept_many_approves_each_and_reports_refusals(
     officer_client, app, run_id, matcher_result
 ):
-    recs = [r for r in matcher_result["recommendations"] if r["members"]][:5]
+    recs = [r for r in matcher_result["recommendations"] if r["organizations"]][:5]
     taken = recs[4]
     _store(app).approve_group(
-        taken["village_id"], [GroupMember(taken["members"][0]["org_id"], "lead")], actor="officer:x"
+        taken["village_id"], [GroupMember(taken["organizations"][0]["org_id"], "lead")], actor="officer:x"
     )
     response = officer_client.post(
         f"/officer/matching/runs/{run_id}/accept-many",
@@ -229,10 +231,63 @@ def test_accept_many_approves_each_and_reports_refusals(
     assert "已批准 4 个村的抱团" in html
     assert "未能批准" in html and "已有在帮的抱团" in html
     for rec in recs[:4]:
-        assert _group(app, rec["village_id"]) == {m["org_id"]: m["role"] for m in rec["members"]}
+        assert _group(app, rec["village_id"]) == {m["org_id"]: m["role"] for m in rec["organizations"]}
         assert _decision(app, run_id, rec["village_id"])["decision"] == "accepted"
     parts = _store(app).load_dataset()["partnerships"]
     assert isinstance(parts, pd.DataFrame)
     used = parts.groupby("org_id").size()
     caps = _store(app).load_dataset()["organizations"].set_index("org_id")["max_villages"]
     assert (used <= caps.reindex(used.index)).all()
+
+
+@pytest.fixture(scope="module", name="result_with_unserved")
+def result_with_unserved_fixture(sample_dir):
+    """The real matcher on the sample city, once two villages lost their needs and one was moved
+    far out of reach (the site's world still has them as they are)."""
+    from graph_schema.contract.dataset import Dataset
+    from graph_schema.contract.interchange import read_data
+    from matcher import recommend
+
+    ds = read_data(sample_dir)
+    tables = {name: ds[name].copy() for name in ds}
+    partnered = set(tables["partnerships"]["village_id"])
+    free = [v for v in tables["villages"]["village_id"] if v not in partnered]
+    tables["needs"] = tables["needs"][~tables["needs"]["village_id"].isin(free[:2])]
+    far = tables["villages"]["village_id"] == free[2]
+    tables["villages"].loc[far, "lat"] = tables["villages"].loc[far, "lat"] + 6.0
+    return recommend(Dataset(tables), max_group=4, seed=0)
+
+
+def test_run_page_lists_unserved_villages_with_the_reason_in_chinese(
+    officer_client, app, result_with_unserved
+):
+    reasons = {u.village_id: u.reason for u in result_with_unserved.unserved}
+    assert sorted(reasons.values()) == ["no_needs", "no_needs", "no_provider_in_reach"]
+    run = add_finished_run(app, result_with_unserved.to_dict())
+    html = _text(officer_client.get(f"/officer/matching/runs/{run}"))
+    assert "未能推荐的村" in html and "另有 3 个村未能推荐" in html
+    for village, reason in reasons.items():
+        assert f'data-village="{village}" data-reason="{reason}"' in html
+    assert html.count("未登记需求") == 2 and html.count("附近没有提供所需服务的组织") == 1
+    far = next(u for u in result_with_unserved.unserved if u.reason == "no_provider_in_reach")
+    assert far.explanation in html
+
+
+def test_run_and_review_pages_show_calibration_and_flag_the_most_uncertain(
+    officer_client, app, result_with_unserved
+):
+    result = result_with_unserved
+    flagged = [r for r in result.recommendations if r.check_by_hand]
+    assert flagged and len(flagged) == round(0.1 * len(result.recommendations))
+    run = add_finished_run(app, result.to_dict())
+    html = _text(officer_client.get(f"/officer/matching/runs/{run}"))
+    assert 'id="calibration"' in html and '<svg xmlns="http://www.w3.org/2000/svg" class="calibrati' in html
+    assert html.count("<circle") == len(result.calibration.bins)
+    assert f"建议人工核查 {len(flagged)}" in html
+    only = _text(officer_client.get(f"/officer/matching/runs/{run}?check=1"))
+    assert only.count('class="review-link"') == min(len(flagged), 50)
+    review = _text(officer_client.get(f"/officer/matching/runs/{run}/villages/{flagged[0].village_id}"))
+    assert 'id="check-by-hand"' in review and f"± {flagged[0].uncertainty:.2f}" in review
+    calm = next(r for r in result.recommendations if not r.check_by_hand)
+    review = _text(officer_client.get(f"/officer/matching/runs/{run}/villages/{calm.village_id}"))
+    assert 'id="check-by-hand"' not in review and f"± {calm.uncertainty:.2f}" in review

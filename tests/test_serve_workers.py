@@ -104,7 +104,7 @@ def test_an_approval_in_one_worker_shows_at_once_in_every_worker(two_workers, ma
     for _ in range(6):
         html = _get(officer, page)
         assert "该村尚无帮扶的抱团" not in html and 'id="end-group-form"' in html
-        for member in rec["members"]:
+        for member in rec["organizations"]:
             assert f"/officer/organizations/{member['org_id']}" in html
         assert f"已帮扶 {before + 1}" in _get(officer, f"{url}/officer/")
 

@@ -45,9 +45,29 @@ Recommendation = _schema(
         "uncovered": fields.List(fields.String()),
         "explanation": fields.String(allow_none=True),
         "explanation_en": fields.String(allow_none=True),
+        "uncertainty": fields.Float(
+            allow_none=True, metadata={"description": "± of the score (80 % of held-out errors)"}
+        ),
+        "check_by_hand": fields.Boolean(
+            metadata={"description": "among the run's most uncertain groups"}
+        ),
         "decision": fields.Dict(
             allow_none=True, metadata={"description": "the officer's decision"}
         ),
+    },
+)
+Unserved = _schema(
+    "UnservedVillage",
+    {
+        "village_id": fields.String(required=True),
+        "reason": fields.String(
+            required=True,
+            metadata={"enum": ["no_provider_in_reach", "capacity_taken", "no_needs"]},
+        ),
+        "explanation": fields.String(),
+        "explanation_en": fields.String(),
+        "needs": fields.List(fields.String()),
+        "providers": fields.List(fields.Dict()),
     },
 )
 RunStatus = _schema(
@@ -68,6 +88,9 @@ RecommendationPage = _schema(
     {
         "run": fields.Nested(RunStatus),
         "summary": fields.Dict(),
+        "unserved": fields.List(
+            fields.Nested(Unserved), metadata={"description": "villages left out, and why"}
+        ),
         "items": fields.List(fields.Nested(Recommendation)),
         "total": fields.Integer(),
         "limit": fields.Integer(),
@@ -91,32 +114,9 @@ IntegrityItem = _schema(
 
 
 # -- recommendations ----------------------------------------------------------------------------
-def _contract(rec: dict, decision: dict | None) -> dict:
-    """A stored recommendation (``to_dict``) in the shape of the batch interface."""
-    return {
-        "village_id": rec["village_id"],
-        "organizations": [
-            {
-                k: m.get(k)
-                for k in (
-                    "org_id",
-                    "role",
-                    "covers",
-                    "levels",
-                    "distance_km",
-                    "explanation",
-                    "facts",
-                )
-            }
-            for m in rec.get("members", rec.get("organizations", []))
-        ],
-        "volunteers": rec.get("volunteers", []),
-        "score": rec.get("score"),
-        "uncovered": rec.get("uncovered", []),
-        "explanation": rec.get("explanation"),
-        "explanation_en": rec.get("explanation_en"),
-        "decision": decision,
-    }
+def _contract(rec, decision: dict | None) -> dict:
+    """A run's recommendation (a ``matcher.Recommendation``) as the batch interface has it."""
+    return {**rec.to_dict(), "decision": decision}
 
 
 @blp.route("/recommendations")
@@ -141,13 +141,14 @@ class Recommendations(MethodView):
         decisions = decisions_of(run.id)
         recs = [run.recommendations[v] for v in sorted(run.recommendations)]
         if args.get("village_id"):
-            recs = [r for r in recs if r["village_id"] == args["village_id"]]
+            recs = [r for r in recs if r.village_id == args["village_id"]]
         page = paged(
             recs,
             args,
-            convert=lambda part: [_contract(r, decisions.get(r["village_id"])) for r in part],
+            convert=lambda part: [_contract(r, decisions.get(r.village_id)) for r in part],
         )
-        return {"run": run.status_json(), "summary": run.summary, **page}
+        unserved = [u.to_dict() for u in run.unserved]
+        return {"run": run.status_json(), "summary": run.summary, "unserved": unserved, **page}
 
     @token_required(blp, "officer", "admin")
     @blp.arguments(RunInput)

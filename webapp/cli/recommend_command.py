@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from graph_schema.contract.interchange import read_data
@@ -25,6 +26,10 @@ def _progress(start: float):
         )
 
     return report
+
+
+def _reasons(reasons: Counter) -> str:
+    return " (" + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) + ")" if reasons else ""
 
 
 def _recommend(args) -> int:
@@ -53,7 +58,7 @@ def _recommend(args) -> int:
         )
     except MatcherError as exc:
         raise CliError(str(exc)) from None
-    doc = result.to_contract_json()
+    doc = result.to_dict()
     doc["summary"]["seconds"] = round(time.perf_counter() - start, 2)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -63,9 +68,11 @@ def _recommend(args) -> int:
     )
     tmp.replace(out)
     s = doc["summary"]
+    reasons = Counter(u["reason"] for u in doc["unserved"])
     print(
         f"served {s['served']} of {s['eligible']} villages without support "
         f"({s['villages']} in all), {s['capacity_violations']} capacity violations, "
+        f"{s['unserved']} unserved{_reasons(reasons)}, "
         f"outcome history {'used' if s['outcome_history_used'] else 'NOT used'}; "
         f"wrote {out} in {s['seconds']:.1f}s",
         file=sys.stderr,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import get_store
@@ -63,6 +64,29 @@ def village_status(world: World, decisions: dict, village_id: str) -> str:
     return "supported" if village is not None and village.supported else "pending"
 
 
+def _shown(args: dict[str, str], village, village_id: str) -> bool:
+    """Whether a village passes the list's county and name filters."""
+    if args.get("county") and (village is None or village.county != args["county"]):
+        return False
+    q = args.get("q", "").lower()
+    return not (
+        q and village is not None and q not in village.name.lower() and q not in village_id.lower()
+    )
+
+
+def _calibration_figure(run: Run):
+    if run.calibration is None:
+        return None
+    from .calibration_svg import calibration_svg
+
+    return calibration_svg(
+        run.calibration,
+        _("预测成效分"),
+        _("实际评审分"),
+        _("预测与实际评审分对照（%(year)s 年的项目）", year=run.calibration.test_year),
+    )
+
+
 @bp.get("/matching/runs/<int:run_id>")
 def run_page(run_id: int):
     run = _run_or_404(run_id)
@@ -70,33 +94,35 @@ def run_page(run_id: int):
         return render_template("officer/run_progress.html", run=run)
     world = current_world(get_store())
     decisions = decisions_of(run_id)
-    args = filter_args("county", "status", "q")
+    args = filter_args("county", "status", "q", "check")
     rows: list[dict] = []
     counts = {"pending": 0, "accepted": 0, "changed": 0, "rejected": 0, "supported": 0}
     for village_id, rec in run.recommendations.items():
         village = world.villages.get(village_id)
         status = village_status(world, decisions, village_id)
         counts[status] = counts.get(status, 0) + 1
-        if args.get("county") and (village is None or village.county != args["county"]):
+        if not _shown(args, village, village_id):
             continue
         if args.get("status") and status != args["status"]:
             continue
-        q = args.get("q", "").lower()
-        if (
-            q
-            and village is not None
-            and q not in village.name.lower()
-            and q not in village_id.lower()
-        ):
+        if args.get("check") and not rec.check_by_hand:
             continue
         rows.append({"rec": rec, "village": village, "status": status})
-    rows.sort(key=lambda r: (r["status"] != "pending", r["rec"]["village_id"]))  # type: ignore[index]
+    rows.sort(key=lambda r: (r["status"] != "pending", r["rec"].village_id))
+    unserved = [
+        {"u": u, "village": world.villages.get(u.village_id)}
+        for u in run.unserved
+        if _shown(args, world.villages.get(u.village_id), u.village_id)
+    ]
     return render_template(
         "officer/run.html",
         run=run,
         page=paginate(rows),
         args=args,
         counts=counts,
+        checks=sum(r.check_by_hand for r in run.recommendations.values()),
+        unserved=unserved,
+        calibration_figure=_calibration_figure(run),
         counties=world.counties,
         world=world,
     )

@@ -6,7 +6,7 @@ force through :meth:`GraphStore.approve_group`, which records who approved it an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,15 +23,17 @@ from .runs import Run, decisions_of, record_decision
 from .volunteers import volunteer_cards
 from .world_cache import current_world
 
+if TYPE_CHECKING:
+    from matcher.result import Recommendation
+
 __all__ = ["recommendation", "accept", "change", "reject", "accept_many", "check"]
 
 
-def _recommended(rec: dict) -> list[GroupMember]:
-    members = rec.get("members") or rec.get("organizations") or []
-    return [GroupMember(m["org_id"], m.get("role") or "member") for m in members]
+def _recommended(rec: Recommendation) -> list[GroupMember]:
+    return [GroupMember(m.org_id, m.role) for m in rec.members]
 
 
-def _rec_or_404(run: Run, village_id: str) -> dict:
+def _rec_or_404(run: Run, village_id: str) -> Recommendation:
     rec = run.recommendations.get(village_id)
     if rec is None:
         abort(404)
@@ -49,7 +51,7 @@ def _render(run: Run, village_id: str, members=None, problems=(), status: int = 
     form_members = list(members if members is not None else _recommended(rec))
     alternatives = {
         service: [world.orgs[o] for o in ids if o in world.orgs]
-        for service, ids in (rec.get("alternatives") or {}).items()
+        for service, ids in rec.alternatives.items()
     }
     return (
         render_template(
@@ -58,12 +60,12 @@ def _render(run: Run, village_id: str, members=None, problems=(), status: int = 
             rec=rec,
             v=village,
             world=world,
-            members=rec.get("members") or rec.get("organizations") or [],
+            members=rec.members,
             form_members=form_members,
             form_rows=max(run.max_group + 1, len(form_members) + 1),
             problems=list(problems),
             current_problems=checker.problems(village_id, _recommended(rec)),
-            volunteers=volunteer_cards(world, rec.get("volunteers") or []),
+            volunteers=volunteer_cards(world, rec.volunteers),
             alternatives=alternatives,
             status=village_status(world, decisions, village_id),
             decision=decisions.get(village_id),

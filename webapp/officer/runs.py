@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -21,6 +21,9 @@ from graph_schema.store.base import now_iso
 from ..db import get_db
 from ..errors import WebappError
 from .run_owner import process_alive, this_process
+
+if TYPE_CHECKING:
+    from matcher.result import Calibration, Recommendation, RecommendationResult, Unserved
 
 __all__ = [
     "Run",
@@ -57,7 +60,9 @@ class Run:
     max_group: int
     error: str | None
     summary: dict[str, Any] = field(default_factory=dict)
-    recommendations: dict[str, dict] = field(default_factory=dict)  # by village id
+    recommendations: dict[str, Recommendation] = field(default_factory=dict)  # by village id
+    unserved: list[Unserved] = field(default_factory=list)  # villages left out, with the reason
+    calibration: Calibration | None = None  # the model's held-out calibration, when it had one
 
     @property
     def percent(self) -> int:
@@ -81,7 +86,7 @@ class Run:
 #: live threads by (site database, run id): a "running" row without one was cut short
 _threads: dict[tuple[str, int], threading.Thread] = {}
 #: parsed results of finished runs (they never change)
-_results: dict[tuple[str, int], tuple[dict, dict]] = {}
+_results: dict[tuple[str, int], RecommendationResult] = {}
 _start_lock = threading.Lock()
 
 
@@ -185,8 +190,8 @@ _COLUMNS = (
 )
 
 
-def _parsed(run_id: int) -> tuple[dict, dict]:
-    """The summary and the recommendations by village of a finished run, parsed once a process.
+def _parsed(run_id: int) -> RecommendationResult:
+    """The typed result of a finished run, parsed once a process.
 
     A city's result is a few megabytes of JSON: reading and parsing it on every page cost more
     than the page itself.
@@ -195,10 +200,11 @@ def _parsed(run_id: int) -> tuple[dict, dict]:
     if key not in _results:
         row = get_db().execute("SELECT result_json FROM matcher_runs WHERE id = ?", (run_id,))
         data = json.loads(row.fetchone()["result_json"] or "{}")
-        by_village = {r["village_id"]: r for r in data.get("recommendations", [])}
+        from matcher.result import RecommendationResult  # (scikit-learn loads with matcher)
+
         while len(_results) >= 8:
             _results.pop(next(iter(_results)))
-        _results[key] = (data.get("summary", {}), by_village)
+        _results[key] = RecommendationResult.from_dict(data)
     return _results[key]
 
 
@@ -219,7 +225,9 @@ def _row_to_run(row, with_result: bool) -> Run:
         _mark_interrupted(run.id)
         run.status = "interrupted"
     if with_result and run.status == "done":
-        run.summary, run.recommendations = _parsed(run.id)
+        result = _parsed(run.id)
+        run.summary, run.recommendations = result.summary, result.by_village()
+        run.unserved, run.calibration = result.unserved, result.calibration
     return run
 
 
