@@ -27,8 +27,12 @@ def _version() -> str:
     return f"{crc:08x}"
 
 
+#: computed once, at import: a run uses one key even if the source is edited while it runs
+_VERSION = _version()
+
+
 def _path(cache: Path, name: str, scale: str, seed: int, what: str) -> Path:
-    return cache / f"{name}-{scale}-s{seed}-{what}-{_version()}.pkl"
+    return cache / f"{name}-{scale}-s{seed}-{what}-{_VERSION}.pkl"
 
 
 def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):
@@ -44,6 +48,9 @@ def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):
     with open(tmp, "wb") as f:
         pickle.dump(value, f, protocol=5)
     tmp.replace(path)
+    for stale in path.parent.glob(f"{name}-{scale}-s{seed}-{what}-*.pkl"):
+        if stale != path:  # made by older source: never read again (a province world is ~95 MB)
+            stale.unlink(missing_ok=True)
     print(
         f"  {what} of {name} {scale}: {time.perf_counter() - start:.1f}s",
         file=sys.stderr,
