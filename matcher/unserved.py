@@ -82,6 +82,8 @@ def _nearest_with_capacity(scorer, first: Candidates, rows, cap_left, m: int) ->
         chord, idx = tree.query(vxyz[r], k=k, distance_upper_bound=_chord(REACH_KM))
         chord, idx = chord.reshape(len(r), k), idx.reshape(len(r), k)
         rr, kk = np.nonzero(np.isfinite(chord))
+        if len(rr) == 0:  # nobody in reach (a learned model refuses to predict zero rows)
+            continue
         orgs = prov[idx[rr, kk]]
         km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord[rr, kk] / 2.0, 0, 1))
         score = scorer.unary(villages[r[rr]], np.full(len(rr), s), orgs)
