@@ -132,6 +132,9 @@ def create_app(
 
     db.init_app(app)
     init_store(app)
+    from .sitedb import approvals
+
+    approvals.init_app(app)  # finish or undo the approvals a stopped process left half-done
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

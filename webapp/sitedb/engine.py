@@ -23,7 +23,14 @@ from collections import OrderedDict
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
-__all__ = ["make_engine", "cached_engine", "write_lock", "sqlite_url", "is_sqlite"]
+__all__ = [
+    "make_engine",
+    "cached_engine",
+    "dispose_engine",
+    "write_lock",
+    "sqlite_url",
+    "is_sqlite",
+]
 
 _BEGIN_OPTION = "baotuan_begin"
 _KEPT_ENGINES = 8  # tests open many sites in one process: keep the newest few
@@ -94,6 +101,18 @@ def cached_engine(url: str) -> Engine:
     while len(_engines) > _KEPT_ENGINES:
         _engines.popitem(last=False)[1].dispose()  # a later use simply reconnects
     return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the process's pooled connections to ``url`` (before its database or schema goes).
+
+    Examples
+    --------
+    >>> dispose_engine("sqlite://")
+    """
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def _after_fork() -> None:
