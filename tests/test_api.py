@@ -194,16 +194,22 @@ def test_malformed_json_is_400(api):
     assert_error(response, 400)
 
 
-def free_village(app) -> str:
+def free_villages(app, *org_ids: str) -> list[str]:
+    """Villages without a group that each of ``org_ids`` may join (it provides one of the needs)."""
     store = app.extensions["baotuan_store"]
     taken = set(store.query("partnerships")["village_id"])
-    villages = store.query("villages")
-    return str(villages[~villages["village_id"].isin(taken)]["village_id"].min())
+    needs = store.query("needs").groupby("village_id")["service"].agg(set)
+    provides = [set(store.query("capabilities", {"org_id": o})["service"]) for o in org_ids]
+    return sorted(
+        str(v)
+        for v, wanted in needs.items()
+        if v not in taken and all(p & wanted for p in provides)
+    )
 
 
 def test_officers_approve_partnerships(api, app):
     store = app.extensions["baotuan_store"]
-    village = free_village(app)
+    village = free_villages(app, "O000293", "O000001")[0]
     call = api("officer")
     group = {
         "village_id": village,
@@ -229,8 +235,7 @@ def test_capacity_is_a_409_and_nothing_is_written(api, app):
     org = "O000293"
     capacity = int(store.query("organizations", {"org_id": org})["max_villages"][0])
     assigned = len(store.query("partnerships", {"org_id": org}))
-    taken = set(store.query("partnerships")["village_id"])
-    free = [v for v in sorted(store.query("villages")["village_id"]) if v not in taken]
+    free = free_villages(app, org)
     for village in free[: capacity - assigned]:
         assert (
             call(
@@ -242,7 +247,8 @@ def test_capacity_is_a_409_and_nothing_is_written(api, app):
     body = assert_error(
         call("POST", "/partnerships", json={"village_id": over, "members": [{"org_id": org}]}), 409
     )
-    assert body["details"] == {"reason": "capacity"}
+    assert body["details"]["reason"] == "capacity"
+    assert [p["code"] for p in body["details"]["problems"]] == ["no_capacity"]
     assert store.query("partnerships", {"village_id": over}).empty
 
 

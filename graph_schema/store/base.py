@@ -19,6 +19,7 @@ import pandas as pd
 from ..contract.dataset import Dataset
 from ..contract.graph import dataset_to_graph
 from ..contract.tables import TABLE_ORDER
+from ..rules import MAX_GROUP_RANGE, GroupMember, shape_problems, with_lead
 
 __all__ = ["GraphStore", "ImportReport", "GroupMember", "AuditEntry", "now_iso"]
 
@@ -39,14 +40,6 @@ class ImportReport:
     @property
     def total_changed(self) -> int:
         return sum(self.changed.values())
-
-
-@dataclass(frozen=True)
-class GroupMember:
-    """One organization of a group (抱团) approved for a village."""
-
-    org_id: str
-    role: str = "member"  # "lead" or "member"
 
 
 @dataclass
@@ -182,13 +175,10 @@ class GraphStore(abc.ABC):
     # -- contract helpers shared by implementations ----------------------------------------
     @staticmethod
     def _check_group(members: list[GroupMember]) -> None:
+        # The doors check every rule first (graph_schema.rules); this guard keeps a caller that
+        # skips them from storing a malformed group. A group without a lead is stored as given.
         from ..errors import ConflictError
 
-        if not members:
-            raise ConflictError("a group needs at least one organization")
-        ids = [m.org_id for m in members]
-        if len(set(ids)) != len(ids):
-            raise ConflictError("an organization appears twice in the group")
-        leads = sum(1 for m in members if m.role == "lead")
-        if leads > 1:
-            raise ConflictError("a group has at most one lead organization")
+        problems = shape_problems(with_lead(members), MAX_GROUP_RANGE[-1])
+        if problems:
+            raise ConflictError("; ".join(p.what for p in problems))

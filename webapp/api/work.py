@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from graph_schema import CapacityError, ConflictError, NotFoundError
-from graph_schema.store import GroupMember
+from graph_schema.rules import GroupMember, GroupRefused
 
 from ..extensions import get_store
 from ..organization.data import rows, rows_in
 from ..review.rubric import ReviewError, rubric_of, save_review
+from ..services.group_messages import problem_details
+from ..services.groups import approve_group
 from .auth import current_api_user, token_required
 from .common import blp, paged, scope_org
 from .errors import ApiError
@@ -128,26 +129,48 @@ class Partnerships(MethodView):
     @blp.response(201, Group)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, body):
         """Approve a group for a village (audited): it becomes the partnership in force.
 
-        404 for an unknown village or organization; 409 when the village already has a group or
-        an organization would exceed its ``max_villages`` (nothing is written then).
+        The group rules are those of the officer's page (``docs/rules.md``); the first member
+        leads when none is named. A refusal lists every broken rule in ``details.problems``
+        (``code``, ``where``, ``what``, ``message``) and writes nothing: 422 for a group that
+        breaks a rule of its own (size, lead, duplicates, a member providing none of the
+        village's needs), else 404 for an unknown village or organization, else 409 when the
+        village already has a group (``reason: conflict``) or a member has no capacity left
+        (``reason: capacity``).
         """
         members = [GroupMember(m["org_id"], m["role"]) for m in body["members"]]
         since = body["since"].isoformat() if body.get("since") else None
         try:
-            get_store().approve_group(
-                body["village_id"], members, current_api_user().actor, since=since
+            approve_group(
+                get_store(), body["village_id"], members, current_api_user().actor, since=since
             )
-        except NotFoundError as exc:
-            raise ApiError(404, str(exc)) from None
-        except CapacityError as exc:
-            raise ApiError(409, str(exc), {"reason": "capacity"}) from None
-        except ConflictError as exc:
-            raise ApiError(409, str(exc), {"reason": "conflict"}) from None
+        except GroupRefused as refused:
+            raise _refusal(refused) from None
         frame = rows("partnerships", village_id=body["village_id"])
         return {"village_id": body["village_id"], "members": records(frame)}
+
+
+_NOT_FOUND = {"unknown_village", "unknown_organization"}
+_REASONS = {"village_in_force": "conflict", "no_capacity": "capacity"}
+
+
+def _refusal(refused: GroupRefused) -> ApiError:
+    """The API's answer to a refused group: the first status class that applies, every problem."""
+    codes = set(refused.codes)
+    details: dict = {"problems": problem_details(refused.problems)}
+    if codes - _NOT_FOUND - set(_REASONS):
+        status = 422
+    elif codes & _NOT_FOUND:
+        status = 404
+    else:
+        status = 409
+        details["reason"] = next(_REASONS[c] for c in refused.codes if c in _REASONS)
+    return ApiError(
+        status, "the group was refused: " + "; ".join(p.what for p in refused.problems), details
+    )
 
 
 @blp.route("/me")

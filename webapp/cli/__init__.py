@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "webapp.cli.recommend_command",
     "webapp.cli.serve_command",
     "webapp.cli.db_command",
+    "webapp.cli.partnership_command",
 )
 
 

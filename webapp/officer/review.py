@@ -12,13 +12,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from graph_schema.store.base import GroupMember
+from graph_schema.rules import GroupMember, GroupRefused
 
 from ..extensions import get_store
+from ..services.events import record_event
+from ..services.group_messages import problem_messages
+from ..services.groups import GroupBatch
 from .blueprint import bp
 from .matching import _run_or_404, village_status
-from .operations import GroupChecker, GroupRefused, parse_members
-from .queries import record_event
+from .operations import parse_members
 from .runs import Run, decisions_of, record_decision
 from .volunteers import volunteer_cards
 from .world_cache import current_world
@@ -46,7 +48,7 @@ def _render(run: Run, village_id: str, members=None, problems=(), status: int = 
     village = world.villages.get(village_id)
     if village is None:
         abort(404)
-    checker = GroupChecker(world, run.max_group)
+    checker = GroupBatch(world, run.max_group)
     decisions = decisions_of(run.id)
     form_members = list(members if members is not None else _recommended(rec))
     alternatives = {
@@ -64,7 +66,7 @@ def _render(run: Run, village_id: str, members=None, problems=(), status: int = 
             form_members=form_members,
             form_rows=max(run.max_group + 1, len(form_members) + 1),
             problems=list(problems),
-            current_problems=checker.problems(village_id, _recommended(rec)),
+            current_problems=problem_messages(checker.problems(village_id, _recommended(rec))),
             volunteers=volunteer_cards(world, rec.volunteers),
             alternatives=alternatives,
             status=village_status(world, decisions, village_id),
@@ -81,11 +83,11 @@ def recommendation(run_id: int, village_id: str):
 
 def _approve(run: Run, village_id: str, members: list[GroupMember], decision: str):
     world = current_world(get_store())
-    checker = GroupChecker(world, run.max_group)
+    checker = GroupBatch(world, run.max_group)
     try:
         checker.approve(get_store(), village_id, members, current_user.actor, run.id, decision)
     except GroupRefused as refused:
-        return _render(run, village_id, members, refused.problems, 422)
+        return _render(run, village_id, members, problem_messages(refused.problems), 422)
     flash(_("已批准 %(v)s 的抱团，帮扶关系已生效", v=world.village_name(village_id)), "success")
     return redirect(url_for("officer.village", village_id=village_id))
 
@@ -100,7 +102,7 @@ def accept(run_id: int, village_id: str):
 def change(run_id: int, village_id: str):
     run = _run_or_404(run_id)
     _rec_or_404(run, village_id)
-    members = parse_members(request.form.getlist("org"), request.form.get("lead"))
+    members = parse_members(request.form.getlist("org"), request.form.getlist("lead"))
     return _approve(run, village_id, members, "changed")
 
 
@@ -126,7 +128,7 @@ def reject(run_id: int, village_id: str):
 def accept_many(run_id: int):
     run = _run_or_404(run_id)
     world = current_world(get_store())
-    checker = GroupChecker(world, run.max_group)
+    checker = GroupBatch(world, run.max_group)
     approved, refused = [], []
     for village_id in dict.fromkeys(request.form.getlist("village_id")):
         rec = run.recommendations.get(village_id)
@@ -136,7 +138,8 @@ def accept_many(run_id: int):
             checker.approve(get_store(), village_id, _recommended(rec), current_user.actor, run.id)
             approved.append(village_id)
         except GroupRefused as exc:
-            refused.append(f"{world.village_name(village_id)}：{'；'.join(exc.problems)}")
+            messages = problem_messages(exc.problems)
+            refused.append(f"{world.village_name(village_id)}：{'；'.join(messages)}")
     if approved:
         flash(_("已批准 %(n)s 个村的抱团", n=len(approved)), "success")
     for message in refused:
@@ -155,8 +158,8 @@ def check():
     village_id = str(data.get("village_id") or "")
     members = parse_members([str(o) for o in data.get("orgs") or []], str(data.get("lead") or ""))
     world = current_world(get_store())
-    checker = GroupChecker(world, run.max_group)
-    problems = checker.problems(village_id, members)
+    checker = GroupBatch(world, run.max_group)
+    problems = problem_messages(checker.problems(village_id, members))
     from ..templating import service_label
 
     return jsonify(

@@ -1,0 +1,105 @@
+"""``baotuan partnership add VILLAGE --lead ORG --member ORG ...``: approve a group from the
+command line, under the same rules as the officer's page and the API (``docs/rules.md``)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from graph_schema.rules import MAX_GROUP, MAX_GROUP_RANGE, GroupMember, GroupRefused
+
+__all__ = ["register", "members_from_args", "iso_date"]
+
+
+def members_from_args(leads: list[str], members: list[str]) -> list[GroupMember]:
+    """The group as given: every ``--lead`` first, then every ``--member``, in order.
+
+    Examples
+    --------
+    >>> members_from_args(["O1"], ["O2"])
+    [GroupMember(org_id='O1', role='lead'), GroupMember(org_id='O2', role='member')]
+    """
+    return [GroupMember(o, "lead") for o in leads] + [GroupMember(o, "member") for o in members]
+
+
+def iso_date(text: str) -> str:
+    """A ``YYYY-MM-DD`` date as given, or an argparse error that says so.
+
+    Examples
+    --------
+    >>> iso_date("2024-03-01")
+    '2024-03-01'
+    """
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add(args) -> int:
+    from webapp.services.groups import approve_group
+
+    from . import settings_from_args
+
+    group = members_from_args(args.lead or [], args.member or [])
+    with settings_from_args(args).open_store() as store:
+        try:
+            approved = approve_group(
+                store,
+                args.village,
+                group,
+                args.actor,
+                max_group=args.max_group,
+                since=args.since,
+            )
+        except GroupRefused as refused:
+            print(
+                f"baotuan partnership add: refused, nothing stored ({len(refused.problems)} "
+                "problem(s)):",
+                file=sys.stderr,
+            )
+            for problem in refused.problems:
+                print(f"  {problem.where}: {problem.what} [{problem.code}]", file=sys.stderr)
+            return 1
+        location = store.location
+    listed = ", ".join(f"{m.org_id} ({m.role})" for m in approved)
+    print(f"approved for {args.village} in {location}: {listed}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "partnership", help="approve a group (抱团) for a village, under the site's group rules"
+    )
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="make a group the partnership in force for a village (exit 1 with every broken rule)",
+    )
+    add.add_argument("village", help="the village's id")
+    add.add_argument(
+        "--lead",
+        action="append",
+        metavar="ORG",
+        help="the lead organization (default: the first --member)",
+    )
+    add.add_argument(
+        "--member", action="append", metavar="ORG", help="another organization (repeat it)"
+    )
+    add.add_argument(
+        "--max-group",
+        type=int,
+        default=MAX_GROUP,
+        help=f"organizations per group at most (default {MAX_GROUP}; "
+        f"{MAX_GROUP_RANGE[0]} to {MAX_GROUP_RANGE[-1]})",
+    )
+    add.add_argument(
+        "--since", type=iso_date, help="the date the support begins, YYYY-MM-DD (default: today)"
+    )
+    add.add_argument("--actor", default="cli", help="who is recorded in the audit trail")
+    add.set_defaults(func=_add)
+    # --store and --instance after "add" too, as after every command's name
+    from . import _add_location_options
+
+    _add_location_options(add, argparse.SUPPRESS)
