@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,8 @@ __all__ = ["upsert"]
 
 def upsert(session: Session, model: type, **values: Any) -> None:
     """Insert ``values`` as a row of ``model``'s table, or update the row with the same primary key."""
-    table = model.__table__  # type: ignore[attr-defined]
-    keys = [c.name for c in inspect(model).primary_key]
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    keys = [column.name for column in table.primary_key.columns]
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table).values(**values)
     changed = {k: statement.excluded[k] for k in values if k not in keys}
