@@ -47,16 +47,21 @@ class ValidationError(GraphSchemaError):
     Attributes
     ----------
     problems : list of Problem
-        Every problem found, not only the first, sorted by file and line.
+        Every problem found, not only the first, sorted by file and line (at most 1,000 of one
+        column of one file are listed).
+    total : int
+        How many problems there are, listed or not.
     """
 
-    def __init__(self, problems: list[Problem], limit: int = 50):
+    def __init__(self, problems: list[Problem], limit: int = 50, total: int | None = None):
         self.problems = sorted(problems)
+        self.total = max(total or 0, len(self.problems))
         shown = "\n".join(str(p) for p in self.problems[:limit])
-        more = len(self.problems) - limit
+        more = self.total - min(limit, len(self.problems))
         if more > 0:
-            shown += f"\n... and {more} more problems"
-        super().__init__(f"refused: {len(self.problems)} problem(s)\n{shown}")
+            shown += f"\n... and {more:,} more problems"
+        listed = "" if self.total == len(self.problems) else f", {len(self.problems):,} listed"
+        super().__init__(f"refused: {self.total:,} problem(s){listed}\n{shown}")
 
 
 class StoreError(GraphSchemaError):

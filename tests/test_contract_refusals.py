@@ -40,8 +40,10 @@ def test_the_sample_is_accepted(sample_dir):
         ("needs", 5, "severity", "2.5", "needs.csv:5: severity: '2.5' is not a whole number"),
         ("needs", 2, "service", "yoga", "needs.csv:2: service: unknown service code 'yoga'"),
         ("capabilities", 2, "level", "6", "capabilities.csv:2: level: 6 is outside 1..5"),
-        ("villages", 2, "lat", "200", "villages.csv:2: lat: 200 is outside -90..90"),
-        ("villages", 3, "lon", "-181", "villages.csv:3: lon: -181 is outside -180..180"),
+        ("villages", 2, "lat", "200", "villages.csv:2: lat: 200 is outside 3.5..54"),
+        ("villages", 3, "lon", "-181", "villages.csv:3: lon: -181 is outside 73..136"),
+        ("villages", 7, "lat", "0", "villages.csv:7: lat: 0 is outside 3.5..54 (China's extent"),
+        ("villages", 8, "lon", "36.2", "villages.csv:8: lon: 36.2 is outside 73..136"),
         ("villages", 4, "lat", "north", "villages.csv:4: lat: 'north' is not a number"),
         ("villages", 5, "name", "", "villages.csv:5: name: required value is empty"),
         ("villages", 6, "population", "-3", "villages.csv:6: population: -3 is outside 0.."),
@@ -198,11 +200,16 @@ def test_bom_is_accepted(sample_copy):
     assert read_data(sample_copy).counts()["villages"] == 300
 
 
-def test_not_utf8_is_a_clear_problem(sample_copy):
+def test_neither_utf8_nor_gbk_is_a_problem_of_its_line(sample_copy):
     path = sample_copy / "villages.csv"
-    path.write_bytes(path.read_text(encoding="utf-8-sig").encode("gb18030"))
+    lines = path.read_bytes().split(b"\n")
+    lines[4] = lines[4] + b"\xff\xfe"  # no UTF-8 and no GB18030 text holds these bytes
+    path.write_bytes(b"\n".join(lines))
     problems = _problems(sample_copy)
-    assert any(p.startswith("villages.csv: is not UTF-8") for p in problems), problems
+    assert (
+        'villages.csv:5: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8"' in problems
+    )
+    assert not any("byte" in p for p in problems)
 
 
 def test_every_problem_is_listed_not_only_the_first(sample_copy):

@@ -1,4 +1,10 @@
-"""Read and write a data folder (CSV files) or one ``.xlsx`` workbook, as in ``DATA_FORMAT.md``."""
+"""Read and write a data folder (CSV files) or one ``.xlsx`` workbook, as in ``DATA_FORMAT.md``.
+
+CSV text is UTF-8 (with or without a BOM) or GBK/GB18030, what Excel on a Chinese Windows saves:
+it is decoded strictly as UTF-8 first, else as GB18030 (a superset of GBK), so both read the
+same. A workbook is checked against :mod:`~graph_schema.contract.limits` before it is opened,
+and each sheet is read whole whatever size its ``<dimension>`` element declares.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +20,44 @@ import pandas as pd
 
 from ..errors import Problem, ValidationError
 from .dataset import Dataset, format_frame
-from .tables import TABLE_ORDER, TABLES
+from .limits import DEFAULT_LIMITS, ReadLimits, check_workbook
+from .tables import CONTRACT_TABLES, TABLE_ORDER, TABLES
 from .validation import KnownIds, validate_tables
 from .xlsx_out import Sheet, write_workbook
 
-__all__ = ["read_raw", "read_data", "write_data", "write_folder", "write_xlsx"]
+__all__ = ["read_raw", "read_data", "decode_csv", "write_data", "write_folder", "write_xlsx"]
+
+
+def decode_csv(data: bytes, label: str) -> str | Problem:
+    r"""CSV bytes as text: UTF-8 (a BOM is dropped) if they are, else GBK/GB18030.
+
+    Examples
+    --------
+    >>> decode_csv("村,乡镇\n".encode("gbk"), "v.csv") == decode_csv("村,乡镇\n".encode(), "v.csv")
+    True
+    >>> print(decode_csv(b"a\nb\n\xff\xff\n", "v.csv"))
+    v.csv:3: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8"
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        line = data.count(b"\n", 0, first_bad) + 1
+        return Problem(
+            label, line, "", 'is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8"'
+        )
 
 
 def _read_csv(path: Path, label: str) -> pd.DataFrame | Problem:
     try:
-        data = path.read_bytes()
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Problem(label, 0, "", f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8")
+        text = decode_csv(path.read_bytes(), label)
     except OSError as exc:
         return Problem(label, 0, "", f"cannot be read: {exc.strerror}")
+    if isinstance(text, Problem):
+        return text
     if not text.strip():
         return Problem(label, 1, "", "is empty: a header row is required")
     if "\x00" in text:
@@ -97,7 +126,9 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+def _read_xlsx(
+    path: Path, limits: ReadLimits
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     import zipfile
     import zlib
 
@@ -124,6 +155,9 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
         message = " ".join(str(exc).split()) or type(exc).__name__
         return {}, {}, [Problem(path.name, 0, "", f"is not a readable .xlsx workbook: {message}")]
 
+    too_large = check_workbook(path, path.name, limits)
+    if too_large:
+        return {}, {}, too_large
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except unreadable as exc:
@@ -131,7 +165,7 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
     try:
         for sheet in book.worksheets:
             name = sheet.title.strip().removesuffix(".csv")
-            if name not in TABLES:
+            if name not in CONTRACT_TABLES:
                 continue
             if name in labels:  # 'villages' and 'villages.csv': which one is meant?
                 problems.append(
@@ -139,6 +173,9 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
                 )
                 continue
             labels[name] = f"{path.name}[{name}]"
+            # read-only mode stops at the size the sheet declares in <dimension>, which a
+            # program writing the file may get wrong: forget it and read to the last row
+            sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             header = next(rows, None)
             if header is None:
@@ -164,9 +201,12 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], lis
 
 
 def read_raw(
-    path: str | os.PathLike,
+    path: str | os.PathLike, limits: ReadLimits | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     """Read a data folder or ``.xlsx`` workbook into raw string tables, without checking them.
+
+    A workbook larger than ``limits`` (default :data:`~graph_schema.contract.limits.DEFAULT_LIMITS`)
+    is refused before it is parsed.
 
     Returns
     -------
@@ -178,14 +218,14 @@ def read_raw(
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits or DEFAULT_LIMITS)
     if not path.is_dir():
         return {}, {}, [Problem(str(path), 0, "", "is neither a data folder nor an .xlsx workbook")]
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     problems: list[Problem] = []
-    for name in TABLE_ORDER:
-        file = path / TABLES[name].filename
+    for name, spec in CONTRACT_TABLES.items():
+        file = path / spec.filename
         if not file.exists():
             continue
         labels[name] = file.name
@@ -198,7 +238,10 @@ def read_raw(
 
 
 def read_data(
-    path: str | os.PathLike, known_ids: KnownIds | None = None, require_all: bool = True
+    path: str | os.PathLike,
+    known_ids: KnownIds | None = None,
+    require_all: bool = True,
+    limits: ReadLimits | None = None,
 ) -> Dataset:
     """Read and check a data folder or workbook; raise :class:`ValidationError` listing every problem.
 
@@ -213,13 +256,13 @@ def read_data(
     ...     print(e.problems[0])
     capabilities.csv: required file is missing
     """
-    tables, labels, problems = read_raw(path)
+    tables, labels, problems = read_raw(path, limits)
     try:
         dataset = validate_tables(
             tables, labels, known_ids, require_all=require_all and not problems
         )
     except ValidationError as exc:
-        raise ValidationError(problems + exc.problems) from None
+        raise ValidationError(problems + exc.problems, total=len(problems) + exc.total) from None
     if problems:
         raise ValidationError(problems)
     return dataset

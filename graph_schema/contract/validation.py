@@ -13,9 +13,10 @@ import pandas as pd
 
 from ..errors import Problem, ValidationError
 from .dataset import Dataset, coerce_frame
-from .tables import TABLE_ORDER, TABLES, Column, Table
+from .tables import CONTRACT_TABLES, TABLES, Column, Table
+from .vocabulary import CODE_BY_LABEL
 
-__all__ = ["parse_table", "validate_tables", "line_numbers", "KnownIds"]
+__all__ = ["parse_table", "validate_tables", "line_numbers", "KnownIds", "Problems"]
 
 #: ids already stored, by ``(table, column)``; references may point at them.
 KnownIds = Mapping[tuple[str, str], set[str]]
@@ -24,17 +25,44 @@ _TRUE = {"true", "1", "yes", "y", "t", "是"}
 _FALSE = {"false", "0", "no", "n", "f", "否"}
 _MAX_PER_COLUMN = 1000  # a wholly broken column of a million rows would drown the message
 _MAX_WHOLE = 2**53
+_SINGULAR = {"activities": "activity"}
 
 
-def _problems(label: str, lines: np.ndarray, column: str, messages) -> list[Problem]:
+class Problems(list[Problem]):
+    """Problems found, at most ``_MAX_PER_COLUMN`` listed per column; ``omitted`` counts the rest.
+
+    So a refusal can say how many problems there truly are ("first 1,000 of 808,214").
+
+    Examples
+    --------
+    >>> found = Problems([Problem("a.csv", 2, "x", "bad")], omitted=5)
+    >>> found += Problems([], omitted=2)
+    >>> len(found), found.omitted, found.total
+    (1, 7, 8)
+    """
+
+    def __init__(self, items=(), omitted: int = 0):
+        super().__init__(items)
+        self.omitted = omitted
+
+    def __iadd__(self, other):  # type: ignore[misc]  # list's own __add__ is untouched
+        self.omitted += getattr(other, "omitted", 0)
+        return super().__iadd__(other)
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.omitted
+
+
+def _problems(label: str, lines: np.ndarray, column: str, messages) -> Problems:
     if isinstance(messages, str):
-        messages = [messages] * len(lines)
-    return [
+        messages = [messages] * min(len(lines), _MAX_PER_COLUMN)
+    # messages may be a generator over a million bad cells: only the listed ones are formatted
+    listed = [
         Problem(label, int(line), column, msg)
-        for line, msg in zip(
-            lines[:_MAX_PER_COLUMN], list(messages)[:_MAX_PER_COLUMN], strict=False
-        )
+        for line, msg in zip(lines[:_MAX_PER_COLUMN], messages, strict=False)
     ]
+    return Problems(listed, omitted=len(lines) - len(listed))
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -56,12 +84,16 @@ def _shown(value: object, limit: int = 60) -> str:
 def _range_text(col: Column) -> str:
     lo = "" if col.min is None else f"{col.min:g}"
     hi = "" if col.max is None else f"{col.max:g}"
+    if col.exclusive_min:
+        return f"{lo}..{hi} (more than {lo})"
+    if col.name in ("lat", "lon"):
+        return f"{lo}..{hi} (China's extent; is it (0, 0), or are lat and lon swapped?)"
     return f"{lo}..{hi}"
 
 
 def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
     """Return ``(typed values, problems)`` for one column of stripped strings."""
-    problems: list[Problem] = []
+    problems = Problems()
     empty = (text == "").to_numpy()
     if col.required and empty.any():
         problems += _problems(label, lines[empty], col.name, "required value is empty")
@@ -69,6 +101,9 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
     if col.kind in ("str",):
         return text.where(present, None), problems
     if col.kind == "code":
+        labels = CODE_BY_LABEL.get(col.name)
+        if labels:  # 关爱老人 reads as elder_care; exports write the code
+            text = text.map(lambda v: labels.get(v, v))
         bad = present & ~text.isin(col.codes).to_numpy()
         if bad.any():
             what = "service code" if col.name == "service" else f"{col.name} code"
@@ -76,10 +111,10 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
                 label,
                 lines[bad],
                 col.name,
-                [
+                (
                     f"unknown {what} '{_shown(v)}' (expected one of: {', '.join(col.codes)})"
                     for v in text[bad]
-                ],
+                ),
             )
         return text.where(present & ~bad, None), problems
     if col.kind == "bool":
@@ -145,16 +180,18 @@ def _parse_column(col: Column, text: pd.Series, lines: np.ndarray, label: str):
             )
             ok &= ~huge
     with np.errstate(invalid="ignore"):
-        out_of_range = ok & (
-            (values < col.min if col.min is not None else False)
-            | (values > col.max if col.max is not None else False)
+        below = (
+            (values <= col.min if col.exclusive_min else values < col.min)
+            if col.min is not None
+            else False
         )
+        out_of_range = ok & (below | (values > col.max if col.max is not None else False))
     if np.any(out_of_range):
         problems += _problems(
             label,
             lines[out_of_range],
             col.name,
-            [f"{_shown(v)} is outside {_range_text(col)}" for v in text[out_of_range]],
+            (f"{_shown(v)} is outside {_range_text(col)}" for v in text[out_of_range]),
         )
     good = ok & ~out_of_range
     return pd.Series(np.where(good, values, np.nan), index=text.index), problems
@@ -182,7 +219,7 @@ def parse_table(
         Typed rows (cells with problems are empty).
     problems : list of Problem
     """
-    problems: list[Problem] = []
+    problems = Problems()
     lines = line_numbers(raw, first_line)
     raw = raw.rename(columns=lambda c: str(c).strip().lstrip("\ufeff"))
     repeated = raw.columns.duplicated()
@@ -220,11 +257,11 @@ def line_numbers(raw: pd.DataFrame, first_line: int = 2) -> np.ndarray:
     return np.arange(first_line, first_line + len(raw))
 
 
-def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str) -> list[Problem]:
+def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str) -> Problems:
     keys = frame[list(spec.key)].astype(object).where(frame[list(spec.key)].notna(), "")
     dup = keys.duplicated(keep="first").to_numpy()
     if not dup.any():
-        return []
+        return Problems()
     first_line: dict[tuple, int] = {}
     for line, row in zip(lines, keys.itertuples(index=False, name=None), strict=True):
         first_line.setdefault(row, line)
@@ -239,7 +276,7 @@ def _duplicates(spec: Table, frame: pd.DataFrame, lines: np.ndarray, label: str)
                 f"duplicate {shown} (first on line {first_line[row]})",
             )
         )
-    return out[:_MAX_PER_COLUMN]
+    return Problems(out[:_MAX_PER_COLUMN], omitted=max(len(out) - _MAX_PER_COLUMN, 0))
 
 
 def validate_tables(
@@ -264,7 +301,13 @@ def validate_tables(
     Raises
     ------
     ValidationError
-        With every problem found, as ``file:line: column: what is wrong``.
+        With every problem found, as ``file:line: column: what is wrong`` (at most 1,000 listed
+        per column; ``total`` counts them all).
+
+    Notes
+    -----
+    The files of :data:`~graph_schema.contract.tables.UNSTORED_TABLES` (activities) are checked
+    like the others, references included, but are not part of the returned Dataset.
 
     Examples
     --------
@@ -275,14 +318,13 @@ def validate_tables(
     ...     validate_tables(raw, require_all=False)
     ... except ValidationError as e:
     ...     print(e.problems[0])
-    villages.csv:2: lat: 200 is outside -90..90
+    villages.csv:2: lat: 200 is outside 3.5..54 (China's extent; is it (0, 0), or are lat and lon swapped?)
     """
     labels = dict(labels or {})
-    problems: list[Problem] = []
+    problems = Problems()
     typed: dict[str, pd.DataFrame] = {}
     lines: dict[str, np.ndarray] = {}
-    for name in TABLE_ORDER:
-        spec = TABLES[name]
+    for name, spec in CONTRACT_TABLES.items():
         label = labels.setdefault(name, spec.filename)
         if name not in raw_tables:
             if require_all and spec.required:
@@ -293,8 +335,8 @@ def validate_tables(
         problems += found
     problems += _reference_problems(typed, labels, known_ids or {}, lines)
     if problems:
-        raise ValidationError(problems)
-    return Dataset(typed)
+        raise ValidationError(problems, total=problems.total)
+    return Dataset({name: frame for name, frame in typed.items() if name in TABLES})
 
 
 def _reference_problems(
@@ -302,10 +344,10 @@ def _reference_problems(
     labels: Mapping[str, str],
     known_ids: KnownIds,
     lines: Mapping[str, np.ndarray],
-) -> list[Problem]:
-    problems: list[Problem] = []
+) -> Problems:
+    problems = Problems()
     for name, frame in typed.items():
-        for col in TABLES[name].columns:
+        for col in CONTRACT_TABLES[name].columns:
             if col.ref is None or col.name not in frame.columns or not len(frame):
                 continue
             ref_table, ref_col = col.ref
@@ -319,11 +361,11 @@ def _reference_problems(
             if stored and missing.any():
                 missing &= ~values.isin(stored).to_numpy()
             if missing.any():
-                noun = ref_table[:-1] if ref_table.endswith("s") else ref_table
+                noun = _SINGULAR.get(ref_table, ref_table.removesuffix("s"))
                 problems += _problems(
                     labels[name],
                     lines[name][missing],
                     col.name,
-                    [f"unknown {noun} '{_shown(v)}'" for v in values[missing]],
+                    (f"unknown {noun} '{_shown(v)}'" for v in values[missing]),
                 )
     return problems

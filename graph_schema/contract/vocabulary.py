@@ -7,6 +7,7 @@ __all__ = [
     "SERVICE_LABELS_ZH",
     "ORG_KINDS",
     "ORG_KIND_LABELS_ZH",
+    "CODE_BY_LABEL",
     "PROJECT_ROLES",
     "PARTNERSHIP_ROLES",
     "COUNTIES_TAIAN",
@@ -34,6 +35,14 @@ ORG_KIND_LABELS_ZH: dict[str, str] = {
     "foundation": "基金会",
 }
 ORG_KINDS: tuple[str, ...] = tuple(ORG_KIND_LABELS_ZH)
+
+#: A ``service`` cell may hold the Chinese label instead of the code (``关爱老人`` reads as
+#: ``elder_care``, DATA_FORMAT.md); so may a ``kind`` cell (the project's addition, for the
+#: Excel templates' drop-downs). Keyed by the column name.
+CODE_BY_LABEL: dict[str, dict[str, str]] = {
+    "service": {label: code for code, label in SERVICE_LABELS_ZH.items()},
+    "kind": {label: code for code, label in ORG_KIND_LABELS_ZH.items()},
+}
 
 PROJECT_ROLES: tuple[str, ...] = ("lead", "partner")
 PARTNERSHIP_ROLES: tuple[str, ...] = ("lead", "member")

@@ -2,7 +2,9 @@
 
 A ``.xlsx`` workbook is kept as it is; a ``.zip`` of CSV files is unpacked into a fresh folder,
 taking only the files the data contract names (by their base name, wherever they sit in the
-archive), never writing outside that folder and never more than :data:`MAX_UNPACKED` bytes.
+archive), never writing outside that folder and never more than :data:`MAX_UNPACKED` bytes
+(the byte limit of :data:`graph_schema.contract.limits.DEFAULT_LIMITS`, counted while unpacking:
+the sizes an archive states can lie). A workbook's own limits are checked when it is read.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from graph_schema.contract.tables import TABLES
+from graph_schema.contract.limits import DEFAULT_LIMITS
+from graph_schema.contract.tables import CONTRACT_TABLES
 from graph_schema.errors import Problem, ValidationError
 
 __all__ = ["save_upload", "safe_name", "MAX_UNPACKED"]
 
 #: the most an archive may unpack to (a zip bomb is refused, not unpacked)
-MAX_UNPACKED = 1024 * 1024 * 1024
-_FILENAMES = {t.filename: t.filename for t in TABLES.values()}
+MAX_UNPACKED = DEFAULT_LIMITS.max_unpacked_bytes
+_FILENAMES = {t.filename: t.filename for t in CONTRACT_TABLES.values()}
 
 
 def safe_name(name: str, default: str = "upload") -> str:
@@ -87,6 +90,8 @@ def _unzip(archive: Path, dest: Path, label: str) -> Path:
                 wanted = ", ".join(sorted(_FILENAMES))
                 raise _refuse(label, f"holds no data files (expected CSV files named {wanted})")
             budget = MAX_UNPACKED
+            if sum(info.file_size for info in members.values()) > budget:
+                raise _refuse(label, _too_large())  # stated honestly: no need to unpack
             for key, info in members.items():
                 budget = _copy_member(zf, info, dest / key, budget, label)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -104,6 +109,13 @@ def _copy_member(
         while chunk := src.read(1024 * 1024):
             budget -= len(chunk)
             if budget < 0:
-                raise _refuse(label, f"unpacks to more than {MAX_UNPACKED // 2**20} MB")
+                raise _refuse(label, _too_large())
             out.write(chunk)
     return budget
+
+
+def _too_large() -> str:
+    return (
+        f"unpacks to more than {MAX_UNPACKED // 2**20:,} MB (the limit for one upload); "
+        "split it, or import the folder from the command line (baotuan import)"
+    )

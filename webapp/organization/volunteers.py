@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 
 from graph_schema import SERVICES, Dataset, Problem, ValidationError
 from graph_schema.contract.interchange import read_raw
-from graph_schema.contract.validation import validate_tables
+from graph_schema.contract.limits import VOLUNTEER_UPLOAD_LIMITS
+from graph_schema.contract.validation import line_numbers, validate_tables
 from graph_schema.store.base import ImportReport
 
 from ..extensions import get_store
@@ -126,8 +127,17 @@ def delete_volunteer(org_id: str, volunteer_id: str, actor: str) -> bool:
     return True
 
 
-def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path):
-    """Raw ``volunteers`` / ``volunteer_skills`` tables from uploaded files, with their labels."""
+#: columns of the volunteers sheet of the template that name skills (a drop-down each)
+SKILL_COLUMNS = ("service_1", "service_2", "service_3")
+
+
+def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path, org_id: str = ""):
+    """Raw ``volunteers`` / ``volunteer_skills`` tables from uploaded files, with their labels.
+
+    A workbook is refused before parsing when larger than
+    :data:`~graph_schema.contract.limits.VOLUNTEER_UPLOAD_LIMITS`. The rows are then completed
+    as :func:`_complete` says (ids, places and skills a person may leave to the site).
+    """
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     problems: list[Problem] = []
@@ -137,7 +147,7 @@ def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path):
         if name.lower().endswith((".xlsx", ".xlsm")):
             path = folder / "upload.xlsx"
             path.write_bytes(data)
-            got, got_labels, got_problems = read_raw(path)
+            got, got_labels, got_problems = read_raw(path, VOLUNTEER_UPLOAD_LIMITS)
             for table in ("volunteers", "volunteer_skills"):
                 if table in got:
                     tables[table] = got[table]
@@ -160,7 +170,64 @@ def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path):
         problems += [Problem(name, p.line, p.column, p.message) for p in got_problems]
     if "volunteers" not in tables and not problems:
         problems.append(Problem("upload", 0, "", _("没有找到志愿者表（volunteers）")))
+    if org_id and "volunteers" in tables and not problems:
+        _complete(org_id, tables, labels)
     return tables, labels, problems
+
+
+def _complete(org_id: str, tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> None:
+    """Fill in what the volunteer template lets a person leave empty.
+
+    An empty ``volunteer_id`` gets a new id of this organization; empty ``lat``/``lon``/
+    ``county`` the organization's own; the template's ``service_1..3`` columns (codes or Chinese
+    labels, from drop-downs) become rows of ``volunteer_skills``, on the volunteer's line.
+    """
+    raw = tables["volunteers"].copy()
+    lines = raw.attrs.get("lines")
+    for column in ("volunteer_id", "lat", "lon", "county"):
+        if column not in raw.columns:
+            raw[column] = ""
+        raw[column] = raw[column].fillna("").astype(str)
+    empty = raw["volunteer_id"].str.strip() == ""
+    if empty.any():
+        taken = set(raw["volunteer_id"])
+        fresh: list[str] = []
+        while len(fresh) < int(empty.sum()):
+            vid = new_volunteer_id(org_id)
+            if vid not in taken:
+                taken.add(vid)
+                fresh.append(vid)
+        raw.loc[empty, "volunteer_id"] = fresh
+    org = one_row("organizations", org_id=org_id)
+    if org is not None:
+        for column in ("lat", "lon", "county"):
+            raw.loc[raw[column].str.strip() == "", column] = str(org[column])
+    skill_columns = [c for c in SKILL_COLUMNS if c in raw.columns]
+    if skill_columns:
+        numbers = line_numbers(tables["volunteers"])
+        parts = [
+            pd.DataFrame(
+                {"volunteer_id": raw["volunteer_id"], "service": raw[c].fillna("").astype(str)}
+            ).assign(line=numbers)
+            for c in skill_columns
+        ]
+        skills = pd.concat(parts, ignore_index=True)
+        skills = skills[skills["service"].str.strip() != ""]
+        given = tables.get("volunteer_skills")
+        if given is not None:
+            given = given.assign(line=line_numbers(given))
+            skills = pd.concat([given, skills], ignore_index=True)
+        else:
+            labels["volunteer_skills"] = labels["volunteers"]
+        skills = skills.drop_duplicates(["volunteer_id", "service"])
+        found = skills.pop("line").to_list()
+        skills = skills.reset_index(drop=True)
+        skills.attrs["lines"] = found
+        tables["volunteer_skills"] = skills
+        raw = raw.drop(columns=skill_columns)
+    if lines is not None:
+        raw.attrs["lines"] = lines
+    tables["volunteers"] = raw
 
 
 def _ownership_problems(
@@ -220,7 +287,7 @@ def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: st
         With every problem found; nothing is stored.
     """
     with tempfile.TemporaryDirectory() as tmp:
-        tables, labels, problems = _read_upload(files, Path(tmp))
+        tables, labels, problems = _read_upload(files, Path(tmp), org_id)
     if problems:
         raise ValidationError(problems)
     raw = tables["volunteers"].copy()
@@ -231,12 +298,14 @@ def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: st
     tables["volunteers"] = raw
     problems = _ownership_problems(org_id, raw, tables.get("volunteer_skills"), labels)
     store = get_store()
+    omitted = 0  # problems found but not listed (at most 1,000 per column are)
     try:
         dataset = validate_tables(tables, labels, store.known_ids(), require_all=False)
     except ValidationError as exc:
         problems += exc.problems
+        omitted = exc.total - len(exc.problems)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(problems, total=len(problems) + omitted)
     upload = Dataset(
         {"volunteers": dataset["volunteers"], "volunteer_skills": dataset["volunteer_skills"]}
     )
