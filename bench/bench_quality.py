@@ -2,7 +2,7 @@
 
     python bench/bench_quality.py [--scales city,province] [--generators all|dev|heldout|NAME,...]
                                   [--seed 0] [--output bench/results/quality.md]
-                                  [--cache /tmp/baotuan-quality]
+                                  [--cache /tmp/baotuan-quality] [--prepare-only]
 
 For each generator of :mod:`bench.quality` and scale: the naive greedy (0) and the truth-knowing
 greedy (1) of issue 11, the shipped recommender ``matcher.recommend(dataset, max_group=4, seed=0)``
@@ -10,7 +10,9 @@ and its ``variant="quality_only"`` (n/a while ``recommend`` has no such keyword)
 normalized score ``(system − naive) / (truth − naive)`` in true value (``docs/quality-bench.md``).
 Also the recommender's seconds, organizations over capacity and other rule breaks, and the outcome
 model's time-split evaluation (``summary["model"]["time_split"]``). Held-out generators are marked:
-report on them, never tune on them.
+report on them, never tune on them. ``--prepare-only`` makes and caches the worlds and the
+reference greedies' groups without running the matcher (at province scale most of the time goes
+there: run it first on a busy machine).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from bench.quality.evaluate import (  # noqa: E402
 )
 from bench.quality.greedy import reference_greedy  # noqa: E402
 
-__all__ = ["main", "run_one", "select_generators"]
+__all__ = ["main", "prepare", "run_one", "select_generators"]
 
 
 def select_generators(text: str) -> list[str]:
@@ -70,15 +72,24 @@ def _judge_doc(world, doc: dict):
     return judge_groups(world, groups, duplicates=len(ids) - len(set(ids)))
 
 
-def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
-    """Every number of one row of the table."""
+def prepare(name: str, scale: str, seed: int, cache: Path):
+    """The world and the reference greedies' groups, made once and cached."""
     world = load_world(name, scale, seed, cache)
-    row: dict = {"generator": name, "scale": scale, "held_out": is_held_out(name)}
-    for which in ("naive", "true", "shrunk"):
-        groups = cached(
+    groups = {
+        which: cached(
             cache, name, scale, seed, f"greedy-{which}", lambda w=which: _greedy(world, w)
         )
-        row[which] = judge_groups(world, groups)
+        for which in ("naive", "true", "shrunk")
+    }
+    return world, groups
+
+
+def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
+    """Every number of one row of the table."""
+    world, groups = prepare(name, scale, seed, cache)
+    row: dict = {"generator": name, "scale": scale, "held_out": is_held_out(name)}
+    for which, chosen in groups.items():
+        row[which] = judge_groups(world, chosen)
     doc, seconds = _recommend(world)
     assert doc is not None
     row["shipped"], row["seconds"] = _judge_doc(world, doc), seconds
@@ -168,12 +179,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--output", default=str(ROOT / "bench" / "results" / "quality.md"))
     ap.add_argument("--cache", default=str(DEFAULT_CACHE))
+    ap.add_argument("--prepare-only", action="store_true", help="worlds and greedies only")
     args = ap.parse_args(argv)
     names = select_generators(args.generators)
     rows = []
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
         for name in names:
             print(f"{name} {scale}...", file=sys.stderr, flush=True)
+            if args.prepare_only:
+                prepare(name, scale, args.seed, Path(args.cache))
+                gc.collect()
+                continue
             row = run_one(name, scale, args.seed, Path(args.cache))
             print(
                 f"  shipped {_norm(row, 'shipped')}, quality-only {_norm(row, 'quality_only')}, "
@@ -183,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row)
             gc.collect()
+    if args.prepare_only:
+        return 0
     write_report(format_report(rows, args.seed), args.output)
     return 0
 
