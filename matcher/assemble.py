@@ -118,6 +118,7 @@ def _one(
             if d["projects"] and (best_pair is None or d["projects"] > best_pair[2]):
                 best_pair = (names[m.org_id], names[other], d["projects"], d["mean_score"])
     village = snap.village_names[cand.villages[r]]
+    alternatives = _alternatives(snap, cand, inp, r, slots, needs, left_after)
     zh, en = group_sentences(
         village,
         names[members[0].org_id],
@@ -127,6 +128,7 @@ def _one(
         score,
         best_pair,
         scorer.history_used,
+        {s for s in uncovered if alternatives.get(s)},
     )
     return Recommendation(
         str(snap.village_ids[cand.villages[r]]),
@@ -136,7 +138,7 @@ def _one(
         uncovered,
         zh,
         en,
-        _alternatives(snap, cand, inp, r, slots, needs, left_after),
+        alternatives,
     )
 
 

@@ -95,8 +95,12 @@ def group_sentences(
     score: float,
     best_pair: tuple[str, str, int, float | None] | None,
     history_used: bool,
+    left_out: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[str, str]:
     """The recommendation's summary sentences (Chinese, English).
+
+    ``left_out``: uncovered needs that some candidate with capacity provides — the group is
+    predicted to do better without it, which the sentence says instead of "no suitable one".
 
     Examples
     --------
@@ -106,9 +110,24 @@ def group_sentences(
     covered = n_needs - len(uncovered)
     zh = f"推荐{n_members}家社会组织抱团帮扶{village}，由{lead}牵头，覆盖{n_needs}项需求中的{covered}项"
     en = f"{n_members} organizations for {village}, led by {lead}, covering {covered} of {n_needs} needs"
-    if uncovered:
-        zh += "（" + "、".join(SERVICE_LABELS_ZH.get(s, s) for s in uncovered) + "暂无合适组织）"
-        en += " (no suitable organization for " + ", ".join(uncovered) + ")"
+    lacking = [s for s in uncovered if s not in left_out]
+    skipped = [s for s in uncovered if s in left_out]
+    notes_zh, notes_en = [], []
+    if lacking:
+        notes_zh.append("、".join(SERVICE_LABELS_ZH.get(s, s) for s in lacking) + "暂无合适组织")
+        notes_en.append("no suitable organization for " + ", ".join(lacking))
+    if skipped:
+        notes_zh.append(
+            "、".join(SERVICE_LABELS_ZH.get(s, s) for s in skipped)
+            + "的备选组织加入后预计整体成效不升反降，未纳入，可人工调整"
+        )
+        notes_en.append(
+            ", ".join(skipped)
+            + " left out: adding an alternative is predicted to lower the outcome"
+        )
+    if notes_zh:
+        zh += "（" + "；".join(notes_zh) + "）"
+        en += " (" + "; ".join(notes_en) + ")"
     zh += f"，预计成效{score:.0%}。"
     en += f"; predicted outcome {score:.0%}."
     if best_pair is not None:

@@ -14,6 +14,7 @@ only left out when every provider of its needs within reach is used up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -21,6 +22,7 @@ from scipy.spatial import cKDTree
 from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH, SERVICES
 
 from .candidates import Candidates
+from .errors import MatcherError
 from .formation import greedy, urgency_order
 from .result import Recommendation, Unserved
 from .snapshot import EARTH_RADIUS_KM, Snapshot, unit_vectors
@@ -153,31 +155,16 @@ def _taken_words(p: dict, village_names: dict[str, str]) -> tuple[str, str]:
     return "，".join(zh), ", ".join(en)
 
 
-def unserved_villages(
-    snap: Snapshot, recs: list[Recommendation], capacity_left: np.ndarray
-) -> list[Unserved]:
-    """Every village without a partnership and without a recommendation, with its reason.
-
-    ``capacity_left`` is what each organization has left after ``recs``.
-    """
-    got = {r.village_id for r in recs}
-    idx = np.flatnonzero(~snap.v_supported & ~np.isin(snap.village_ids, list(got)))
-    taken: dict[int, list[str]] = {}
-    org_pos = {o: i for i, o in enumerate(snap.org_ids.tolist())}
-    for rec in recs:
-        for m in rec.members:
-            taken.setdefault(org_pos[m.org_id], []).append(rec.village_id)
-    vnames = dict(zip(snap.village_ids.tolist(), snap.village_names.tolist(), strict=True))
-    needs = snap.need_matrix[idx].tolil().rows if len(idx) else []
+def _providers_near(snap: Snapshot, idx: np.ndarray, needs: list[list[int]]):
+    """Per village: its nearest providers of each need (km, org), and every provider in reach."""
     level = snap.level.tocsc()
-    out = []
     nearest: dict[int, list[tuple[float, int]]] = {int(v): [] for v in idx}
-    in_reach: dict[int, set[int]] = {v: set() for v in nearest}
-    for s in np.unique(np.concatenate([np.asarray(n, np.int64) for n in needs] or [[]])):
-        col = level[:, int(s)]
+    in_reach: dict[int, set[int]] = {int(v): set() for v in idx}
+    for s in sorted({int(x) for n in needs for x in n}):
+        col = level[:, s]
         prov = np.sort(col.indices[col.data > 0])
         have = [int(v) for v, n in zip(idx, needs, strict=True) if s in n]
-        if not len(prov) or not have:
+        if not len(prov):
             continue
         tree = cKDTree(unit_vectors(snap.o_lat[prov], snap.o_lon[prov]))
         pts = unit_vectors(snap.v_lat[have], snap.v_lon[have])
@@ -186,59 +173,85 @@ def unserved_villages(
         chord, pos = tree.query(pts, k=k)
         chord, pos = chord.reshape(len(have), k), pos.reshape(len(have), k)
         for i, v in enumerate(have):
-            in_reach[v].update(prov[reach[i]].tolist())
+            in_reach[v].update(prov[np.asarray(reach[i], np.int64)].tolist())
             km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord[i] / 2.0, 0, 1))
             nearest[v].extend(zip(km.tolist(), prov[pos[i]].tolist(), strict=True))
-    for v, labels in zip(idx.tolist(), needs, strict=True):
-        vid, name = str(snap.village_ids[v]), str(snap.village_names[v])
-        wanted = [SERVICES[int(s)] for s in labels]
-        near = sorted(set(nearest[v]))
-        providers = []
-        for km, o in near:
-            if km <= REACH_KM and len(providers) < NAMED and o not in [p["_o"] for p in providers]:
-                providers.append(
-                    {
-                        "_o": o,
-                        "org_id": str(snap.org_ids[o]),
-                        "km": round(km, 1),
-                        "taken_by": sorted(taken.get(o, [])),
-                        "in_force": int(snap.o_committed[o]),
-                    }
-                )
-        if not wanted:
-            reason = "no_needs"
-            zh = f"{name}没有登记任何需求，无从推荐；请先在村情中补充需求。"
-            en = f"{name} lists no needs, so nothing can be recommended; add its needs first."
-        elif not providers:
-            reason = "no_provider_in_reach"
-            zh_s, en_s = _names(wanted)
-            zh = f"{name}的需求（{zh_s}）在{REACH_KM:.0f}公里内没有可提供的社会组织"
-            en = f"No organization within {REACH_KM:.0f} km of {name} provides {en_s}"
-            if near:
-                km, o = near[0]
-                zh += f"；最近的{snap.org_names[o]}在{km:.0f}公里外。"
-                en += f"; the nearest, {snap.org_names[o]}, is {km:.0f} km away."
-            else:
-                zh += "；没有任何组织提供这些服务。"
-                en += "; no organization provides them at all."
+    return nearest, in_reach
+
+
+def _why(snap, name, wanted, near, n_reach, providers, vnames) -> tuple[str, str, str]:
+    """The reason and its Chinese and English explanation."""
+    if not wanted:
+        return (
+            "no_needs",
+            f"{name}没有登记任何需求，无从推荐；请先在村情中补充需求。",
+            f"{name} lists no needs, so nothing can be recommended; add its needs first.",
+        )
+    zh_s, en_s = _names(wanted)
+    if not providers:
+        zh = f"{name}的需求（{zh_s}）在{REACH_KM:.0f}公里内没有可提供的社会组织"
+        en = f"No organization within {REACH_KM:.0f} km of {name} provides {en_s}"
+        if near:
+            km, o = near[0]
+            zh += f"；最近的{snap.org_names[o]}在{km:.0f}公里外。"
+            en += f"; the nearest, {snap.org_names[o]}, is {km:.0f} km away."
         else:
-            reason = "capacity_taken"
-            zh_s, en_s = _names(wanted)
-            parts_zh, parts_en = [], []
-            for p in providers:
-                org = snap.org_names[p["_o"]]
-                w_zh, w_en = _taken_words(p, vnames)
-                parts_zh.append(f"{org}（{p['km']:.1f}公里）{w_zh}")
-                parts_en.append(f"{org} ({p['km']:.1f} km) {w_en}")
-            zh = (
-                f"{name}的需求（{zh_s}）在{REACH_KM:.0f}公里内有{len(in_reach[v])}家组织可以提供，"
-                f"但帮扶容量都已用完：" + "；".join(parts_zh) + "。可请这些组织增加帮扶容量。"
-            )
-            en = (
-                f"{name} needs {en_s}; {len(in_reach[v])} providers within {REACH_KM:.0f} km, all at "
-                "capacity: " + "; ".join(parts_en) + "."
-            )
-        for p in providers:
-            del p["_o"]
-        out.append(Unserved(vid, reason, zh, en, wanted, providers))
+            zh += "；没有任何组织提供这些服务。"
+            en += "; no organization provides them at all."
+        return "no_provider_in_reach", zh, en
+    parts_zh, parts_en = [], []
+    for o, p in providers:
+        w_zh, w_en = _taken_words(p, vnames)
+        parts_zh.append(f"{snap.org_names[o]}（{p['km']:.1f}公里）{w_zh}")
+        parts_en.append(f"{snap.org_names[o]} ({p['km']:.1f} km) {w_en}")
+    zh = (
+        f"{name}的需求（{zh_s}）在{REACH_KM:.0f}公里内有{n_reach}家组织可以提供，"
+        "但帮扶容量都已用完：" + "；".join(parts_zh) + "。可请这些组织增加帮扶容量。"
+    )
+    en = (
+        f"{name} needs {en_s}; {n_reach} providers within {REACH_KM:.0f} km, all at capacity: "
+        + "; ".join(parts_en)
+        + "."
+    )
+    return "capacity_taken", zh, en
+
+
+def unserved_villages(
+    snap: Snapshot, recs: list[Recommendation], capacity_left: np.ndarray
+) -> list[Unserved]:
+    """Every village without a partnership and without a recommendation, with its reason.
+
+    ``capacity_left`` is what each organization has left after ``recs``.
+    """
+    got = [r.village_id for r in recs]
+    idx = np.flatnonzero(~snap.v_supported & ~np.isin(snap.village_ids, got))
+    org_pos = {o: i for i, o in enumerate(snap.org_ids.tolist())}
+    taken: dict[int, list[str]] = {}
+    for rec in recs:
+        for m in rec.members:
+            taken.setdefault(org_pos[m.org_id], []).append(rec.village_id)
+    vnames = dict(zip(snap.village_ids.tolist(), snap.village_names.tolist(), strict=True))
+    needs: list[list[int]] = list(snap.need_matrix[idx].tolil().rows) if len(idx) else []
+    nearest, in_reach = _providers_near(snap, idx, needs)
+    out = []
+    for v, labels in zip(idx.tolist(), needs, strict=True):
+        if any(capacity_left[o] > 0 for o in in_reach[v]):  # the second chance forbids it
+            raise MatcherError(f"internal error: {snap.village_ids[v]} left with free providers")
+        near = sorted(set(nearest[v]))
+        providers: list[tuple[int, dict[str, Any]]] = []
+        for km, o in near:
+            if km <= REACH_KM and len(providers) < NAMED and o not in dict(providers):
+                record = {
+                    "org_id": str(snap.org_ids[o]),
+                    "km": round(km, 1),
+                    "taken_by": sorted(taken.get(o, [])),
+                    "in_force": int(snap.o_committed[o]),
+                }
+                providers.append((o, record))
+        wanted = [SERVICES[int(s)] for s in labels]
+        name = str(snap.village_names[v])
+        reason, zh, en = _why(snap, name, wanted, near, len(in_reach[v]), providers, vnames)
+        out.append(
+            Unserved(str(snap.village_ids[v]), reason, zh, en, wanted, [p for _, p in providers])
+        )
     return out

@@ -63,7 +63,7 @@ def calibration_svg(cal, x_label: str, y_label: str, title: str = "") -> Markup:
                 'stroke="#0072b2"/>'
             )
         previous = (x, y)
-        r = round(2.5 + 4.5 * (b.count / most) ** 0.5, 1)
+        r = round(2.0 + 3.0 * (b.count / most) ** 0.5, 1)
         parts.append(
             f'<circle cx="{x}" cy="{y}" r="{r}" fill="#0072b2" fill-opacity="0.8">'
             f"<title>{b.mean_predicted:.1f} → {b.mean_reviewed:.1f} (n={b.count})</title></circle>"
