@@ -35,7 +35,7 @@ def test_a_second_run_shows_its_own_recommendations(officer_client, app, run_id,
     second = copy.deepcopy(matcher_result)
     changed = next(r for r in second["recommendations"] if r["village_id"] == rec["village_id"])
     changed["explanation"] = "第二次匹配：只推荐牵头组织"
-    changed["members"] = changed["members"][:1]
+    changed["organizations"] = changed["organizations"][:1]
     page = f"/officer/villages/{rec['village_id']}"
     first_html = _text(
         officer_client.get(f"/officer/matching/runs/{run_id}/villages/{rec['village_id']}")
