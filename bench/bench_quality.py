@@ -117,10 +117,25 @@ def _norm(row: dict, key: str) -> str:
     return f"{normalized(judged.value, row['naive'].value, row['true'].value):.2f}"
 
 
+def _matcher_version() -> str:
+    """The commit the matcher was run at, and whether matcher/ had uncommitted edits."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "matcher")
+    return f"`{git('rev-parse', '--short', 'HEAD')}`" + (
+        " with uncommitted edits in matcher/" if dirty else ""
+    )
+
+
 def format_report(rows: list[dict], seed: int) -> str:
     lines = [
         "# Benchmark: recommendation quality on ground-truth worlds (issue 11)",
         "",
+        f"Matcher at {_matcher_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; seed {seed}. Worlds from `bench/quality/` "
         "(see `docs/quality-bench.md`): *held out* generators are never tuned on.",
