@@ -302,7 +302,7 @@ def group_problems(
         out.append(bad_max)
     out += _village_problems(village_id, facts.village)
     out += shape_problems(members, max_group)
-    first_seen = {}
+    first_seen: dict[str, int] = {}
     for i, m in enumerate(members):
         first_seen.setdefault(m.org_id, i)
     for org_id, i in first_seen.items():

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..db import get_db
 from ..extensions import get_store
-from ..integrity.marks import mark_checked, reopen
 from ..integrity.service import Listed, find_item, listed_items
+from ..services.integrity import mark_checked, reopen
 from ..sitedb.models import MatcherRun
 from .auth import STAFF, current_api_user, token_required
 from .common import blp, paged

@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from graph_schema import SERVICES, TABLES
 from graph_schema.contract.vocabulary import PARTNERSHIP_ROLES
-from graph_schema.rules import MAX_GROUP, MAX_GROUP_RANGE
+from graph_schema.rules import MAX_GROUP, MAX_GROUP_RANGE, max_group_problem
 
 from ..integrity import RULE_LABELS_ZH
 from ..review.rubric import PART_MAX, RUBRIC
@@ -250,9 +250,17 @@ class PartnershipInput(Schema):
     since = fields.Date(metadata={"description": "default: today"})
 
 
+def _max_group_in_range(value: int) -> None:
+    problem = max_group_problem(value)  # the rule's own words, as at the other doors
+    if problem is not None:
+        raise ValidationError(problem.what)
+
+
 class RunInput(Schema):
     max_group = fields.Integer(
-        load_default=MAX_GROUP, validate=validate.Range(MAX_GROUP_RANGE[0], MAX_GROUP_RANGE[-1])
+        load_default=MAX_GROUP,
+        validate=_max_group_in_range,
+        metadata={"description": f"{MAX_GROUP_RANGE[0]} to {MAX_GROUP_RANGE[-1]}"},
     )
     seed = fields.Integer(load_default=0, validate=validate.Range(0, 2**31 - 1))
 

@@ -10,9 +10,10 @@ from graph_schema.rules import GroupMember, GroupRefused
 
 from ..extensions import get_store
 from ..organization.data import rows, rows_in
-from ..review.rubric import ReviewError, rubric_of, save_review
+from ..review.rubric import ReviewError, rubric_of
 from ..services.group_messages import problem_details
 from ..services.groups import approve_group
+from ..services.reviews import save_review
 from .auth import current_api_user, token_required
 from .common import blp, paged, scope_org
 from .errors import ApiError

@@ -9,8 +9,10 @@ from marshmallow import fields
 
 from ..organization.contacts import contacts_for
 from ..organization.data import one_row, rows, rows_in
-from ..organization.profile import ProfileError, update_profile
-from ..organization.volunteers import VolunteerError, add_volunteer, delete_volunteer
+from ..organization.profile import ProfileError
+from ..organization.volunteers import VolunteerError
+from ..services.profile import update_profile
+from ..services.volunteers import add_volunteer, delete_volunteer
 from .auth import current_api_user, token_required
 from .common import blp, own_org_or_403, paged, scope_org
 from .errors import ApiError

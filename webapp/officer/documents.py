@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import get_store
+from ..services.events import record_event
 from ..sitedb import get_session
 from ..sitedb.models import User as UserRow
 from ..templating import service_label
@@ -18,7 +19,7 @@ from .docking import docking_workbook
 from .letters import Letter, LetterNotFound, build_letter
 from .listing import filter_args, paginate
 from .pdf import letter_pdf
-from .queries import World, record_event
+from .queries import World
 from .world_cache import current_world
 
 __all__ = ["partnerships", "letter", "letter_pdf_view", "docking_list"]

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import get_store
+from ..services.events import record_event
 from .blueprint import bp
 from .listing import filter_args, paginate
-from .queries import World, record_event
+from .queries import World
 from .runs import DEFAULT_MAX_GROUP, Run, RunError, decisions_of, get_run, list_runs, start_run
 from .world_cache import current_world
 

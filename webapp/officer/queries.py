@@ -28,7 +28,6 @@ __all__ = [
     "build_world",
     "with_partnerships",
     "county_order",
-    "record_event",
     "VIEW_TABLES",
 ]
 
@@ -305,11 +304,3 @@ def with_partnerships(world: World, partnerships: pd.DataFrame, version: dict[st
     return World(
         tables, villages, orgs, counties, version, lasting=world.lasting, store=world.store
     )
-
-
-def record_event(store: GraphStore, actor: str, action: str, target: str, after=None) -> None:
-    """Put an event that changes no data (an export, a rejection) on the audit trail.
-
-    It moves no table version, so the cached :class:`World` stays valid.
-    """
-    store.append_audit(actor, action, target, None, after)

@@ -1,34 +1,27 @@
-"""An organization's profile, the villages it supports with their groups, and its track record."""
+"""An organization's profile, the villages it supports with their groups, and its track record.
+
+Changing the profile is :func:`webapp.services.profile.update_profile`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from flask_babel import gettext as _
 
-from graph_schema import TABLES
-from graph_schema.contract.dataset import format_frame
-
-from ..extensions import get_store
 from .contacts import (
     Contact,
-    ContactError,
-    check_contact,
     contacts_for,
     get_contact,
-    set_contact,
 )
 from .data import one_row, rows, rows_in
-from .forms import FormError, check_row, levels_from_form
+from .forms import FormError
 
 __all__ = [
     "ProfileError",
     "Profile",
     "load_profile",
-    "update_profile",
     "assigned_villages",
     "track_record",
 ]
@@ -64,60 +57,6 @@ def load_profile(org_id: str) -> Profile | None:
         len(rows("partnerships", org_id=org_id)),
         len(rows("volunteers", org_id=org_id)),
     )
-
-
-def update_profile(org_id: str, form: Mapping[str, str], actor: str) -> list[str]:
-    """Apply the profile form: capacity, head count, service levels, contact (each audited).
-
-    Returns what changed, as field names. Raises :class:`ProfileError` with a message per wrong
-    field before anything is written; ``max_villages`` may never go below the villages the
-    organization already supports.
-    """
-    store = get_store()
-    current = rows("organizations", org_id=org_id)
-    if current.empty:
-        raise ProfileError({"org_id": _("组织不存在")})
-    spec = TABLES["organizations"]
-    values = format_frame(spec, current).iloc[0].to_dict()
-    values["max_villages"] = (form.get("max_villages") or "").strip()
-    values["volunteers"] = (form.get("volunteers") or "").strip()
-    org, errors = check_row("organizations", values)
-    assigned = len(rows("partnerships", org_id=org_id))
-    if "max_villages" not in errors and int(org["max_villages"].iloc[0]) < assigned:
-        errors["max_villages"] = _(
-            "本组织目前已帮扶 %(n)s 个村，可承接村数不能少于 %(n)s；如需减少，请先联系民政部门调整帮扶关系",
-            n=assigned,
-        )
-    levels, level_errors = levels_from_form(form)
-    errors.update(level_errors)
-    if not levels and not level_errors:
-        errors["services"] = _("请至少保留一项服务")
-    contact_name, phone = form.get("contact_name", ""), form.get("phone", "")
-    try:
-        check_contact(contact_name, phone)
-    except ContactError as exc:
-        errors[exc.field] = _(str(exc))
-    if errors:
-        raise ProfileError(errors)
-
-    changed = []
-    if store.upsert_rows("organizations", org, actor, action="update_profile"):
-        changed.append("organization")
-    caps = rows("capabilities", org_id=org_id)
-    old = {str(s): int(v) for s, v in zip(caps["service"], caps["level"], strict=True)}
-    upserts = [
-        {"org_id": org_id, "service": s, "level": v} for s, v in levels.items() if old.get(s) != v
-    ]
-    if upserts:
-        store.upsert_rows("capabilities", pd.DataFrame(upserts), actor, action="update_profile")
-        changed.append("capabilities")
-    removed = [(org_id, s) for s in old if s not in levels]
-    if removed:
-        store.delete_rows("capabilities", removed, actor, action="update_profile")
-        changed.append("capabilities")
-    if set_contact(org_id, contact_name, phone, actor):
-        changed.append("contact")
-    return list(dict.fromkeys(changed))
 
 
 def assigned_villages(org_id: str) -> list[dict[str, Any]]:

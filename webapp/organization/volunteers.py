@@ -4,6 +4,7 @@ A spreadsheet is a CSV file with the columns of ``volunteers.csv`` (and, optiona
 with those of ``volunteer_skills.csv``) or one ``.xlsx`` workbook with sheets ``volunteers`` and
 ``volunteer_skills``. It is checked by :mod:`graph_schema.contract.validation` and imported whole in one
 transaction, or refused whole with every problem as ``file:line: column: what is wrong``.
+Adding and removing one volunteer are :mod:`webapp.services.volunteers`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 
-from graph_schema import SERVICES, Dataset, Problem, ValidationError
+from graph_schema import Dataset, Problem, ValidationError
 from graph_schema.contract.interchange import read_raw
 from graph_schema.contract.limits import VOLUNTEER_UPLOAD_LIMITS
 from graph_schema.contract.validation import line_numbers, validate_tables
@@ -25,13 +26,11 @@ from graph_schema.store.base import ImportReport
 
 from ..extensions import get_store
 from .data import one_row, rows, rows_in
-from .forms import FormError, check_row
+from .forms import FormError
 
 __all__ = [
     "VolunteerError",
     "list_volunteers",
-    "add_volunteer",
-    "delete_volunteer",
     "import_volunteers",
     "new_volunteer_id",
 ]
@@ -68,63 +67,6 @@ def list_volunteers(org_id: str, limit: int = 50, offset: int = 0) -> tuple[list
             }
         )
     return out, len(frame)
-
-
-def add_volunteer(org_id: str, form: Mapping[str, str], skills: Sequence[str], actor: str) -> str:
-    """Register one volunteer of ``org_id`` (audited); returns the new volunteer id."""
-    org = one_row("organizations", org_id=org_id)
-    if org is None:
-        raise VolunteerError({"org_id": _("组织不存在")})
-    lat = (form.get("lat") or "").strip() or str(org["lat"])
-    lon = (form.get("lon") or "").strip() or str(org["lon"])
-    volunteer_id = new_volunteer_id(org_id)
-    frame, errors = check_row(
-        "volunteers",
-        {
-            "volunteer_id": volunteer_id,
-            "name": (form.get("name") or "").strip(),
-            "lat": lat,
-            "lon": lon,
-            "county": (form.get("county") or "").strip() or org["county"],
-            "hours_per_month": (form.get("hours_per_month") or "").strip(),
-            "org_id": org_id,
-        },
-    )
-    if len(form.get("name") or "") > 50:
-        errors["name"] = _("姓名不能超过 50 个字")
-    unknown = [s for s in skills if s not in SERVICES]
-    if unknown:
-        errors["skills"] = _("“%(value)s”不是有效的代码", value=", ".join(unknown))
-    if errors:
-        raise VolunteerError(errors)
-    store = get_store()
-    store.upsert_rows("volunteers", frame, actor, action="add_volunteer")
-    if skills:
-        store.upsert_rows(
-            "volunteer_skills",
-            pd.DataFrame({"volunteer_id": volunteer_id, "service": sorted(set(skills))}),
-            actor,
-            action="add_volunteer",
-        )
-    return volunteer_id
-
-
-def delete_volunteer(org_id: str, volunteer_id: str, actor: str) -> bool:
-    """Remove a volunteer of ``org_id`` and its skills; False when it is not one of theirs."""
-    row = one_row("volunteers", volunteer_id=volunteer_id)
-    if row is None or row["org_id"] != org_id:
-        return False
-    store = get_store()
-    skills = rows("volunteer_skills", volunteer_id=volunteer_id)
-    if len(skills):
-        store.delete_rows(
-            "volunteer_skills",
-            [(volunteer_id, s) for s in skills["service"]],
-            actor,
-            action="delete_volunteer",
-        )
-    store.delete_rows("volunteers", [(volunteer_id,)], actor, action="delete_volunteer")
-    return True
 
 
 #: columns of the volunteers sheet of the template that name skills (a drop-down each)

@@ -2,7 +2,8 @@
 
 Five parts, each 0–20, add up to the 0–100 score of the contract's ``reviews`` table, which the
 matcher's outcome model learns from. The parts themselves are kept in the site database
-(``review_rubrics``) because the contract has only the total.
+(``review_rubrics``) because the contract has only the total. Saving a review is
+:func:`webapp.services.reviews.save_review`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,10 @@ import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from graph_schema.store.base import now_iso
-
-from ..extensions import get_store
-from ..organization.data import one_row, rows
+from ..organization.data import rows
 from ..organization.forms import FormError
 from ..sitedb import get_session
 from ..sitedb.models import ReviewRubric
-from ..sitedb.upsert import upsert
 
 __all__ = [
     "RUBRIC",
@@ -31,7 +28,6 @@ __all__ = [
     "ReviewError",
     "Review",
     "parse_rubric",
-    "save_review",
     "rubric_of",
     "finished_projects",
 ]
@@ -106,62 +102,6 @@ def parse_rubric(values: Mapping[str, Any]) -> tuple[dict[str, float], dict[str,
         else:
             parts[name] = number
     return parts, errors
-
-
-def save_review(
-    project_id: str,
-    parts: Mapping[str, Any],
-    comment: str,
-    reviewer: str,
-    actor: str,
-    today: dt.date | None = None,
-) -> Review:
-    """Write the review to the store (audited) and its rubric to the site database.
-
-    A reviewer scoring the same project again on the same day replaces their earlier score.
-
-    Raises
-    ------
-    ReviewError
-        404 when the project does not exist, 409 when it has not finished yet, 422 for parts
-        outside the rubric.
-    """
-    today = today or dt.date.today()
-    project = one_row("projects", project_id=project_id)
-    if project is None:
-        raise ReviewError({"project_id": _("项目不存在")}, status=404)
-    if not project.get("end_date") or project["end_date"] > today.isoformat():
-        raise ReviewError({"project_id": _("项目尚未结束，结束后才能评审")}, status=409)
-    checked, errors = parse_rubric(parts)
-    if errors:
-        raise ReviewError(errors, status=422)
-    comment = (comment or "").strip()[:MAX_COMMENT]
-    score = round(sum(checked.values()), 1)
-    review = Review(project_id, score, today.isoformat(), reviewer, comment, checked)
-    row = pd.DataFrame(
-        [
-            {
-                "project_id": project_id,
-                "score": score,
-                "reviewed_on": review.reviewed_on,
-                "reviewer": reviewer,
-                "comment": comment or None,
-            }
-        ]
-    )
-    get_store().upsert_rows("reviews", row, actor, action="review")
-    db = get_session()
-    upsert(
-        db,
-        ReviewRubric,
-        project_id=project_id,
-        reviewed_on=review.reviewed_on,
-        reviewer=reviewer,
-        saved_at=now_iso(),
-        **{n: checked[n] for n, _l, _h in RUBRIC},
-    )
-    db.commit()
-    return review
 
 
 def rubric_of(project_id: str) -> dict[tuple[str, str], dict[str, float]]:

@@ -24,10 +24,12 @@ from ..accounts.access import role_required
 from ..db import get_db
 from ..extensions import get_store
 from ..integrity import RULE_LABELS_ZH
-from ..integrity.marks import MAX_NOTE, mark_checked, reopen
+from ..integrity.marks import MAX_NOTE
 from ..integrity.service import find_item, listed_items, localized_reason
 from ..organization.data import county_centres, one_row, rows
-from .rubric import RUBRIC, ReviewError, finished_projects, rubric_of, save_review
+from ..services.integrity import mark_checked, reopen
+from ..services.reviews import save_review
+from .rubric import RUBRIC, ReviewError, finished_projects, rubric_of
 
 __all__ = ["bp", "init_app"]
 

@@ -15,6 +15,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from flask import has_app_context
+
 from graph_schema.errors import CapacityError, ConflictError, NotFoundError, StoreError
 from graph_schema.rules import (
     MAX_GROUP,
@@ -206,13 +208,29 @@ def _write_approval(
     decision: str,
     note: str,
 ) -> None:
-    # Every write of an approval, in this order: the partnership in force (the store checks
-    # capacity and conflicts again in its transaction), then the decision on the run.
-    store.approve_group(village_id, members, actor=actor, since=since)
-    if run_id is not None:
-        from ..officer.runs import record_decision
+    # In the site (an app context): one recoverable unit — an intent in the site database, the
+    # partnership in force (the store checks capacity and conflicts again in its transaction),
+    # then the decision on the run (see webapp.sitedb.approvals). The command line has no site
+    # database and no run: the store's own transaction is the whole approval there.
+    if not has_app_context():
+        if run_id is not None:
+            raise ValueError("a decision on a matcher run needs the site (an app context)")
+        store.approve_group(village_id, members, actor=actor, since=since)
+        return
+    from ..sitedb import get_session
+    from ..sitedb.approvals import approve_as_one_unit
 
-        record_decision(run_id, village_id, decision, actor, note)
+    approve_as_one_unit(
+        get_session(),
+        store,
+        village_id,
+        members,
+        actor,
+        since=since,
+        run_id=run_id,
+        decision=decision,
+        note=note,
+    )
 
 
 @dataclass
