@@ -131,8 +131,13 @@ def recommend(
     if (cap_final < 0).any():  # never expected: every round keeps what the earlier ones left
         raise MatcherError("internal error: organizations over capacity after the second chance")
     step(5, 5)
-    recs = _assembled(dataset, scorer, rounds, loads, cap_final, order)
+    vols = _volunteers(dataset, snap, rounds, order)
     step(6, 6)
+    recs = []
+    for f, load, v in zip(rounds, loads, vols, strict=True):
+        # alternatives are providers with capacity left once every round has taken its teams
+        recs += assemble(scorer, f.cand, f.inp, f.pats, f.values, f.chosen, cap_final + load, v)
+    recs.sort(key=lambda rec: rec.village_id)
     unserved = unserved_villages(snap, recs, cap_final)
     calibration = _calibration(scorer, seed) if evaluate and scorer.history_used else None
     if calibration is not None:
@@ -163,9 +168,8 @@ def recommend(
     return RecommendationResult(recs, summary, unserved, calibration)
 
 
-def _assembled(dataset, scorer, rounds, loads, cap_final, order) -> list:
-    """Volunteers for every team (most urgent village first), then the explained recommendations."""
-    snap = scorer.snap
+def _volunteers(dataset, snap, rounds, order) -> list[dict]:
+    """Volunteers for the teams of every round (most urgent village first), by round and row."""
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     served = sorted(
@@ -185,12 +189,7 @@ def _assembled(dataset, scorer, rounds, loads, cap_final, order) -> list:
     vols: list[dict] = [{} for _ in rounds]
     for (_, i, r), people in zip(served, suggest_volunteers(dataset, requests), strict=True):
         vols[i][r] = people
-    recs = []
-    for f, load, v in zip(rounds, loads, vols, strict=True):
-        # alternatives are providers with capacity left once every round has taken its teams
-        recs += assemble(scorer, f.cand, f.inp, f.pats, f.values, f.chosen, cap_final + load, v)
-    recs.sort(key=lambda rec: rec.village_id)
-    return recs
+    return vols
 
 
 def _calibration(scorer: Scorer, seed: int) -> Calibration | None:
