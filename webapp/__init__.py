@@ -105,7 +105,10 @@ def create_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,  # Retry-After on a 429
         # One count per client across all worker processes (webapp/throttle_storage.py).
-        RATELIMIT_STORAGE_URI=storage_uri(str(instance / "throttle.sqlite")),
+        # Redis instead when there is one: then the counts are shared across machines too.
+        RATELIMIT_STORAGE_URI=storage_uri(str(instance / "throttle.sqlite"), settings.redis_url),
+        # Long jobs (matcher runs) on this Redis queue; None: in a thread (webapp/jobs/).
+        REDIS_URL=settings.redis_url,
         PAGE_SIZE=settings.page_size,
     )
     app.config.from_pyfile("config.py", silent=True)

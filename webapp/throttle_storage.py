@@ -1,5 +1,8 @@
 """Login and registration throttling counts in a SQLite file, shared by every worker process.
 
+(With ``BAOTUAN_REDIS_URL`` set the counts go to Redis instead, shared by every machine: see
+:func:`storage_uri`.)
+
 Flask-Limiter's in-memory storage counts per process: with ``baotuan serve --workers 4`` a client
 would get four times the attempts, and a restart would forget them. This storage keeps the
 fixed-window counters (the strategy the site uses) in ``<instance>/throttle.sqlite``; each
@@ -32,9 +35,21 @@ _SCHEMA = (
 )
 
 
-def storage_uri(path: str) -> str:
-    """The ``RATELIMIT_STORAGE_URI`` for a counters file at ``path``."""
-    return f"baotuan-sqlite://{path}"
+def storage_uri(path: str, redis_url: str | None = None) -> str:
+    """The ``RATELIMIT_STORAGE_URI``: Redis when the site has one, else a counters file at ``path``.
+
+    With several machines (``BAOTUAN_REDIS_URL`` set) the counts must be shared by all of them,
+    which a file in one machine's instance folder cannot be; Flask-Limiter's own Redis storage
+    (``redis://``) does it. One machine needs nothing more than the file.
+
+    Examples
+    --------
+    >>> storage_uri("/srv/i/throttle.sqlite")
+    'baotuan-sqlite:///srv/i/throttle.sqlite'
+    >>> storage_uri("/srv/i/throttle.sqlite", "redis://10.0.0.5:6379/0")
+    'redis://10.0.0.5:6379/0'
+    """
+    return redis_url or f"baotuan-sqlite://{path}"
 
 
 class SqliteThrottleStorage(Storage):

@@ -11,10 +11,19 @@ from ..services.events import record_event
 from .blueprint import bp
 from .listing import filter_args, paginate
 from .queries import World
-from .runs import DEFAULT_MAX_GROUP, Run, RunError, decisions_of, get_run, list_runs, start_run
+from .runs import (
+    DEFAULT_MAX_GROUP,
+    Run,
+    RunError,
+    cancel_run,
+    decisions_of,
+    get_run,
+    list_runs,
+    start_run,
+)
 from .world_cache import current_world
 
-__all__ = ["matching", "start", "run_status", "run_page", "village_status"]
+__all__ = ["matching", "start", "cancel", "run_status", "run_page", "village_status"]
 
 
 def _run_or_404(run_id: int, with_result: bool = True) -> Run:
@@ -45,6 +54,18 @@ def start():
     record_event(
         get_store(), current_user.actor, "matcher_run", f"run:{run_id}", {"max_group": max_group}
     )
+    return redirect(url_for("officer.run_page", run_id=run_id))
+
+
+@bp.post("/matching/runs/<int:run_id>/cancel", endpoint="cancel_run")
+def cancel(run_id: int):
+    """Cancel a queued or running run; the officer returns to its page, which says so."""
+    try:
+        cancel_run(run_id, current_user.actor)
+    except RunError as exc:
+        flash(str(exc), "error")
+    else:
+        record_event(get_store(), current_user.actor, "matcher_run_cancelled", f"run:{run_id}")
     return redirect(url_for("officer.run_page", run_id=run_id))
 
 

@@ -1,26 +1,37 @@
-"""Matcher runs started from the site: a background thread per run, its progress and its result.
+"""Matcher runs started from the site: a job per run, its progress, its result, its cancellation.
 
-A run is a row of the site database's ``matcher_runs`` table; the thread writes its stage and
-progress there as the matcher reports them, then the result (``RecommendationResult.to_dict()``) as
-JSON. The officer's decisions on each village's recommendation go to ``recommendation_decisions``.
+A run is a row of the site database's ``matcher_runs`` table. Its job (:mod:`webapp.jobs`: on the
+Redis queue when ``BAOTUAN_REDIS_URL`` is set, else a thread of this process) writes its stage
+and progress there as the matcher reports them, then the result
+(``RecommendationResult.to_dict()``) as JSON. The row's ``owner`` says who executes it:
+``rq:<job id>`` (alive while the queue has it waiting or a worker's heartbeat for it) or
+``host:pid`` (alive while that process is). The officer's decisions on each village's
+recommendation go to ``recommendation_decisions``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import defer
 
+from graph_schema.rules import MAX_GROUP, max_group_problem
 from graph_schema.store.base import now_iso
 
 from ..db import get_db
 from ..errors import WebappError
+from ..jobs import JobError, cancel_job, job_alive, job_queue, submit
+from ..sitedb import database_url, models, write_lock
+from ..sitedb.upsert import upsert
 from .run_owner import process_alive, this_process
+from .run_rows import end_run, insert_run, record_failure, record_progress, record_result
 
 if TYPE_CHECKING:
     from matcher.result import Calibration, Recommendation, RecommendationResult, Unserved
@@ -29,6 +40,12 @@ __all__ = [
     "Run",
     "RunError",
     "start_run",
+    "cancel_run",
+    "QUEUED_OWNER",
+    "insert_run",
+    "record_progress",
+    "record_result",
+    "record_failure",
     "get_run",
     "list_runs",
     "latest_recommendation",
@@ -37,8 +54,11 @@ __all__ = [
     "DEFAULT_MAX_GROUP",
 ]
 
-DEFAULT_MAX_GROUP = 4
-_PROGRESS_EVERY = 0.25  # seconds between progress writes: enough for a bar, cheap for SQLite
+DEFAULT_MAX_GROUP = MAX_GROUP  # graph_schema.rules is the one home of the group rules
+#: a queued run's owner: this prefix and its job id on the queue
+QUEUED_OWNER = "rq:"
+#: seconds a worker lets one run go on before it stops it (a nation's run takes ~12 minutes)
+RUN_TIMEOUT = 6 * 3600
 
 
 class RunError(WebappError):
@@ -53,13 +73,14 @@ class Run:
     started_by: str
     started_at: str
     finished_at: str | None
-    status: str  # running | done | failed | interrupted
+    status: str  # running | done | failed | interrupted | cancelled
     stage: str | None
     done: int
     total: int
     max_group: int
     error: str | None
     summary: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None  # rq:<job id> on the queue, host:pid in a thread
     recommendations: dict[str, Recommendation] = field(default_factory=dict)  # by village id
     unserved: list[Unserved] = field(default_factory=list)  # villages left out, with the reason
     calibration: Calibration | None = None  # the model's held-out calibration, when it had one
@@ -87,107 +108,93 @@ class Run:
 _threads: dict[tuple[str, int], threading.Thread] = {}
 #: parsed results of finished runs (they never change)
 _results: dict[tuple[str, int], RecommendationResult] = {}
-_start_lock = threading.Lock()
+_start_lock = threading.RLock()  # held from a run's row to its thread's registration
 
 
 def _key(run_id: int) -> tuple[str, int]:
-    return (current_app.config["DATABASE"], run_id)
+    return (database_url(current_app.config), run_id)
 
 
 def _is_live(run_id: int, owner: str | None = None) -> bool:
+    if owner and owner.startswith(QUEUED_OWNER):  # on the queue: ask Redis, from any machine
+        return job_alive(current_app, owner[len(QUEUED_OWNER) :])
     if owner and owner != this_process():  # another worker's run: alive while its process is
         return process_alive(owner)
-    thread = _threads.get(_key(run_id))
+    with _start_lock:  # a run being started has its row before its thread is registered
+        thread = _threads.get(_key(run_id))
     return thread is not None and thread.is_alive()
 
 
-def _work(app: Flask, run_id: int, max_group: int, seed: int) -> None:
-    with app.app_context():
-        db = get_db()
-        last = 0.0
-
-        def progress(stage: str, done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last < _PROGRESS_EVERY and done < total:
-                return
-            last = now
-            db.execute(
-                "UPDATE matcher_runs SET stage = ?, done = ?, total = ? WHERE id = ?",
-                (str(stage), int(done), int(total), run_id),
-            )
-            db.commit()
-
-        try:
-            progress("load", 0, 1)
-            from matcher import recommend  # the first import takes a moment (scikit-learn)
-
-            dataset = app.extensions["baotuan_store"].load_dataset()
-            result = recommend(dataset, max_group=max_group, seed=seed, progress=progress)
-            payload = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
-            db.execute(
-                "UPDATE matcher_runs SET status = 'done', finished_at = ?, result_json = ?, "
-                "done = total WHERE id = ?",
-                (now_iso(), payload, run_id),
-            )
-        except Exception as exc:  # a failed run is shown to the officer, never lost silently
-            db.execute(
-                "UPDATE matcher_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
-                (now_iso(), f"{type(exc).__name__}: {exc}", run_id),
-            )
-        db.commit()
-
-
 def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> int:
-    """Start a matcher run in a background thread; returns its id.
+    """Start a matcher run as a job (on the queue, or a thread without one); returns its id.
 
-    Raises :class:`RunError` while another run of this site is still going.
+    Raises :class:`RunError` while another run of this site is still going, or when the queue
+    refuses the job (the run is then recorded as failed, with the reason).
     """
-    if not 1 <= max_group <= 10:
-        raise RunError(_("每个抱团的组织数须在 1 到 10 之间"))
+    too_many = max_group_problem(max_group)
+    if too_many is not None:
+        from ..services.group_messages import problem_message
+
+        raise RunError(problem_message(too_many))
     with _start_lock:
         db = get_db()
-        db.execute("BEGIN IMMEDIATE")  # one check-and-start at a time across worker processes
+        write_lock(db, "matcher-run")  # one check-and-start at a time across servers
         try:
-            running = db.execute("SELECT id, owner FROM matcher_runs WHERE status = 'running'")
-            for other, owner in running.fetchall():
+            running = db.execute(
+                select(models.MatcherRun.id, models.MatcherRun.owner).where(
+                    models.MatcherRun.status == "running"
+                )
+            ).all()
+            for other, owner in running:
                 if _is_live(other, owner):
                     raise RunError(_("匹配运行 #%(id)s 尚未结束，请稍候", id=other))
                 _mark_interrupted(other, commit=False)
-            cur = db.execute(
-                "INSERT INTO matcher_runs(started_by, started_at, status, stage, done, total, "
-                "max_group, owner) VALUES (?, ?, 'running', 'queued', 0, 0, ?, ?)",
-                (actor, now_iso(), max_group, this_process()),
-            )
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            job_id = f"matcher-run-{uuid.uuid4().hex}"
+            queued = job_queue(app) is not None
+            owner = QUEUED_OWNER + job_id if queued else this_process()
+            run_id = insert_run(actor, max_group, owner, commit=False)
         except BaseException:
             db.rollback()
             raise
         db.commit()
-        run_id = int(cur.lastrowid or 0)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        thread = threading.Thread(
-            target=_work, args=(app, run_id, max_group, seed), name=f"matcher-run-{run_id}"
-        )
-        thread.daemon = True
-        _threads[_key(run_id)] = thread
-        thread.start()
+        try:
+            thread = submit(
+                app,
+                "webapp.jobs.matcher_run.execute_run",
+                (run_id, max_group, seed),
+                job_id=job_id,
+                timeout=RUN_TIMEOUT,
+            )
+        except JobError as exc:
+            record_failure(run_id, str(exc))
+            raise RunError(_("匹配运行无法排队：%(error)s", error=str(exc))) from exc
+        if thread is not None:
+            _threads[_key(run_id)] = thread
     return run_id
 
 
+def cancel_run(run_id: int, actor: str) -> None:
+    """Cancel a queued or running run: it is marked ``cancelled`` now, and its job stops at its
+    next progress write (or never starts, if it still waits on the queue).
+
+    Raises :class:`RunError` when there is no such run or it has already ended.
+    """
+    cancelled = end_run(run_id, "cancelled", _("已由 %(actor)s 取消", actor=actor))
+    run = get_run(run_id, with_result=False)  # RunError when there is no such run
+    if not cancelled:
+        raise RunError(_("匹配运行 #%(id)s 已结束，无需取消", id=run_id))
+    owner = run.owner or ""
+    if owner.startswith(QUEUED_OWNER):
+        cancel_job(current_app, owner[len(QUEUED_OWNER) :])
+
+
 def _mark_interrupted(run_id: int, commit: bool = True) -> None:
-    db = get_db()
-    db.execute(
-        "UPDATE matcher_runs SET status = 'interrupted', finished_at = ?, "
-        "error = 'the site stopped during the run' WHERE id = ? AND status = 'running'",
-        (now_iso(), run_id),
-    )
-    if commit:
-        db.commit()
+    end_run(run_id, "interrupted", "the site stopped during the run", commit=commit)
 
 
-_COLUMNS = (
-    "id, started_by, started_at, finished_at, status, stage, done, total, max_group, error, owner"
-)
+#: what a page needs of a run: everything but its result (megabytes, read once by _parsed)
+_WITHOUT_RESULT = defer(models.MatcherRun.result_json)
 
 
 def _parsed(run_id: int) -> RecommendationResult:
@@ -198,8 +205,10 @@ def _parsed(run_id: int) -> RecommendationResult:
     """
     key = _key(run_id)
     if key not in _results:
-        row = get_db().execute("SELECT result_json FROM matcher_runs WHERE id = ?", (run_id,))
-        data = json.loads(row.fetchone()["result_json"] or "{}")
+        text = get_db().scalar(
+            select(models.MatcherRun.result_json).where(models.MatcherRun.id == run_id)
+        )
+        data = json.loads(text or "{}")
         from matcher.result import RecommendationResult  # (scikit-learn loads with matcher)
 
         while len(_results) >= 8:
@@ -208,20 +217,21 @@ def _parsed(run_id: int) -> RecommendationResult:
     return _results[key]
 
 
-def _row_to_run(row, with_result: bool) -> Run:
+def _row_to_run(row: models.MatcherRun, with_result: bool) -> Run:
     run = Run(
-        id=row["id"],
-        started_by=row["started_by"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        status=row["status"],
-        stage=row["stage"],
-        done=row["done"] or 0,
-        total=row["total"] or 0,
-        max_group=row["max_group"] or DEFAULT_MAX_GROUP,
-        error=row["error"],
+        id=row.id,
+        started_by=row.started_by,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        stage=row.stage,
+        done=row.done or 0,
+        total=row.total or 0,
+        max_group=row.max_group or DEFAULT_MAX_GROUP,
+        error=row.error,
+        owner=row.owner,
     )
-    if run.status == "running" and not _is_live(run.id, row["owner"]):
+    if run.status == "running" and not _is_live(run.id, row.owner):
         _mark_interrupted(run.id)
         run.status = "interrupted"
     if with_result and run.status == "done":
@@ -233,8 +243,8 @@ def _row_to_run(row, with_result: bool) -> Run:
 
 def get_run(run_id: int, with_result: bool = True) -> Run:
     """A run by id (with its parsed result when ``with_result``); :class:`RunError` if unknown."""
-    row = (
-        get_db().execute(f"SELECT {_COLUMNS} FROM matcher_runs WHERE id = ?", (run_id,)).fetchone()
+    row = get_db().scalar(
+        select(models.MatcherRun).options(_WITHOUT_RESULT).where(models.MatcherRun.id == run_id)
     )
     if row is None:
         raise RunError(_("没有编号为 %(id)s 的匹配运行", id=run_id))
@@ -243,55 +253,62 @@ def get_run(run_id: int, with_result: bool = True) -> Run:
 
 def list_runs(limit: int = 20) -> list[Run]:
     """The newest runs first, without their results."""
-    rows = get_db().execute(
-        f"SELECT {_COLUMNS} FROM matcher_runs ORDER BY id DESC LIMIT ?", (limit,)
+    rows = get_db().scalars(
+        select(models.MatcherRun)
+        .options(_WITHOUT_RESULT)
+        .order_by(models.MatcherRun.id.desc())
+        .limit(limit)
     )
-    return [_row_to_run(r, False) for r in rows]
+    return [_row_to_run(r, False) for r in rows.all()]
 
 
 def latest_recommendation(village_id: str) -> dict | None:
     """The village's recommendation in the newest finished run, with the run id and any decision."""
-    row = (
-        get_db()
-        .execute("SELECT id FROM matcher_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
-        .fetchone()
+    newest = get_db().scalar(
+        select(models.MatcherRun.id)
+        .where(models.MatcherRun.status == "done")
+        .order_by(models.MatcherRun.id.desc())
+        .limit(1)
     )
-    if row is None:
+    if newest is None:
         return None
-    run = get_run(row["id"])
+    run = get_run(newest)
     rec = run.recommendations.get(village_id)
     if rec is None:
         return None
-    decision = (
-        get_db()
-        .execute(
-            "SELECT village_id, decision, decided_by, decided_at, note FROM "
-            "recommendation_decisions WHERE run_id = ? AND village_id = ?",
-            (run.id, village_id),
-        )
-        .fetchone()
-    )
-    return {"run_id": run.id, "rec": rec, "decision": dict(decision) if decision else None}
+    decision = get_db().get(models.RecommendationDecision, (run.id, village_id))
+    return {"run_id": run.id, "rec": rec, "decision": _as_dict(decision) if decision else None}
+
+
+def _as_dict(decision: models.RecommendationDecision) -> dict[str, Any]:
+    return {
+        "village_id": decision.village_id,
+        "decision": decision.decision,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at,
+        "note": decision.note,
+    }
 
 
 def decisions_of(run_id: int) -> dict[str, dict]:
     """The officer's decisions in a run, by village id."""
-    rows = get_db().execute(
-        "SELECT village_id, decision, decided_by, decided_at, note FROM recommendation_decisions "
-        "WHERE run_id = ?",
-        (run_id,),
+    rows = get_db().scalars(
+        select(models.RecommendationDecision).where(models.RecommendationDecision.run_id == run_id)
     )
-    return {r["village_id"]: dict(r) for r in rows}
+    return {r.village_id: _as_dict(r) for r in rows.all()}
 
 
 def record_decision(run_id: int, village_id: str, decision: str, actor: str, note: str) -> None:
     """Keep the decision on a village's recommendation (the last one stands)."""
     db = get_db()
-    db.execute(
-        "INSERT INTO recommendation_decisions(run_id, village_id, decision, decided_by, decided_at,"
-        " note) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, village_id) DO UPDATE SET "
-        "decision = excluded.decision, decided_by = excluded.decided_by, "
-        "decided_at = excluded.decided_at, note = excluded.note",
-        (run_id, village_id, decision, actor, now_iso(), note),
+    upsert(
+        db,
+        models.RecommendationDecision,
+        run_id=run_id,
+        village_id=village_id,
+        decision=decision,
+        decided_by=actor,
+        decided_at=now_iso(),
+        note=note,
     )
     db.commit()
