@@ -38,13 +38,10 @@ def evaluate(world: str, seed: int, cache: Path) -> tuple[dict, float]:
     from matcher.snapshot import build_snapshot
 
     if "@" in world:  # a ground-truth generator at a scale: "dev_local_teams@city"
-        from bench.quality import is_held_out
         from bench.quality.cache import DEFAULT_CACHE, load_world
 
         name, scale = world.split("@")
         dataset = load_world(name, scale, seed, DEFAULT_CACHE).dataset
-        if is_held_out(name):
-            world += " (held out)"
     elif world == "sample":
         dataset = read_data(SAMPLE)
     else:
@@ -61,6 +58,13 @@ def evaluate(world: str, seed: int, cache: Path) -> tuple[dict, float]:
     except MatcherError as exc:  # e.g. too few reviews before the test year
         ev = {"skipped": str(exc)}
     return ev, time.perf_counter() - start
+
+
+def _label(world: str) -> str:
+    """``name@scale``, marked when the generator is held out (report on it, never tune on it)."""
+    from bench.quality import is_held_out
+
+    return world + " (**held out**)" if is_held_out(world.split("@")[0]) else world
 
 
 def format_report(results: list[tuple[str, dict, float]]) -> str:
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         ev, seconds = evaluate(world, args.seed, Path(args.cache))
         mae = f"{ev['model']['mae']:.2f}" if "model" in ev else ev.get("skipped")
         print(f"{world}: model MAE {mae}", file=sys.stderr, flush=True)
-        results.append((world, ev, seconds))
+        results.append((_label(world), ev, seconds))
     write_report(format_report(results), output)
     return 0
 
