@@ -3,7 +3,8 @@
 A run is a thread of the worker that started it. With several workers (``baotuan serve
 --workers``) another worker sees the run's row as ``running`` without a thread of its own; the
 row's ``owner`` (host and process id) tells it whether the run's process is still there, instead
-of marking a live run as interrupted.
+of marking a live run as interrupted. (A run on the Redis queue is owned by ``rq:<job id>``
+instead, and its liveness is asked of Redis: :func:`webapp.jobs.job_alive`.)
 
 Examples
 --------
