@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph_schema.contract.vocabulary import SERVICES
+from graph_schema.rules import MAX_GROUP
 
 from .assemble import assemble
 from .calibration import attach_uncertainty, calibrate, held_out_predictions
@@ -37,7 +38,7 @@ def _formation(method: str, values, cand, pats, cap, order, seed, coords):
 
 def recommend(
     dataset,
-    max_group: int = 4,
+    max_group: int = MAX_GROUP,
     seed: int = 0,
     progress: Progress | None = None,
     *,
@@ -219,7 +220,7 @@ class Problem:
 
 def build_problem(
     dataset,
-    max_group: int = 4,
+    max_group: int = MAX_GROUP,
     seed: int = 0,
     evaluate: bool = False,
     max_candidates: int = 12,

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from graph_schema.contract.interchange import read_data
+from graph_schema.rules import MAX_GROUP
 
 __all__ = ["register"]
 
@@ -92,7 +93,10 @@ def register(sub) -> None:
     )
     p.add_argument("--output", "-o", required=True, help="the JSON file to write")
     p.add_argument(
-        "--max-group", type=int, default=4, help="organizations per village at most (default 4)"
+        "--max-group",
+        type=int,
+        default=MAX_GROUP,
+        help=f"organizations per village at most (default {MAX_GROUP})",
     )
     p.add_argument(
         "--seed", type=int, default=0, help="same data and seed give the same result (default 0)"
