@@ -13,6 +13,13 @@ if not SAMPLE.exists():  # CI lays shared/ beside the clone
     SAMPLE = ROOT / ".." / "shared" / "sample-data" / "taian-city"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """A browser test is a slow test too, so ``-m "not slow"`` never starts Chromium."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     """The city-sized data folder made outside the project (read-only)."""
@@ -46,5 +53,6 @@ from tests.webapp_fixtures import (  # noqa: E402,F401  (fixtures for the site's
     live_server,
     officer_client,
     page,
+    run_worker,
     seeded_store_file,
 )

@@ -23,6 +23,8 @@ from schemathesis.checks import not_a_server_error
 from tests.test_api import token_for
 from tests.webapp_fixtures import _copy_store
 
+pytestmark = pytest.mark.slow  # generated requests against every operation
+
 EXCLUDED = {("POST", "/api/v1/recommendations")}
 
 

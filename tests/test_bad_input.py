@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from graph_schema import read_data
+from graph_schema.contract.interchange import write_xlsx
 from tests.support.fuzz_import import (
     PROBLEM_LINE,
     VALID,
@@ -28,8 +30,6 @@ from tests.support.fuzz_import import (
     run_cli,
     run_example,
 )
-from graph_schema import read_data
-from graph_schema.contract.interchange import write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(
@@ -49,6 +49,7 @@ def _assert_clean(outcome) -> None:
     assert outcome.kind in ("refused", "imported"), outcome.detail
 
 
+@pytest.mark.slow
 @FUZZ
 @given(example=examples())
 def test_malformed_folders_are_refused_clearly_or_imported_whole(
@@ -57,6 +58,7 @@ def test_malformed_folders_are_refused_clearly_or_imported_whole(
     _assert_clean(run_example(example, tmp_path_factory.mktemp("fuzz"), base_store))
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=4)
 @given(example=examples())
 def test_command_line_refuses_with_exit_1_and_no_traceback(example, base_store, tmp_path_factory):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.webapp_fixtures import browser_login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_officer_runs_the_matcher_approves_a_group_and_takes_the_documents(

@@ -1,5 +1,5 @@
 """An organization's path in real Chromium: register → approved by an officer → keep the profile
-true → volunteers → see its villages and partners. Screenshots go to docs/screenshots/org-*.png."""
+true → volunteers → see its villages and partners. Screenshots go to tests/artifacts/screenshots/org-*.png."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from tests.test_api import token_for
 from tests.webapp_fixtures import browser_login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NAME = "泰安市同心公益服务中心"
 USERNAME = "tongxin"

@@ -1,6 +1,6 @@
 """A reviewer's path in real Chromium: score a finished project with the roadshow rubric → the
 score shows in the organization's track record; then the 疑点清单. Screenshots:
-docs/screenshots/reviewer-*.png."""
+tests/artifacts/screenshots/reviewer-*.png."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tests.webapp_fixtures import SCREENSHOTS, browser_login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def logout(page) -> None:

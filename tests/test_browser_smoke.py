@@ -6,7 +6,7 @@ import pytest
 
 from tests.webapp_fixtures import browser_login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_login_page_in_chromium(page, live_server):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.crash_import import SAMPLE, CrashRun, moment, summary
 from graph_schema.store import SqliteGraphStore
 from tests.store_fixtures import NEO4J_MARKS
+from tests.support.crash_import import SAMPLE, CrashRun, moment, summary
+
+pytestmark = pytest.mark.slow  # a subprocess per kill: minutes
 
 KILLS = 20
 STAGED_KILLS = 12

@@ -7,15 +7,24 @@ Use them from a test module with ``pytest_plugins`` is not allowed outside the r
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from graph_schema.operations import import_path
 from graph_schema.store import SqliteGraphStore
+from tests.support.site_backends import (
+    TEST_DATABASE_VAR,
+    TEST_REDIS_VAR,
+    fresh_schema,
+    seeded_neo4j,
+    site_store_kind,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,7 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: where the browser tests keep their screenshots (ignored by git); ``python -m
+#: tests.support.refresh_screenshots`` copies them to docs/screenshots for the guides
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -49,18 +60,42 @@ def _copy_store(src: Path, dest: Path) -> Path:
     return dest
 
 
+def site_backends(request, tmp_path, seeded_store_file) -> dict:
+    """``STORE`` (and ``DATABASE_URL``, ``REDIS_URL``) for an app under test.
+
+    By default a private SQLite copy of the sample world and the instance's SQLite site
+    database; the environment switches to Neo4j, PostgreSQL and Redis for the second CI pass
+    (:mod:`tests.support.site_backends`). What it opens is closed when the test ends.
+    """
+    stack = ExitStack()
+    request.addfinalizer(stack.close)
+    if site_store_kind() == "neo4j":
+        uri = request.getfixturevalue("neo4j_uri")
+        config = {
+            "STORE": stack.enter_context(seeded_neo4j(uri, request.getfixturevalue("sample_dir")))
+        }
+    else:
+        config = {"STORE": str(_copy_store(seeded_store_file, tmp_path / "baotuan.sqlite"))}
+    if os.environ.get(TEST_DATABASE_VAR):
+        config["DATABASE_URL"] = stack.enter_context(fresh_schema(os.environ[TEST_DATABASE_VAR]))
+    if os.environ.get(TEST_REDIS_VAR):
+        from tests.support.queue_worker import fresh_redis_url
+
+        config["REDIS_URL"] = fresh_redis_url(os.environ[TEST_REDIS_VAR])
+    return config
+
+
 @pytest.fixture
-def app(tmp_path, seeded_store_file):
+def app(request, tmp_path, seeded_store_file):
     """The site on a private copy of the sample world, with the demo accounts; CSRF off."""
     from webapp import create_app
     from webapp.demo_setup import ensure_demo_accounts
 
-    store_path = _copy_store(seeded_store_file, tmp_path / "baotuan.sqlite")
     application = create_app(
         {
             "TESTING": True,
             "INSTANCE": str(tmp_path / "instance"),
-            "STORE": str(store_path),
+            **site_backends(request, tmp_path, seeded_store_file),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "SECRET_KEY": "test",
@@ -69,6 +104,30 @@ def app(tmp_path, seeded_store_file):
     ensure_demo_accounts(application)
     yield application
     application.extensions["baotuan_store"].close()
+
+
+@pytest.fixture
+def run_worker(app):
+    """A ``baotuan worker`` for ``app`` when it has a Redis queue (the second CI pass), so the
+    matcher runs a test starts are executed; without Redis they run in the site and this is
+    ``None``."""
+    settings = app.extensions["baotuan_settings"]
+    if not app.config.get("REDIS_URL"):
+        yield None
+        return
+    from tests.support.queue_worker import JobWorker
+
+    worker = JobWorker(
+        settings.instance,
+        settings.store,
+        app.config["REDIS_URL"],
+        env={
+            "BAOTUAN_DATABASE_URL": settings.database_url,
+            "BAOTUAN_SECRET_KEY": settings.ensure_secret_key(),
+        },
+    )
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture
@@ -110,14 +169,17 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path, seeded_store_file):
+def live_app(request, tmp_path, seeded_store_file):
     """A site with CSRF and everything else as in production, for a live server."""
     from webapp import create_app
     from webapp.demo_setup import ensure_demo_accounts
 
-    store_path = _copy_store(seeded_store_file, tmp_path / "baotuan.sqlite")
     application = create_app(
-        {"INSTANCE": str(tmp_path / "instance"), "STORE": str(store_path), "SECRET_KEY": "live"}
+        {
+            "INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "live",
+            **site_backends(request, tmp_path, seeded_store_file),
+        }
     )
     ensure_demo_accounts(application)
     yield application
@@ -155,7 +217,10 @@ def page(chromium):
 
 
 def screenshot(page, name: str) -> Path:
-    """Keep a full-page screenshot as ``docs/screenshots/<name>.png`` (the guides show them)."""
+    """Keep a full-page screenshot as ``tests/artifacts/screenshots/<name>.png``.
+
+    ``python -m tests.support.refresh_screenshots`` copies them to docs/screenshots (the guides).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_-]', '_', name)}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -63,7 +63,9 @@ def create_app(
         (the Flask-tutorial style the test fixtures use).
     test_config : mapping, optional
         Flask config keys for tests (``TESTING``, ``WTF_CSRF_ENABLED``...) set last; its
-        ``INSTANCE``, ``STORE`` and ``SECRET_KEY`` become overrides of the settings.
+        ``INSTANCE``, ``STORE`` and ``SECRET_KEY`` become overrides of the settings, and so do
+        ``DATABASE_URL`` and ``REDIS_URL`` when they are set (``None`` there stays a config
+        value: no Redis for this app whatever the settings say).
     """
     if settings is not None and not isinstance(settings, Settings):
         settings, test_config = None, settings
@@ -73,6 +75,9 @@ def create_app(
         "store": test_config.pop("STORE", None),
         "secret_key": test_config.pop("SECRET_KEY", None),
     }
+    for key, field in (("DATABASE_URL", "database_url"), ("REDIS_URL", "redis_url")):
+        if test_config.get(key):
+            overrides[field] = test_config.pop(key)
     if settings is None:
         settings = Settings.from_env(**overrides)
     else:
