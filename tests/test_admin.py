@@ -350,8 +350,8 @@ def test_refused_upload_lists_every_problem_and_stores_nothing(admin, app, kind)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     label = "有错.xlsx[needs]" if kind == "xlsx" else "needs.csv"
-    assert f"{label}:2: severity: 7 is outside 1..5" in html
-    assert f"{label}:3: village_id: unknown village &#39;VX9&#39;" in html
+    assert f"{label}:2: severity: 7 超出范围 1–5" in html  # in the site's language, with the line
+    assert f"{label}:3: village_id: 未知的村“VX9”" in html
     assert "没有写入任何数据" in html
     assert _store(app).load_dataset().as_text(extra=True) == before
     entry = _store(app).audit_log(action="import_refused")[0]
@@ -361,14 +361,14 @@ def test_refused_upload_lists_every_problem_and_stores_nothing(admin, app, kind)
 @pytest.mark.parametrize(
     "data, name, message",
     [
-        (b"village_id\n", "villages.csv", "is neither an .xlsx workbook nor a .zip"),
-        (b"PK\x03\x04 not really", "broken.zip", "is not a readable .zip archive"),
-        (b"not a workbook", "broken.xlsx", "is not a readable .xlsx workbook"),
-        (_zip({"readme": "hello"}), "empty.zip", "holds no data files"),
+        (b"village_id\n", "villages.csv", "既不是 .xlsx 工作簿，也不是 CSV 文件的 .zip 压缩包"),
+        (b"PK\x03\x04 not really", "broken.zip", "broken.zip: 无法读取"),
+        (b"not a workbook", "broken.xlsx", "broken.xlsx: 无法读取"),
+        (_zip({"readme": "hello"}), "empty.zip", "压缩包中没有数据文件"),
         (
             _zip({"villages": SMALL["villages"]}),
             "partial.zip",
-            "capabilities.csv: required file is missing",
+            "capabilities.csv: 缺少必需的文件",
         ),
     ],
 )
@@ -396,7 +396,7 @@ def test_zip_bomb_is_refused(admin, app, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_UNPACKED", 1000)
     big = dict(SMALL, villages=SMALL["villages"] + "VX3,村,泰山区,36,117,1\n" * 200)
     response = _upload(admin, _zip(big), "bomb.zip")
-    assert response.status_code == 422 and "unpacks to more than" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "解压后超过" in response.get_data(as_text=True)
 
 
 def test_upload_without_a_file_is_refused(admin):

@@ -91,8 +91,8 @@ def test_admin_manages_accounts_imports_and_reads_the_audit_trail(
     page.goto(f"{base}/admin/imports")
     page.set_input_files("#upload-file", str(_zip(tmp_path / "第二批村庄.zip", bad)))
     page.click("#upload-submit")
-    expect(page.locator("#problems")).to_contain_text("needs.csv:2: severity: 7 is outside 1..5")
-    expect(page.locator("#problems")).to_contain_text("villages.csv:3: lat: 136.1 is outside")
+    expect(page.locator("#problems")).to_contain_text("needs.csv:2: severity: 7 超出范围 1–5")
+    expect(page.locator("#problems")).to_contain_text("villages.csv:3: lat: 136.1 超出范围")
     screenshot(page, "admin-import-refused")
 
     # The corrected folder goes in.

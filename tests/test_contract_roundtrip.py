@@ -81,7 +81,7 @@ def test_damaged_copy_is_refused_and_nothing_changes(sqlite_store, sample_dir, t
     assert any(
         s.startswith("organizations.csv:6: org_id: duplicate org_id='O000000'") for s in shown
     )
-    assert any(s.startswith("villages.csv:4: lat: 200 is outside -90..90") for s in shown)
+    assert any(s.startswith("villages.csv:4: lat: 200 is outside 3.5..54") for s in shown)
 
     after = write_data(sqlite_store.load_dataset(), tmp_path / "after")
     for file in before.iterdir():

@@ -134,7 +134,7 @@ def test_spreadsheet_with_problems_is_refused_whole_with_file_and_line(org_clien
     response = upload(org_client, ("我的志愿者.csv", csv))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "我的志愿者.csv:3: lat: 200 超出范围 -90–90" in html
+    assert "我的志愿者.csv:3: lat: 200 超出范围 3.5–54（须在中国境内" in html
     assert "我的志愿者.csv:4: org_id: 只能导入本组织" in html
     assert len(store.query("volunteers", {"org_id": org_id})) == before
     assert store.query("volunteers", {"volunteer_id": "NEW1"}).empty

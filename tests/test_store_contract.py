@@ -90,7 +90,7 @@ def test_a_broken_copy_is_refused_and_nothing_changes(store, sample_dir, sample_
         import_path(store, sample_copy)
     text = str(refused.value)
     assert "needs.csv:" in text and "severity" in text and "unknown village 'V999999'" in text
-    assert "villages.csv:302: lat: 200 is outside -90..90" in text
+    assert "villages.csv:302: lat: 200 is outside 3.5..54" in text
     after = store.load_dataset()
     assert after.as_text(extra=True) == before.as_text(extra=True)
     assert _entries(store) == audit_before

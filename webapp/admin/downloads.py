@@ -1,4 +1,9 @@
-"""Files the admin pages hand out: a dated name and an ``.xlsx`` written to a temporary folder."""
+"""Files the admin pages hand out: a dated name, an ``.xlsx`` written to a temporary folder, and
+the Excel template of a whole data folder (``/admin/templates/data.xlsx``; this module's route is
+attached to the admin blueprint when :mod:`.import_views` imports it).
+
+Every workbook is written by :mod:`graph_schema.contract.xlsx_out` (text literal, A4 print setup).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,15 @@ from pathlib import Path
 
 from flask import Response, send_file
 
-__all__ = ["dated_name", "xlsx_download", "XLSX_MIMETYPE"]
+from graph_schema.contract.xlsx_templates import data_folder_template
+
+from .blueprint import bp
+
+__all__ = ["dated_name", "xlsx_download", "send_xlsx", "XLSX_MIMETYPE", "DATA_TEMPLATE_NAME"]
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the name the data folder template downloads as
+DATA_TEMPLATE_NAME = "baotuan-data-template.xlsx"
 
 
 def dated_name(stem: str, suffix: str) -> str:
@@ -32,6 +43,17 @@ def xlsx_download(write: Callable[[Path], object], name: str) -> Response:
         path = Path(tmp) / name
         write(path)
         data = path.read_bytes()
+    return send_xlsx(data, name)
+
+
+def send_xlsx(data: bytes, name: str) -> Response:
+    """Send workbook bytes as an attachment named ``name``."""
     return send_file(
         io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name
     )
+
+
+@bp.get("/templates/data.xlsx")
+def data_template():
+    """The Excel template of a whole data folder: one sheet per file, drop-downs for codes."""
+    return send_xlsx(data_folder_template(), DATA_TEMPLATE_NAME)

@@ -18,6 +18,7 @@ from graph_schema.contract.interchange import read_data, write_xlsx
 from graph_schema.errors import ValidationError
 
 from ..extensions import get_store
+from ..organization.forms import problem_text
 from .audit_trail import local_time
 from .blueprint import bp
 from .downloads import dated_name, xlsx_download
@@ -43,6 +44,7 @@ def _render(status_code: int = 200, **extra):
         "recent": _recent_imports(),
         "local_time": lambda at: local_time(at, zone),
         "problems": None,
+        "problem_total": 0,
         "report": None,
         "shown_problems": SHOWN_PROBLEMS,
         "counts": get_store().counts(),
@@ -76,12 +78,14 @@ def upload_import():
                 "import_refused",
                 f"upload:{name}",
                 None,
-                {"problems": len(exc.problems), "first": [str(p) for p in exc.problems[:20]]},
+                {"problems": exc.total, "first": [str(p) for p in exc.problems[:20]]},
             )
             flash(
-                _("导入被拒绝：发现 %(n)d 个问题，没有写入任何数据。", n=len(exc.problems)), "error"
+                _("导入被拒绝：发现 %(n)s 个问题，没有写入任何数据。", n=f"{exc.total:,}"), "error"
             )
-            return _render(422, problems=exc.problems, upload_name=name)
+            # in the visitor's language, with file and line (only those shown are translated)
+            shown = [problem_text(p) for p in exc.problems[:SHOWN_PROBLEMS]]
+            return _render(422, problems=shown, problem_total=exc.total, upload_name=name)
         report = store.import_dataset(dataset, actor=actor, source=f"upload:{name}")
     flash(
         _(

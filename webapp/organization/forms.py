@@ -57,14 +57,42 @@ FIELD_LABELS = {
     "password": "密码",
 }
 
-_NOUNS = {"organization": "组织", "volunteer": "志愿者", "village": "村", "project": "项目"}
+_NOUNS = {
+    "organization": "组织",
+    "volunteer": "志愿者",
+    "village": "村",
+    "project": "项目",
+    "activity": "活动",
+}
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^required value is empty$"), "required"),
     (re.compile(r"^required column is missing$"), "missing_column"),
     (re.compile(r"^'(?P<v>.*)' is not a whole number$"), "not_int"),
     (re.compile(r"^'(?P<v>.*)' is not a number$"), "not_number"),
-    (re.compile(r"^(?P<v>.*) is outside (?P<lo>[^.]*)\.\.(?P<hi>.*)$"), "range"),
+    (
+        re.compile(
+            r"^(?P<v>.*) is outside (?P<lo>-?[\d.]*?)\.\.(?P<hi>-?[\d.]*)(?: \((?P<hint>.*)\))?$"
+        ),
+        "range",
+    ),
+    # reading files (graph_schema.contract.interchange / limits, webapp.admin.uploads)
+    (re.compile(r"^is neither UTF-8 nor GBK/GB18030 text.*$"), "encoding"),
+    (re.compile(r"^unpacks to more than (?P<n>.+?) \(the limit for one \w+\).*$"), "too_large"),
+    (
+        re.compile(r"^(?P<sheet>\S+) holds more than (?P<n>[\d,]+) rows \(the limit per sheet\)$"),
+        "rows",
+    ),
+    (
+        re.compile(r"^is not a readable \.(?P<what>xlsx workbook|zip archive): (?P<why>.*)$"),
+        "unreadable",
+    ),
+    (re.compile(r"^is neither an \.xlsx workbook nor a \.zip of CSV files$"), "not_upload"),
+    (re.compile(r"^holds no data files.*$"), "no_files"),
+    (re.compile(r"^required file is missing$"), "missing_file"),
+    (re.compile(r"^has (?P<saw>\d+) fields where the header has (?P<n>\d+)$"), "fields"),
+    (re.compile(r"^is empty: a header row is required$"), "empty_file"),
+    (re.compile(r"^column appears more than once$"), "repeated_column"),
     (re.compile(r"^unknown service code '(?P<v>.*)' \(.*\)$"), "service"),
     (re.compile(r"^unknown \S+ code '(?P<v>.*)' \(.*\)$"), "code"),
     (re.compile(r"^'(?P<v>.*)' is not true or false$"), "bool"),
@@ -103,6 +131,20 @@ def problem_message(message: str) -> str:
             return _("“%(value)s”不是整数", value=g["v"])
         if kind == "not_number":
             return _("“%(value)s”不是数字", value=g["v"])
+        if kind == "range" and g["hint"] and g["hint"].startswith("China"):
+            return _(
+                "%(value)s 超出范围 %(low)s–%(high)s（须在中国境内；是否误填为 (0, 0) 或经纬度填反？）",
+                value=g["v"],
+                low=g["lo"],
+                high=g["hi"],
+            )
+        if kind == "range" and g["hint"]:
+            return _(
+                "%(value)s 超出范围：须大于 %(low)s，不超过 %(high)s",
+                value=g["v"],
+                low=g["lo"],
+                high=g["hi"],
+            )
         if kind == "range" and not g["hi"]:
             return _("%(value)s 不能小于 %(low)s", value=g["v"], low=g["lo"])
         if kind == "range" and not g["lo"]:
@@ -117,6 +159,31 @@ def problem_message(message: str) -> str:
             return _("“%(value)s”不是日期（YYYY-MM-DD）", value=g["v"])
         if kind == "duplicate":
             return _("重复：%(value)s（首次出现在第 %(line)s 行）", value=g["v"], line=g["n"])
+        if kind == "encoding":
+            return _("既不是 UTF-8 也不是 GBK/GB18030 文本，请在 Excel 中另存为“CSV UTF-8”")
+        if kind == "too_large":
+            return _(
+                "解压后超过 %(n)s（单个文件的上限），请拆分后上传，或在服务器上用命令行导入",
+                n=g["n"],
+            )
+        if kind == "rows":
+            return _(
+                "工作表 %(sheet)s 超过 %(n)s 行（每张工作表的上限）", sheet=g["sheet"], n=g["n"]
+            )
+        if kind == "unreadable":
+            return _("无法读取（不是有效的 .xlsx 或 .zip 文件）：%(why)s", why=g["why"])
+        if kind == "not_upload":
+            return _("既不是 .xlsx 工作簿，也不是 CSV 文件的 .zip 压缩包")
+        if kind == "no_files":
+            return _("压缩包中没有数据文件（应为 villages.csv、needs.csv 等）")
+        if kind == "missing_file":
+            return _("缺少必需的文件")
+        if kind == "fields":
+            return _("有 %(saw)s 个字段，而表头有 %(n)s 个", saw=g["saw"], n=g["n"])
+        if kind == "empty_file":
+            return _("是空文件：第一行须为表头")
+        if kind == "repeated_column":
+            return _("列名重复出现")
         if kind == "reference":
             noun = _NOUNS.get(g["noun"], g["noun"])
             return _("未知的%(noun)s“%(value)s”", noun=_(noun), value=g["v"])

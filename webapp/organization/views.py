@@ -204,6 +204,16 @@ def volunteer_delete(volunteer_id: str):
     return redirect(url_for("organization.volunteers"))
 
 
+@bp.get("/volunteers/template.xlsx")
+@role_required("organization")
+def volunteer_template():
+    from graph_schema.contract.xlsx_templates import volunteer_template as template
+
+    from ..admin.downloads import send_xlsx
+
+    return send_xlsx(template(), "volunteers-template.xlsx")
+
+
 @bp.post("/volunteers/upload")
 @role_required("organization")
 def volunteer_upload():
@@ -219,7 +229,7 @@ def volunteer_upload():
         report = import_volunteers(_own_org_id(), files, current_user.actor)
     except ValidationError as exc:
         flash(
-            _("文件有 %(n)s 处问题，未导入任何数据（全部导入或全部不导入）", n=len(exc.problems)),
+            _("文件有 %(n)s 处问题，未导入任何数据（全部导入或全部不导入）", n=f"{exc.total:,}"),
             "error",
         )
         return _volunteers_page(problems=[problem_text(p) for p in exc.problems[:200]], status=400)
