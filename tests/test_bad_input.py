@@ -267,3 +267,16 @@ def test_quoted_values_stay_on_one_short_line(fmt, tmp_path, base_store):
     problems = _refusal(example, tmp_path, base_store)
     assert all("\n" not in p and len(p) < 400 for p in problems), problems
     assert any("unknown service code 'elder\\ncare'" in p for p in problems), problems
+
+
+def test_gbk_csv_imports_like_utf8_and_bad_bytes_name_their_line(tmp_path, base_store):
+    # Excel on a Chinese Windows saves "CSV" as GBK: it was refused in English with a byte offset
+    utf8 = _csv_example(_tables())
+    gbk = Example("csv", {n: d.decode("utf-8").encode("gbk") for n, d in utf8.files.items()})
+    assert run_example(gbk, tmp_path / "gbk", base_store).kind == "imported"
+    broken = dict(gbk.files)
+    broken["villages.csv"] = broken["villages.csv"].replace(b"\n", b"\xff\n", 3)
+    problems = _refusal(Example("csv", broken), tmp_path / "bad", base_store)
+    expected = 'villages.csv:1: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8"'
+    assert expected in problems, problems
+    assert not any("byte" in p for p in problems)
