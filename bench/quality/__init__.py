@@ -29,12 +29,24 @@ GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
 
 
 def spec(name: str):
-    """The :class:`~bench.quality.world.Spec` of generator ``name``."""
+    """The :class:`~bench.quality.world.Spec` of generator ``name``.
+
+    Examples
+    --------
+    >>> spec("dev_weakest_link").noise_sd
+    10.0
+    """
     if name not in GENERATORS:
         raise QualityBenchError(f"unknown generator {name!r}: one of {', '.join(GENERATORS)}")
     return importlib.import_module(f"{__name__}.{name}").SPEC
 
 
 def is_held_out(name: str) -> bool:
-    """True for a held-out generator."""
+    """True for a held-out generator.
+
+    Examples
+    --------
+    >>> is_held_out("dev_local_teams")
+    False
+    """
     return name in HELD_OUT

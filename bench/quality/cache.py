@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
 import sys
 import time
@@ -17,13 +18,29 @@ DEFAULT_CACHE = Path("/tmp/baotuan-quality")
 _NOT_IN_KEY = {"cache.py", "evaluate.py", "__init__.py", "errors.py"}
 
 
+def _code(path: Path) -> bytes:
+    """The module's syntax tree without docstrings: editing prose keeps the cached worlds."""
+    tree = ast.parse(path.read_bytes())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def _version() -> str:
-    """A checksum of the source that makes worlds and greedy groups: editing a generator or a
+    """A checksum of the code that makes worlds and greedy groups: editing a generator or a
     greedy makes a new key (the judge, this cache and the registry are left out)."""
     crc = 0
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.name not in _NOT_IN_KEY:
-            crc = zlib.crc32(path.read_bytes(), crc)
+            crc = zlib.crc32(_code(path), crc)
     return f"{crc:08x}"
 
 
@@ -36,7 +53,17 @@ def _path(cache: Path, name: str, scale: str, seed: int, what: str) -> Path:
 
 
 def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):
-    """``make()``, stored once per (generator, scale, seed, what) and loaded afterwards."""
+    """``make()``, stored once per (generator, scale, seed, what) and loaded afterwards.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> cached(folder, "dev_local_teams", "tiny", 0, "answer", lambda: 42)
+    42
+    >>> cached(folder, "dev_local_teams", "tiny", 0, "answer", lambda: 0)  # from the cache
+    42
+    """
     path = _path(Path(cache), name, scale, seed, what)
     if path.exists():
         with open(path, "rb") as f:
@@ -60,5 +87,12 @@ def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):
 
 
 def load_world(name: str, scale: str, seed: int = 0, cache: Path = DEFAULT_CACHE) -> World:
-    """The world of generator ``name`` at ``scale``, generated once and cached."""
+    """The world of generator ``name`` at ``scale``, generated once and cached.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_world("dev_local_teams", "tiny", 0, Path(tempfile.mkdtemp())).n_villages
+    60
+    """
     return cached(cache, name, scale, seed, "world", lambda: build_world(spec(name), scale, seed))

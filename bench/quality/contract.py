@@ -35,7 +35,13 @@ def village_ids(n: int) -> np.ndarray:
 
 
 def org_ids(n: int) -> np.ndarray:
-    """Organization ids in index order (``O000001``…)."""
+    """Organization ids in index order (``O000001``…).
+
+    Examples
+    --------
+    >>> org_ids(1).tolist()
+    ['O000001']
+    """
     return _ids("O", n, 6)
 
 
@@ -44,7 +50,16 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def to_dataset(world) -> Dataset:
-    """The contract's tables of ``world``."""
+    """The contract's tables of ``world``.
+
+    Examples
+    --------
+    >>> from bench.quality import spec
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(spec("dev_local_teams"), "tiny", 0)
+    >>> to_dataset(w).counts()["organizations"]
+    300
+    """
     a, h = world.actors, world.history
     n_v, n_o = len(a.v_lat), len(a.o_lat)
     vid, oid = village_ids(n_v), org_ids(n_o)

@@ -34,7 +34,16 @@ def _pairs(a, rng, knn, communities):
 
 
 def outcome(w, v, s, lead, members):
-    """True expected score (see the module docstring)."""
+    """True expected score (see the module docstring).
+
+    Examples
+    --------
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(SPEC, "tiny", 0)
+    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
+    >>> bool(30 <= e[0] <= 100)
+    True
+    """
     t = Terms(w, v, s, lead, members)
     q = np.where(t.present, w.actors.o_quality[np.maximum(members, 0)], np.inf)
     z = (

@@ -27,7 +27,16 @@ __all__ = ["SPEC", "outcome"]
 
 def party_committees(a, rng, knn=None, share: float = 0.6):
     """社会组织党委: one committee per prefecture holding part of the organizations with a party
-    branch, whatever their county."""
+    branch, whatever their county.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> labels = party_committees(a, np.random.default_rng(0))
+    >>> bool(a.o_party[labels >= 0].all())
+    True
+    """
     member = a.o_party & (rng.random(len(a.o_lat)) < share)
     return np.where(member, a.county_prefecture[a.o_county], -1)
 
@@ -54,7 +63,16 @@ def _pairs(a, rng, knn, communities):
 
 
 def outcome(w, v, s, lead, members):
-    """True expected score (see the module docstring)."""
+    """True expected score (see the module docstring).
+
+    Examples
+    --------
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(SPEC, "tiny", 0)
+    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
+    >>> bool(30 <= e[0] <= 100)
+    True
+    """
     t = Terms(w, v, s, lead, members)
     m = np.maximum(members, 0)
     solid = w.actors.o_quality > 0

@@ -27,7 +27,16 @@ def _quality(rng, n):
 
 
 def rating_by_size(a, rng) -> np.ndarray:
-    """Ratings that follow head count (large organizations get 4A/5A), not quality."""
+    """Ratings that follow head count (large organizations get 4A/5A), not quality.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> r = rating_by_size(a, np.random.default_rng(0))
+    >>> bool(np.corrcoef(r[r > 0], a.o_volunteers[r > 0])[0, 1] > 0.3)
+    True
+    """
     z = (np.log(a.o_volunteers + 1) - 3.0) / 0.8
     r = np.clip(np.rint(3 + 0.9 * z + rng.normal(0, 0.5, len(z))), 1, 5)
     return np.where(rng.random(len(r)) < 0.3, 0, r).astype(np.int64)
@@ -45,7 +54,16 @@ def _pairs(a, rng, knn, communities):
 
 
 def outcome(w, v, s, lead, members):
-    """True expected score (see the module docstring)."""
+    """True expected score (see the module docstring).
+
+    Examples
+    --------
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(SPEC, "tiny", 0)
+    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
+    >>> bool(30 <= e[0] <= 100)
+    True
+    """
     t = Terms(w, v, s, lead, members)
     base = sigmoid(-0.6 + 1.0 * t.q_lead + 0.15 * (t.level_lead - 3) - 0.45 * np.log1p(t.km / 15))
     size = np.maximum(1 - 0.025 * (t.n - 1) ** 3, 0.2)

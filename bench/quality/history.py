@@ -21,7 +21,17 @@ _REVIEWERS_PER_COUNTY = 3
 
 def make_partnerships(world, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """About 4 % of villages already have a group: a lead near them offering their most severe
-    need at level ≥ 2 and, half the time, a second organization for another need."""
+    need at level ≥ 2 and, half the time, a second organization for another need.
+
+    Examples
+    --------
+    >>> from bench.quality import spec
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(spec("dev_local_teams"), "tiny", 0)
+    >>> v, o = make_partnerships(w, np.random.default_rng(0))
+    >>> len(v) == len(o) > 0
+    True
+    """
     from .world import unit_xyz
 
     a = world.actors
@@ -75,7 +85,17 @@ def _pick_partner(world, rng, lead, knn):
 
 
 def make_history(world, rng: np.random.Generator, knn: np.ndarray) -> dict:
-    """Projects 2016–2021 with teams, true expected scores and reviews (arrays)."""
+    """Projects 2016–2021 with teams, true expected scores and reviews (arrays).
+
+    Examples
+    --------
+    >>> from bench.quality import spec
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(spec("dev_local_teams"), "tiny", 0)
+    >>> h = w.history  # made by make_history
+    >>> bool((h["members"][:, 0] == h["lead"]).all()), h["members"].shape[1]
+    (True, 4)
+    """
     from .world import unit_xyz
 
     a, spec = world.actors, world.spec

@@ -24,7 +24,15 @@ __all__ = [
 
 
 def no_communities(a: Actors, rng: np.random.Generator, knn: np.ndarray) -> np.ndarray:
-    """No organization belongs to a community (label -1 for all)."""
+    """No organization belongs to a community (label -1 for all).
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> set(no_communities(a, None, None).tolist())
+    {-1}
+    """
     return np.full(len(a.o_lat), -1, np.int64)
 
 
@@ -60,6 +68,15 @@ def prefecture_alliances(
     """Charity alliances spread over the counties of a prefecture: members are not neighbours.
 
     ``share`` of the organizations belong to one; each prefecture has ``per_prefecture`` of them.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> labels = prefecture_alliances(a, np.random.default_rng(0))
+    >>> counties = {int(c) for c in a.o_county[labels == labels.max()]}
+    >>> len(counties) > 1  # an alliance spans counties
+    True
     """
     n = len(a.o_lat)
     member = rng.random(n) < share
@@ -81,6 +98,16 @@ def usual_partners(
 
     Each organization gets Poisson(``per_org``) pairs: with probability ``from_community`` a
     member of its community (when it has one), otherwise one of its 20 nearest organizations.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> knn = np.array([np.roll(np.arange(300), -i)[:21] for i in range(300)])
+    >>> t = usual_partners(a, np.random.default_rng(0), knn, np.full(300, -1), per_org=1.0,
+    ...     from_community=0.0, effect=lambda rng, n: np.ones(n))
+    >>> 200 < len(t) <= 330, float(t.effect.max())
+    (True, 1.0)
     """
     n = len(a.o_lat)
     count = rng.poisson(per_org, n)
@@ -97,22 +124,57 @@ def usual_partners(
 
 
 def rating_informative(a: Actors, rng: np.random.Generator) -> np.ndarray:
-    """A quarter unrated; the rest ≈ 3 + 0.9 quality (1..5)."""
+    """A quarter unrated; the rest ≈ 3 + 0.9 quality (1..5).
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> r = rating_informative(a, np.random.default_rng(0))
+    >>> bool(np.corrcoef(r[r > 0], a.o_quality[r > 0])[0, 1] > 0.5)
+    True
+    """
     r = np.clip(np.rint(3 + 0.9 * a.o_quality + rng.normal(0, 0.6, len(a.o_quality))), 1, 5)
     return np.where(rng.random(len(r)) < 0.25, 0, r).astype(np.int64)
 
 
 def rating_uninformative(a: Actors, rng: np.random.Generator) -> np.ndarray:
-    """40 % unrated; the rest 1..5 regardless of quality."""
+    """40 % unrated; the rest 1..5 regardless of quality.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> sorted(set(rating_uninformative(a, np.random.default_rng(0)).tolist()))
+    [0, 1, 2, 3, 4, 5]
+    """
     r = rng.integers(1, 6, len(a.o_quality))
     return np.where(rng.random(len(r)) < 0.4, 0, r).astype(np.int64)
 
 
 def activity_dense(a: Actors, rng: np.random.Generator) -> np.ndarray:
-    """Every organization leads a few projects (better ones a little more)."""
+    """Every organization leads a few projects (better ones a little more).
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> w = activity_dense(a, np.random.default_rng(0))
+    >>> bool(w.max() / w.min() < 20)
+    True
+    """
     return rng.gamma(8.0, 1.0, len(a.o_quality)) * np.exp(0.2 * a.o_quality)
 
 
 def activity_sparse(a: Actors, rng: np.random.Generator) -> np.ndarray:
-    """Heavy-tailed: most organizations lead one or two projects or none, a few lead many."""
+    """Heavy-tailed: most organizations lead one or two projects or none, a few lead many.
+
+    Examples
+    --------
+    >>> from bench.quality.actors import make_actors
+    >>> a = make_actors("tiny", np.random.default_rng(0))
+    >>> w = activity_sparse(a, np.random.default_rng(0))
+    >>> bool(w.max() / np.median(w) > 20)
+    True
+    """
     return rng.pareto(1.3, len(a.o_quality)) + 0.05

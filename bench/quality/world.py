@@ -27,7 +27,13 @@ SEED_OFFSETS = {"tiny": 0, "city": 1_000, "province": 2_000}
 
 
 def unit_xyz(lat, lon) -> np.ndarray:
-    """Points on the unit sphere (for nearest-neighbour trees)."""
+    """Points on the unit sphere (for nearest-neighbour trees).
+
+    Examples
+    --------
+    >>> unit_xyz(np.array([0.0]), np.array([90.0])).round(3).tolist()
+    [[0.0, 1.0, 0.0]]
+    """
     p, lam = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)])
 
