@@ -304,3 +304,17 @@ def test_a_workbook_unpacking_to_1gb_is_refused_by_the_site(
     assert result["status"] in (400, 422)
     assert f"泰安数据.xlsx: 解压后超过 {limit}" in result["html"]  # in Chinese on the Chinese site
     assert peak < 500, f"peak memory {peak:.0f} MiB"
+
+
+def test_a_volunteer_csv_over_the_row_limit_is_refused_before_it_is_read(client, app):
+    from tests.webapp_fixtures import login
+
+    rows = "".join(f"P{i},志愿者{i},36.2,117.1\n" for i in range(100_001))
+    response = login(client, "org").post(
+        "/organization/volunteers/upload",
+        data={"files": (io.BytesIO(("volunteer_id,name,lat,lon\n" + rows).encode()), "名单.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "名单.csv: 工作表 volunteers 超过 100,001 行（每张工作表的上限）" in html

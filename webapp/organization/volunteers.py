@@ -96,6 +96,18 @@ def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path, org_id: str =
                     labels[table] = got_labels[table].replace("upload.xlsx", name)
             problems += [Problem(name, p.line, p.column, p.message) for p in got_problems]
         elif name.lower().endswith((".csv", ".txt")):
+            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if lines > VOLUNTEER_UPLOAD_LIMITS.max_rows:  # counted before pandas reads a line
+                limit = f"{VOLUNTEER_UPLOAD_LIMITS.max_rows:,}"
+                problems.append(
+                    Problem(
+                        name,
+                        0,
+                        "",
+                        f"volunteers holds more than {limit} rows (the limit per sheet)",
+                    )
+                )
+                continue
             csvs.append((name, data))
         else:
             problems.append(Problem(name, 0, "", _("不是 CSV 或 XLSX 文件")))
