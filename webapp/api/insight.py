@@ -74,7 +74,9 @@ RunStatus = _schema(
     "MatcherRun",
     {
         "id": fields.Integer(),
-        "status": fields.String(metadata={"enum": ["running", "done", "failed", "interrupted"]}),
+        "status": fields.String(
+            metadata={"enum": ["running", "done", "failed", "interrupted", "cancelled"]}
+        ),
         "stage": fields.String(allow_none=True),
         "done": fields.Integer(),
         "total": fields.Integer(),
