@@ -39,11 +39,18 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    A lead alone, then with a member of its alliance from another county:
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
-    True
+    >>> county = w.actors.o_county
+    >>> label = next(c for c in range(8) if len(set(county[w.communities == c])) > 1)
+    >>> a = np.flatnonzero(w.communities == label)[0]
+    >>> ally = np.flatnonzero((w.communities == label) & (county != county[a]))[0]
+    >>> s = np.flatnonzero(w.actors.o_level[a])[0]
+    >>> outcome(w, np.array([0, 0]), np.array([s, s]), np.array([a, a]),
+    ...         np.array([[a, -1], [a, ally]])).round(1)
+    array([68.6, 73.6])
     """
     t = Terms(w, v, s, lead, members)
     base = sigmoid(-0.2 + 0.7 * t.q_lead + 0.2 * (t.level_lead - 3) - 0.5 * np.log1p(t.km / 20))

@@ -39,11 +39,15 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    A lead alone, then with a member of its local team (same village and service):
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
-    True
+    >>> a, b = np.flatnonzero(w.communities == 0)[:2]
+    >>> s = np.flatnonzero(w.actors.o_level[a])[0]
+    >>> outcome(w, np.array([0, 0]), np.array([s, s]), np.array([a, a]),
+    ...         np.array([[a, -1], [a, b]])).round(1)
+    array([50.1, 55.6])
     """
     t = Terms(w, v, s, lead, members)
     partner_km = t.partner_km.sum(axis=1) / np.maximum(t.n_partners, 1)

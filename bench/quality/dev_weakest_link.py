@@ -38,11 +38,15 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    The best organization alone, then with the worst one in its group:
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
-    True
+    >>> best, worst = np.argmax(w.actors.o_quality), np.argmin(w.actors.o_quality)
+    >>> s = np.flatnonzero(w.actors.o_level[best])[0]
+    >>> outcome(w, np.array([0, 0]), np.array([s, s]), np.array([best, best]),
+    ...         np.array([[best, -1], [best, worst]])).round(1)
+    array([93. , 50.2])
     """
     t = Terms(w, v, s, lead, members)
     q = np.where(t.present, w.actors.o_quality[np.maximum(members, 0)], np.inf)

@@ -54,10 +54,19 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    An organization with each of its usual partners (other county: +, same county: −):
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
+    >>> a = np.argmax(w.pairs.degree())
+    >>> partners = w.pairs.partners_of(a)
+    >>> s = np.full(len(partners), np.flatnonzero(w.actors.o_level[a])[0])
+    >>> bool(len(partners) > 1)
+    True
+    >>> e = outcome(w, np.zeros(len(partners), int), s, np.full(len(partners), a),
+    ...             np.column_stack([np.full(len(partners), a), partners]))
+    >>> across = w.actors.o_county[partners] != w.actors.o_county[a]
+    >>> bool(e[across].mean() > e[~across].mean()) if (~across).any() else True
     True
     """
     t = Terms(w, v, s, lead, members)

@@ -67,11 +67,15 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    Two members of one committee, each leading with the other as partner:
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
-    True
+    >>> a, b = np.flatnonzero(w.communities == 0)[:2]
+    >>> s = np.flatnonzero(w.actors.o_level[a])[0]
+    >>> outcome(w, np.array([0, 0]), np.array([s, s]), np.array([a, b]),
+    ...         np.array([[a, b], [a, b]])).round(1)
+    array([56. , 63.8])
     """
     t = Terms(w, v, s, lead, members)
     m = np.maximum(members, 0)

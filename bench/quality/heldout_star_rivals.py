@@ -58,11 +58,16 @@ def outcome(w, v, s, lead, members):
 
     Examples
     --------
+    The star of the world and a median organization, each leading alone:
+
     >>> from bench.quality.world import build_world
     >>> w = build_world(SPEC, "tiny", 0)
-    >>> e = outcome(w, np.array([0]), np.array([0]), np.array([1]), np.array([[1, 2, -1, -1]]))
-    >>> bool(30 <= e[0] <= 100)
-    True
+    >>> q = w.actors.o_quality
+    >>> star, median = np.argmax(q), np.argsort(q)[len(q) // 2]
+    >>> s = np.flatnonzero(w.actors.o_level[star])[0]
+    >>> outcome(w, np.array([0, 0]), np.array([s, s]), np.array([star, median]),
+    ...         np.array([[star], [median]])).round(1)
+    array([99.6, 40.8])
     """
     t = Terms(w, v, s, lead, members)
     base = sigmoid(-0.6 + 1.0 * t.q_lead + 0.15 * (t.level_lead - 3) - 0.45 * np.log1p(t.km / 15))
