@@ -30,7 +30,10 @@ def test_a_far_village_has_no_provider_in_reach(method):
     assert far.reason == "no_provider_in_reach"
     assert far.needs == ["medical"] and far.providers == []
     # the nearest provider is named with its distance (4 degrees of latitude: about 445 km)
-    assert "150公里内没有可提供的社会组织" in far.explanation and "O1协会在445公里外" in far.explanation
+    assert (
+        "150公里内没有可提供的社会组织" in far.explanation
+        and "O1协会在445公里外" in far.explanation
+    )
     assert "No organization within 150 km" in far.explanation_en
 
 

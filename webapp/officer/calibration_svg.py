@@ -59,8 +59,7 @@ def calibration_svg(cal, x_label: str, y_label: str, title: str = "") -> Markup:
         x, y = _xy(b.mean_predicted), _SIZE - _xy(b.mean_reviewed)
         if previous is not None:
             parts.append(
-                f'<line x1="{previous[0]}" y1="{previous[1]}" x2="{x}" y2="{y}" '
-                'stroke="#0072b2"/>'
+                f'<line x1="{previous[0]}" y1="{previous[1]}" x2="{x}" y2="{y}" stroke="#0072b2"/>'
             )
         previous = (x, y)
         r = round(2.0 + 3.0 * (b.count / most) ** 0.5, 1)
