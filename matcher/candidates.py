@@ -17,7 +17,11 @@ from scipy.spatial import cKDTree
 
 from .snapshot import EARTH_RADIUS_KM, Snapshot, haversine_km, unit_vectors
 
-__all__ = ["Candidates", "find_candidates"]
+__all__ = ["Candidates", "find_candidates", "LARGE_WORLD"]
+
+#: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
+#: up to 4 a village instead of 2,516): the nation's team values and formation must fit 15 minutes
+LARGE_WORLD = 50_000
 
 
 @dataclass
@@ -111,8 +115,8 @@ def find_candidates(
     snap: Snapshot,
     prior_score,
     k_near: int = 24,
-    top_k: int = 4,
-    max_candidates: int = 12,
+    top_k: int = 6,
+    max_candidates: int = 16,
     reach_km: float = 150.0,
     partners: sparse.csr_matrix | None = None,
 ) -> Candidates:
@@ -132,6 +136,8 @@ def find_candidates(
     """
     eligible = ~snap.v_supported
     villages, need_s, need_w, row, pos = _needs(snap, eligible)
+    if len(villages) > LARGE_WORLD:  # C(16, ≤4) = 2,516 teams a village: too many for a nation
+        max_candidates, top_k = min(max_candidates, 12), min(top_k, 4)
     n, width = need_s.shape
     left = snap.capacity_left > 0
     vxyz = unit_vectors(snap.v_lat, snap.v_lon)

@@ -167,12 +167,25 @@ class Effects:
         )
         self.baseline = Ridge(alpha=1.0).fit(x, y) if len(y) else None
         resid = y - self.baseline.predict(x) if self.baseline is not None else y
+        # lenient and strict reviewers: each reviewer's shrunk mean residual is theirs, not the
+        # organizations' (reviewers are not known for a future project, so only this uses them)
+        who = snap.proj_reviewer[rows]
+        known = who >= 0
+        self.k_reviewer = pseudo_count(who[known], resid[known])
+        total = np.bincount(who[known], resid[known], minlength=max(who.max(initial=0) + 1, 1))
+        count = np.bincount(who[known], minlength=len(total))
+        self.reviewer_offset = total / (count + self.k_reviewer)
+        resid = resid - np.where(known, self.reviewer_offset[np.maximum(who, 0)], 0.0)
         self.residual_sd = float(resid.std()) if len(y) else 0.0
         # organizations: every member of a project shares its residual
         mrow = np.repeat(np.arange(len(rows)), size)
         morg = members.indices.astype(np.int64)
         self.k_org = pseudo_count(morg, resid[mrow])
         self.orgs = Cumulative(morg, t[mrow], resid[mrow])
+        # the same, counting only the projects an organization led (a lead weighs most)
+        lead = snap.proj_lead[rows]
+        self.k_lead = pseudo_count(lead, resid)
+        self.leads = Cumulative(lead, t, resid)
         # what a project did beyond its members' qualities known before it
         q = self.org_effect(morg, t[mrow])
         left = resid - np.bincount(mrow, q, minlength=len(rows)) / np.maximum(size, 1)
@@ -194,6 +207,10 @@ class Effects:
         """Shrunk quality of organizations ``o`` (review points above what is observable)."""
         return self._shrunk(self.orgs, o, t, self.k_org)[1]
 
+    def lead_effect(self, o, t=np.inf) -> np.ndarray:
+        """Shrunk quality of organizations ``o`` from the projects they led only."""
+        return self._shrunk(self.leads, o, t, self.k_lead)[1]
+
     def pair_effect(self, a, b, t=np.inf) -> tuple[np.ndarray, np.ndarray]:
         """``(shared reviewed projects, shrunk pair effect)`` of pairs ``(a, b)`` before ``t``."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
@@ -211,6 +228,8 @@ class Effects:
         """The estimated pseudo-counts and the residual spread (for the run summary)."""
         return {
             "k_org": round(self.k_org, 3),
+            "k_lead": round(self.k_lead, 3),
+            "k_reviewer": round(self.k_reviewer, 3),
             "k_pair": round(self.k_pair, 3),
             "k_community": round(self.k_community, 3),
             "residual_sd": round(self.residual_sd, 3),

@@ -15,7 +15,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from .collaboration import History
+from .collaboration import History, members_matrix
 from .errors import MatcherError
 from .features import UNARY_COLUMNS, training_rows
 from .outcome_model import OutcomeModel
@@ -52,9 +52,16 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 
 def evaluate_time_split(
-    snap: Snapshot, seed: int = 0, max_train: int | None = 200_000, max_test: int | None = None
-) -> dict:
+    snap: Snapshot,
+    seed: int = 0,
+    max_train: int | None = 200_000,
+    max_test: int | None = None,
+    keep_predictions: bool = False,
+):
     """MAE and Spearman on the latest year for the model and both baselines.
+
+    With ``keep_predictions`` the result is ``(metrics, held_out)``, ``held_out`` a
+    :class:`matcher.calibration.HeldOut` of the model's own test predictions (for calibration).
 
     Examples
     --------
@@ -97,7 +104,12 @@ def evaluate_time_split(
     for name, m in models.items():
         pred = m.predict(x_te[:, rating] if name == "rating only" else x_te)
         out[name] = _metrics(y_te, pred)
-    return out
+    if not keep_predictions:
+        return out
+    from .calibration import HeldOut, group_evidence  # calibration builds on this module
+
+    evidence = group_evidence(hist, members_matrix(snap.proj_members[test]), cut)
+    return out, HeldOut(year, models["model"].predict(x_te), y_te, evidence)
 
 
 def format_table(ev: dict) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "unary_features",
     "pair_vectors",
     "member_quality",
+    "partner_log_km",
     "group_features",
     "training_rows",
 ]
@@ -42,6 +43,7 @@ UNARY_COLUMNS = (
     "log_track_n",
     "quality",
     "need_severity",
+    "lead_quality",
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -51,7 +53,17 @@ PAIR_COLUMNS = (
     "pair_same_community",
     "pair_community_effect",
 )
-GROUP_COLUMNS = ("size2", "size3", "size4plus", "member_quality", "year", *PAIR_COLUMNS)
+GROUP_COLUMNS = (
+    "size2",
+    "size3",
+    "size4plus",
+    "partner_quality",
+    "partner_log_km",
+    "year",
+    *PAIR_COLUMNS,
+)
+#: partner columns are means over the members other than the lead (0 for a lone organization)
+N_FIXED_GROUP = GROUP_COLUMNS.index("year") + 1
 
 
 def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> np.ndarray:
@@ -71,10 +83,12 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     if hist is None or np.isnan(hist.global_mean):
         out[:, 7] = 0.0
         out[:, 8] = np.nan
+        out[:, 10] = np.nan
     else:
         n, _ = hist.org_record(o, t)
         out[:, 7] = np.log1p(n)
         out[:, 8] = hist.effects.org_effect(o, t)
+        out[:, 10] = hist.effects.lead_effect(o, t)
     # how badly the village needs this service today (0: not needed, NaN: no village)
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
@@ -100,9 +114,24 @@ def member_quality(hist: History, o, t=np.inf) -> np.ndarray:
     return hist.effects.org_effect(np.asarray(o, dtype=np.int64), t)
 
 
-def group_features(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:
+def partner_log_km(km) -> np.ndarray:
+    """How a partner's distance to the village enters the model (km NaN: unknown, read as 30).
+
+    Examples
+    --------
+    >>> partner_log_km([0.0, 90.0]).round(2).tolist()
+    [0.0, 2.3]
+    """
+    return np.log1p(np.nan_to_num(np.asarray(km, dtype=float), nan=30.0) / 10.0)
+
+
+def group_features(
+    hist: History, group: np.ndarray, t=np.inf, lead=None, member_km=None
+) -> np.ndarray:
     """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
 
+    ``lead`` (one per row) and ``member_km`` (like ``group``: each member's distance to the
+    village) describe the partners; without them the first member leads and distances are unknown.
     Pair columns are sums over the group's pairs (a group of three has three pairs).
     """
     n_rows = group.shape[0]
@@ -112,15 +141,19 @@ def group_features(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:
     out[:, 1] = size == 3
     out[:, 2] = size >= 4
     t_rows = np.broadcast_to(np.asarray(t, dtype=float), (n_rows,))
-    r, c = np.nonzero(group >= 0)
+    lead = group[:, 0] if lead is None else np.asarray(lead)
+    r, c = np.nonzero((group >= 0) & (group != lead[:, None]))
+    n_partners = np.maximum(size - 1, 1)
     q = member_quality(hist, group[r, c], t_rows[r])
-    out[:, 3] = np.bincount(r, q, minlength=n_rows) / np.maximum(size, 1)
-    out[:, 4] = hist.year_of(t_rows)
+    out[:, 3] = np.bincount(r, q, minlength=n_rows) / n_partners
+    km = np.full(len(r), np.nan) if member_km is None else member_km[r, c]
+    out[:, 4] = np.bincount(r, partner_log_km(km), minlength=n_rows) / n_partners
+    out[:, 5] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
         vec = pair_vectors(hist, a, b, t_rows[pr])
         for j in range(len(PAIR_COLUMNS)):
-            out[:, 5 + j] = np.bincount(pr, vec[:, j], minlength=n_rows)
+            out[:, N_FIXED_GROUP + j] = np.bincount(pr, vec[:, j], minlength=n_rows)
     return out
 
 
@@ -136,5 +169,10 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
         snap, hist, snap.proj_v[rows], snap.proj_s[rows], snap.proj_lead[rows], t
     )
     group = members_matrix(snap.proj_members[rows])
-    x = np.hstack([unary, group_features(hist, group, t)])
+    v = np.broadcast_to(snap.proj_v[rows][:, None], group.shape)
+    vv, g = np.maximum(v, 0), np.maximum(group, 0)
+    km = haversine_km(snap.v_lat[vv], snap.v_lon[vv], snap.o_lat[g], snap.o_lon[g])
+    km = np.where((v >= 0) & (group >= 0), km, np.nan)
+    lead = snap.proj_lead[rows]
+    x = np.hstack([unary, group_features(hist, group, t, lead, km)])
     return x, snap.proj_score[rows].astype(float), t

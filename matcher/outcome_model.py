@@ -36,10 +36,21 @@ ONE_THREAD_ROWS = 200_000
 FLOOR_QUANTILE = 0.05
 #: where the organization quality sits among the linear stand-in's columns (:func:`_screen_features`)
 QUALITY_SCREEN_COLUMN = 8
+KM_COLUMN = UNARY_COLUMNS.index("distance_km")
+#: a reviewed score at (or beyond) the floor or 100 is read as this share of the room above the
+#: floor, so that the logit stays finite and one noisy review cannot dominate
+SHARE_BOUNDS = (0.04, 0.96)
 
 
 def _threads(n_rows: int) -> threadpool_limits:
     return threadpool_limits(limits=1 if n_rows < ONE_THREAD_ROWS else None, user_api="openmp")
+
+
+def _without_km(xu: np.ndarray) -> np.ndarray:
+    """The unary features with the distance blanked (the trees see everything else)."""
+    out = np.array(xu, dtype=float)
+    out[:, KM_COLUMN] = 0.0
+    return out
 
 
 def _screen_features(xu: np.ndarray) -> np.ndarray:
@@ -52,7 +63,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
         [
             col["level"],
             np.log1p(km / 10.0),
-            km,
+            np.exp(-km / 25.0),
             col["rating"],
             col["log_volunteers"],
             col["max_villages"],
@@ -63,6 +74,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             np.nan_to_num(sev, nan=1.0) == 0,
             kind == 1,
             kind == 2,
+            np.nan_to_num(col["lead_quality"], nan=0.0),
         ]
     ).astype(float)
 
@@ -70,22 +82,50 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
 class TeamTerms:
     """The linear group part of a model, in the form the optimiser uses.
 
-    ``size_term(n) + quality_coef · mean(member quality) + sum(pair terms)`` is what a group adds
-    to each service's score.
+    ``size_term(n) + mean over partners(quality_coef · quality + km_coef · log km) + sum(pair
+    terms)`` is what a group adds to a service's score, the partners being the members other than
+    the one leading that service (:mod:`matcher.teams`).
     """
 
     def __init__(
-        self, intercept: float, size_offset, quality_coef: float, pair_coef, floor: float = 0.0
+        self,
+        intercept: float,
+        size_offset,
+        quality_coef: float,
+        pair_coef,
+        floor: float = 0.0,
+        link: str = "identity",
     ):
         self.intercept = float(intercept)
         #: the score a poorly run project still gets: a team is worth what it adds above it
         self.floor = float(floor)
+        #: "identity": terms are review points; "logit": terms add on the logit of the share of
+        #: the room above the floor a project reaches (effects then multiply, as they often do)
+        self.link = link
         self.size_offset = np.asarray(size_offset, dtype=float)  # index = group size (0..4+)
         self.quality_coef = float(quality_coef)
+        #: coefficient of a partner's :func:`~matcher.features.partner_log_km`
+        self.km_coef = 0.0
         self.pair_coef = np.asarray(pair_coef, dtype=float)
 
     def size_term(self, size):
         return self.intercept + self.size_offset[np.minimum(np.asarray(size), 4)]
+
+    def score(self, eta):
+        """Predicted review score (points) from a sum of terms in the model's units.
+
+        Examples
+        --------
+        >>> float(TeamTerms(0.0, np.zeros(5), 0.0, [], floor=30.0, link="logit").score(0.0))
+        65.0
+        """
+        if self.link == "logit":
+            return self.floor + (100.0 - self.floor) / (1.0 + np.exp(-np.asarray(eta)))
+        return np.clip(eta, 0.0, 100.0)
+
+    def gain(self, eta):
+        """What a project adds over the floor (points, ≥ 0) from a sum of terms."""
+        return np.maximum(self.score(eta) - self.floor, 0.0)
 
     def pair_term(self, pair_vectors: np.ndarray) -> np.ndarray:
         """Each pair's contribution (a group adds those of all its pairs)."""
@@ -128,7 +168,9 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         min_samples_leaf: int = 20,
         alpha: float = 1.0,
         cv: int = 2,
+        link: str = "identity",
     ):
+        self.link = link
         self.random_state = random_state
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -152,23 +194,51 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
         xu, xg = X[:, :N_UNARY], X[:, N_UNARY:]
+        # a column without any known value (no project names its village, say) says nothing
+        self.blank_ = ~np.isfinite(xu).any(axis=0)
+        xu = self._trees_input(xu)
         self.global_mean_ = float(y.mean())
         self.floor_ = float(np.quantile(y, FLOOR_QUANTILE))
+        y = self._link(y)
         folds = KFold(min(self.cv, len(y)), shuffle=True, random_state=self.random_state)
         with _threads(len(y)):
             # the out-of-fold fits only need to be good enough to separate the group part
             oof = cross_val_predict(self._trees(0.5), xu, y, cv=folds)
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
-            self.unary_ = self._trees().fit(xu, target)
             self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu), target)
+            # distance is parametric (log and exponential in km, never better when farther):
+            # past projects were mostly near, and trees would call every farther place as good
+            # as the farthest one they saw
+            coef = self.screen_.coef_
+            self.km_coef_ = (min(float(coef[1]), 0.0), max(float(coef[2]), 0.0))
+            self.unary_ = self._trees().fit(_without_km(xu), target - self._km_part(xu))
         self.n_features_in_ = X.shape[1]
         return self
 
+    def _link(self, y: np.ndarray) -> np.ndarray:
+        """Scores in the model's units (see :class:`TeamTerms`)."""
+        if self.link != "logit":
+            return y
+        share = np.clip((y - self.floor_) / (100.0 - self.floor_), *SHARE_BOUNDS)
+        return np.log(share / (1.0 - share))
+
     def predict_unary(self, xu) -> np.ndarray:
-        """Score of the lead alone (before the group terms, intercept included)."""
+        """Score of the lead alone (before the group terms, intercept included), model units."""
         with _threads(len(xu)):
-            return self.unary_.predict(np.asarray(xu, dtype=float))
+            xu = self._trees_input(np.asarray(xu, dtype=float))
+            return self.unary_.predict(_without_km(xu)) + self._km_part(xu)
+
+    def _trees_input(self, xu: np.ndarray) -> np.ndarray:
+        if not self.blank_.any():
+            return xu
+        out = np.array(xu, dtype=float)
+        out[:, self.blank_] = 0.0
+        return out
+
+    def _km_part(self, xu: np.ndarray) -> np.ndarray:
+        km = np.nan_to_num(xu[:, KM_COLUMN], nan=30.0)
+        return self.km_coef_[0] * np.log1p(km / 10.0) + self.km_coef_[1] * np.exp(-km / 25.0)
 
     def screen(self, xu) -> np.ndarray:
         """A linear stand-in for :meth:`predict_unary`, cheap enough to rank many candidates."""
@@ -177,14 +247,17 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         group = self.group_.predict(X[:, N_UNARY:]) - self.group_.intercept_
-        return np.clip(self.predict_unary(X[:, :N_UNARY]) + group, 0.0, 100.0)
+        return self.team_terms().score(self.predict_unary(X[:, :N_UNARY]) + group)
 
     def team_terms(self, year: float = 0.0) -> TeamTerms:
         """The group part for a project in ``year`` (the year term is the same for every team)."""
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
         size = [0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]]
         pair = [coef[c] for c in PAIR_COLUMNS]
-        return TeamTerms(coef["year"] * year, size, coef["member_quality"], pair, self.floor_)
+        intercept = coef["year"] * year
+        terms = TeamTerms(intercept, size, coef["partner_quality"], pair, self.floor_, self.link)
+        terms.km_coef = coef["partner_log_km"]
+        return terms
 
 
 class PriorModel(RegressorMixin, BaseEstimator):

@@ -44,8 +44,8 @@ def recommend(
     *,
     method: str = "colgen",
     evaluate: bool = True,
-    max_candidates: int = 12,
-    top_k: int = 4,
+    max_candidates: int = 16,
+    top_k: int = 6,
     baseline: bool = False,
     variant: str = "full",
 ) -> RecommendationResult:
@@ -223,8 +223,8 @@ def build_problem(
     max_group: int = MAX_GROUP,
     seed: int = 0,
     evaluate: bool = False,
-    max_candidates: int = 12,
-    top_k: int = 4,
+    max_candidates: int = 16,
+    top_k: int = 6,
     step: Callable[..., None] | None = None,
     variant: str = "full",
 ) -> Problem:

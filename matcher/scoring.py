@@ -11,8 +11,15 @@ from .candidates import Candidates
 from .collaboration import History
 from .errors import MatcherError
 from .evaluation import MIN_REVIEWS, evaluate_time_split
-from .features import GROUP_COLUMNS, member_quality, pair_vectors, training_rows, unary_features
-from .outcome_model import N_UNARY, QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel
+from .features import (
+    GROUP_COLUMNS,
+    member_quality,
+    pair_vectors,
+    partner_log_km,
+    training_rows,
+    unary_features,
+)
+from .outcome_model import N_UNARY, QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel, TeamTerms
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
@@ -38,6 +45,8 @@ class Scorer:
     history_used: bool
     metrics: dict | None
     variant: str = "full"
+    #: the time split's own test predictions (:class:`matcher.calibration.HeldOut`), if evaluated
+    held_out: object = None
 
     @property
     def group_terms(self) -> bool:
@@ -109,7 +118,9 @@ class Scorer:
         terms = self.model.team_terms(self.hist.next_year)
         if self.history_used:
             pr, pc = np.nonzero(present)
-            quality[pr, pc] = member_quality(self.hist, cand.orgs[pr, pc])
+            q = member_quality(self.hist, cand.orgs[pr, pc])
+            km = partner_log_km(cand.km[pr, pc])
+            quality[pr, pc] = terms.quality_coef * q + terms.km_coef * km
             a_slot, b_slot = np.triu_indices(m, 1)
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
@@ -117,7 +128,10 @@ class Scorer:
             term = terms.pair_term(pair_vectors(self.hist, a, b)) if self.group_terms else 0.0
             pair[rr, a_slot[pp], b_slot[pp]] = term
             pair[rr, b_slot[pp], a_slot[pp]] = term
-        return TeamInputs(unary, cand.need_w.astype(np.float32), quality, pair, present, terms)
+        # the member terms are folded into ``quality``: the optimiser only takes their mean
+        folded = TeamTerms(terms.intercept, terms.size_offset, 1.0, terms.pair_coef)
+        folded.floor, folded.link = terms.floor, terms.link
+        return TeamInputs(unary, cand.need_w.astype(np.float32), quality, pair, present, folded)
 
 
 def fit_scorer(
@@ -141,6 +155,7 @@ def fit_scorer(
         # no group terms: their columns are blanked, so the lead's part learns their average
         x[:, [N_UNARY + i for i, c in enumerate(GROUP_COLUMNS) if c != "year"]] = 0.0
     model = OutcomeModel(random_state=seed).fit(x, y)
+    held_out = None
     metrics: dict = {
         "n_train": int(len(y)),
         "n_reviewed": int(len(snap.proj_score)),
@@ -152,9 +167,10 @@ def fit_scorer(
     if evaluate:
         try:
             # sampled on large worlds: the summary needs the metrics, not every row
-            metrics["time_split"] = evaluate_time_split(
-                snap, seed=seed, max_train=100_000, max_test=100_000
+            metrics["time_split"], held_out = evaluate_time_split(
+                snap, seed=seed, max_train=100_000, max_test=100_000, keep_predictions=True
             )
         except MatcherError as exc:
             metrics["time_split"] = {"skipped": str(exc)}
-    return Scorer(snap, hist, model, True, metrics, variant)
+    # calibration reads the evaluation's own predictions (no second fit)
+    return Scorer(snap, hist, model, True, metrics, variant, held_out)

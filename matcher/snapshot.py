@@ -105,6 +105,7 @@ class Snapshot:
     proj_lead: np.ndarray
     proj_t: np.ndarray  # days since 1970 of the review (NaN when unknown)
     proj_score: np.ndarray
+    proj_reviewer: np.ndarray  # first reviewer of the project (-1: unknown)
     # participation of every project (reviewed or not) as a sparse projects × orgs incidence
     all_proj_members: sparse.csr_matrix
     all_proj_t: np.ndarray
@@ -159,10 +160,21 @@ def _projects(ds, vids, oids, service_index):
     r_p = _index(pids, reviews["project_id"])
     r_t = _days(reviews["reviewed_on"])
     r_ok = r_p >= 0
+    # who reviewed: the first reviewer of a project (numbered in sorted name order, -1 unknown)
+    who = reviews["reviewer"].astype("string").fillna("").to_numpy(dtype=str)
+    names, code = np.unique(who, return_inverse=True)
+    code = np.where(who == "", -1, code)
     frame = pd.DataFrame(
-        {"p": r_p[r_ok], "score": reviews["score"].to_numpy()[r_ok], "t": r_t[r_ok]}
+        {
+            "p": r_p[r_ok],
+            "score": reviews["score"].to_numpy()[r_ok],
+            "t": r_t[r_ok],
+            "who": code[r_ok],
+        }
     )
-    agg = frame.groupby("p", sort=True).agg(score=("score", "mean"), t=("t", "max"))
+    agg = frame.groupby("p", sort=True).agg(
+        score=("score", "mean"), t=("t", "max"), who=("who", "first")
+    )
     rp = agg.index.to_numpy(dtype=np.int64)
     rt = agg["t"].to_numpy(dtype=float)
     rt = np.where(np.isnan(rt), p_t[rp], rt)
@@ -177,6 +189,7 @@ def _projects(ds, vids, oids, service_index):
         members,
         p_t,
         members[rp],
+        agg["who"].to_numpy(dtype=np.int64)[keep],
     )
 
 
@@ -252,6 +265,7 @@ def build_snapshot(dataset) -> Snapshot:
         proj_lead=proj[2],
         proj_t=proj[3],
         proj_score=proj[4],
+        proj_reviewer=proj[8],
         all_proj_members=proj[5],
         all_proj_t=proj[6],
         proj_members=proj[7],

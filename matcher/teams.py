@@ -8,7 +8,8 @@ predicted improvement over the score floor (what even a poor project scores, see
 
     value = sum_j w_j · clip(best_j + bonus − floor, 0, 100 − floor),
     best_j = max over members of unary(j, member)
-    bonus = size_term(|T|) + quality_coef · mean(member quality) + sum(pair terms)
+    bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
+    member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10)   (``TeamInputs.quality``)
 
 A team in which some member is not the best provider of any need is not allowed (a member must
 cover something); such patterns get ``-inf``.
@@ -61,7 +62,8 @@ def patterns(m: int, max_group: int) -> Patterns:
 @dataclass
 class TeamInputs:
     """Per village: unary scores ``unary`` (n, S, M) (NaN = cannot), weights ``w`` (n, S),
-    member quality ``quality`` (n, M), pair terms ``pair`` (n, M, M), slot filled ``present`` (n, M)."""
+    what each candidate adds as a partner ``quality`` (n, M: the model's member term, quality and
+    distance), pair terms ``pair`` (n, M, M), slot filled ``present`` (n, M)."""
 
     unary: np.ndarray
     w: np.ndarray
@@ -87,13 +89,18 @@ def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
     valid = inp.present[rows][:, comb].all(axis=2)
     for slot in range(k):
         valid &= (covered & (arg == slot)).any(axis=1)
-    quality = inp.quality[rows][:, comb].mean(axis=2)
-    bonus = inp.terms.size_term(k) + inp.terms.quality_coef * quality
+    bonus = np.full((u.shape[0], len(comb)), inp.terms.size_term(k), np.float32)
     if k > 1:
         a, b = np.triu_indices(k, 1)
         bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].sum(axis=2)
-    floor = np.float32(inp.terms.floor)
-    gain = np.clip(best + bonus[:, None, :] - floor, 0.0, 100.0 - floor)
+        # the partners of need j's lead: every member but the best provider of j
+        member = inp.quality[rows][:, comb]  # (c, P, k)
+        lead_term = np.take_along_axis(member[:, None, :, :], arg[..., None].astype(np.intp), 3)
+        partners = (member.sum(axis=2)[:, None, :] - lead_term[..., 0]) / (k - 1)
+        bonus = bonus[:, None, :] + partners
+    else:
+        bonus = bonus[:, None, :]
+    gain = inp.terms.gain(best + bonus)
     score = np.where(covered, gain, 0.0)
     value = (inp.w[rows][:, :, None] * score).sum(axis=1)
     return np.where(valid, value, -np.inf).astype(np.float32)

@@ -86,3 +86,35 @@ def test_communities_are_seeded_and_group_coworkers(sample_snapshot):
     upper = hist.coworkers.tocoo()
     same = hist.community[upper.row] == hist.community[upper.col]
     assert same.mean() > 0.5  # most collaborations happen inside a community
+
+
+def test_effects_only_see_earlier_reviews():
+    snap = build_snapshot(_history_world())
+    hist = History(snap)
+    x, _, t = training_rows(snap, hist)
+    quality = x[:, UNARY_COLUMNS.index("quality")]
+    pair = x[:, len(UNARY_COLUMNS) + GROUP_COLUMNS.index("pair_effect")]
+    assert quality[0] == 0.0 and pair[0] == 0.0 and pair[1] == 0.0  # nothing known before J1
+    # J3 sees that A and B did better together (J1: 90) than A alone (J2: 70)
+    assert pair[2] > 0.0
+    # a recommendation sees all three projects; the last joint one (50) pulls the pair down
+    n, effect = hist.effects.pair_effect(np.array([0]), np.array([1]))
+    assert n.tolist() == [2] and effect[0] < pair[2]
+
+
+def test_pair_effects_have_a_sign_and_need_evidence():
+    villages = [("V1", 36.0, 117.0, {"medical": 3})]
+    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in "ABCD"]
+    dates = [f"{2010 + i // 4}-{1 + i % 12:02d}-28" for i in range(40)]
+    teams = [(["A", "B"], 80.0), (["C", "D"], 35.0), (["A", "C"], 55.0), (["B", "D"], 55.0)]
+    projects = [
+        (f"J{i}", "medical", team, "V1", score + i % 3, dates[i])
+        for i, (team, score) in enumerate(teams * 10)
+    ]
+    eff = History(build_snapshot(tiny_dataset(villages, orgs, projects=projects))).effects
+    _, good = eff.pair_effect(np.array([0]), np.array([1]))
+    _, bad = eff.pair_effect(np.array([2]), np.array([3]))
+    assert good[0] > 5.0 and bad[0] < -5.0
+    # pairs that never worked together get nothing from the pair record
+    n, none = eff.pair_effect(np.array([0]), np.array([3]))
+    assert n.tolist() == [0] and none.tolist() == [0.0]

@@ -1,0 +1,119 @@
+"""What the history says about who works well with whom reaches the recommended groups.
+
+Small hand-made worlds (tests/support/worlds.py): one village, a lead, a crowd of nearby providers
+and a partner whose joint record with the lead is good, bad or ordinary. Each test also runs the
+world where the record is ordinary, so that it fails if the history made no difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher import recommend
+from matcher.effects import pseudo_count
+from tests.support.worlds import tiny_dataset
+
+VILLAGE = ("V1", 36.0, 117.0, {"medical": 3, "education": 3})
+#: about 1 km per 0.011° of longitude at this latitude
+KM = 1.0 / 90.0
+
+
+def _dates(n: int, start: int = 2014):
+    return [f"{start + i % 8}-{1 + i % 12:02d}-15" for i in range(n)]
+
+
+def _crowd(n: int = 26):
+    """``n`` education providers 2–12 km from the village, each with a few ordinary reviews."""
+    orgs, projects = [], []
+    for i in range(n):
+        o = f"E{i:02d}"
+        orgs.append((o, 36.0, 117.0 + (2 + 10 * i / n) * KM, 2, {"education": 3}))
+        for k, d in enumerate(_dates(2, 2014 + i % 5)):
+            projects.append((f"J{o}{k}", "education", [o], None, 52.0 + (i + k) % 5, d))
+    return orgs, projects
+
+
+def _collaborator_world(joint_score: float):
+    """Lead L (medical) with a far partner P (education, 60 km): ``joint_score`` is their record."""
+    orgs, projects = _crowd()
+    orgs += [
+        ("L", 36.0, 117.0 + 3 * KM, 2, {"medical": 4}),
+        ("P", 36.0, 117.0 + 60 * KM, 2, {"education": 3}),
+    ]
+    for k, d in enumerate(_dates(8)):
+        projects.append((f"JLP{k}", "medical", ["L", "P"], None, joint_score + k % 3, d))
+    for k, d in enumerate(_dates(4, 2015)):
+        projects.append((f"JL{k}", "medical", ["L", f"E{k:02d}"], None, 54.0 + k % 3, d))
+        projects.append((f"JP{k}", "education", ["P"], None, 50.0 + k % 3, d))
+    return tiny_dataset([VILLAGE], orgs, projects=projects)
+
+
+def _members(result) -> set[str]:
+    (rec,) = result.recommendations
+    return {m.org_id for m in rec.members}
+
+
+def test_a_proven_collaborator_beyond_the_nearest_is_proposed_when_it_pays():
+    good = recommend(_collaborator_world(joint_score=88.0), seed=0, evaluate=False)
+    assert {"L", "P"} <= _members(good)
+    # 26 education providers are nearer than P: only the history brings P in
+    ordinary = recommend(_collaborator_world(joint_score=54.0), seed=0, evaluate=False)
+    assert "P" not in _members(ordinary) and "L" in _members(ordinary)
+
+
+def _rivals_world(joint_score: float):
+    """A (medical) and B (education) are the best near providers; their joint record is given.
+
+    C (education, a little farther, a little lower level) works fine with A.
+    """
+    orgs, projects = _crowd(12)
+    orgs += [
+        ("A", 36.0, 117.0 + 2 * KM, 2, {"medical": 4}),
+        ("B", 36.0, 117.0 + 2.5 * KM, 2, {"education": 5}),
+        ("C", 36.0, 117.0 + 8 * KM, 2, {"education": 3}),
+    ]
+    for k, d in enumerate(_dates(8)):
+        projects.append((f"JAB{k}", "medical", ["A", "B"], None, joint_score + k % 3, d))
+    for k, d in enumerate(_dates(5, 2015)):
+        projects.append((f"JA{k}", "medical", ["A"], None, 62.0 + k % 3, d))
+        projects.append((f"JB{k}", "education", ["B"], None, 62.0 + k % 3, d))
+        projects.append((f"JAC{k}", "medical", ["A", "C"], None, 60.0 + k % 3, d))
+    return tiny_dataset([VILLAGE], orgs, projects=projects)
+
+
+def test_a_pair_with_a_bad_joint_record_is_kept_apart():
+    bad = _members(recommend(_rivals_world(joint_score=31.0), seed=0, evaluate=False))
+    assert not {"A", "B"} <= bad
+    assert "A" in bad or "B" in bad  # one of them still serves the village
+    fine = _members(recommend(_rivals_world(joint_score=64.0), seed=0, evaluate=False))
+    assert {"A", "B"} <= fine
+
+
+@pytest.mark.parametrize("variant", ["full", "quality_only"])
+def test_same_input_same_output(variant):
+    ds = _collaborator_world(joint_score=88.0)
+    first = recommend(ds, seed=3, evaluate=False, variant=variant).to_contract_json()
+    again = recommend(ds, seed=3, evaluate=False, variant=variant).to_contract_json()
+    for doc in (first, again):
+        doc["summary"].pop("seconds", None)
+        doc["summary"].get("formation", {}).pop("seconds", None)
+    assert first == again
+    assert first["summary"]["model"]["variant"] == variant
+
+
+def test_quality_only_ignores_who_worked_with_whom():
+    ds = _collaborator_world(joint_score=88.0)
+    result = recommend(ds, seed=0, evaluate=False, variant="quality_only")
+    assert "P" not in _members(result)  # the pair's record is what brought P in
+    with pytest.raises(Exception, match="variant"):
+        recommend(ds, seed=0, evaluate=False, variant="pairs_only")
+
+
+def test_shrinkage_is_chosen_from_the_data():
+    rng = np.random.default_rng(1)
+    keys = np.repeat(np.arange(300), 4)
+    # organizations differ a lot and reviews are precise: trust a short record
+    assert pseudo_count(keys, rng.normal(0, 8, 300)[keys] + rng.normal(0, 2, 1200)) < 0.5
+    # organizations barely differ and reviews are noisy: trust it little
+    assert pseudo_count(keys, rng.normal(0, 0.5, 300)[keys] + rng.normal(0, 8, 1200)) > 20
