@@ -145,3 +145,43 @@ def test_an_empty_postgresql_schema_upgrades_to_head_and_matches_the_models():
             check(engine)
         finally:
             engine.dispose()
+
+
+def _upgrade_at_once(url: str, processes: int = 3) -> list[int]:
+    """``baotuan db upgrade`` started by several processes at the same moment (as gunicorn
+    workers or two web servers starting together do)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BAOTUAN_DATABASE_URL": url}
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import sys; from webapp.cli import main; sys.exit(main())"]
+            + ["db", "upgrade"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    return [p.wait(timeout=120) for p in started]
+
+
+def test_processes_starting_together_migrate_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'site.sqlite'}"
+    assert _upgrade_at_once(url) == [0, 0, 0]
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    check(engine)
+
+
+@pytest.mark.skipif(not os.environ.get(TEST_DATABASE_VAR), reason=f"{TEST_DATABASE_VAR} unset")
+def test_processes_starting_together_migrate_a_postgresql_schema_once():
+    with fresh_schema(os.environ[TEST_DATABASE_VAR]) as url:
+        assert _upgrade_at_once(url) == [0, 0, 0]
+        engine = make_engine(url)
+        try:
+            assert current_revision(engine) == head_revision()
+            check(engine)
+        finally:
+            engine.dispose()
