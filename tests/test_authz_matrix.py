@@ -122,6 +122,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "api_pages.token": _every(Rule(SIGNED_IN), "GET", "POST"),
     "officer.accept": _every(Rule(OFFICE), "POST"),
     "officer.accept_many": _every(Rule(OFFICE), "POST"),
+    "officer.cancel_run": _every(Rule(OFFICE), "POST"),
     "officer.change": _every(Rule(OFFICE), "POST"),
     "officer.check": _every(Rule(OFFICE), "POST"),
     "officer.dashboard": _every(Rule(OFFICE), "GET"),
