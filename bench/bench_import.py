@@ -86,7 +86,7 @@ class MemoryWatch(threading.Thread):
     def run(self) -> None:
         from graph_schema import cypher
 
-        with self.store._driver.session(database=self.store.database) as session:
+        with self.store.tx.session() as session:
             while not self.stop.wait(0.5):
                 rec = session.run(cypher.TRANSACTION_MEMORY).single()
                 if rec is not None:

@@ -202,7 +202,7 @@ def test_an_import_killed_while_staging_is_discarded(neo4j_store, neo4j_uri):
     store = staged(neo4j_uri, stale_after=0)
     try:
         assert store.import_jobs() == [] and state(store) == before
-        with store._driver.session(database=store.database) as session:
+        with store.tx.session() as session:
             assert session.run("MATCH (b:StagedBatch) RETURN count(b) AS n").single()["n"] == 0
     finally:
         store.close()

@@ -127,7 +127,7 @@ def test_the_graph_model(neo4j_store, sample_dir):
     from graph_schema.operations import import_path
 
     import_path(neo4j_store, sample_dir)
-    with neo4j_store._driver.session(database=neo4j_store.database) as session:
+    with neo4j_store.tx.session() as session:
         types = {
             r["type"]: r["n"]
             for r in session.run("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n")

@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
-from neo4j import GraphDatabase
 from neo4j.exceptions import (
-    AuthError,
-    ClientError,
-    ConnectionAcquisitionTimeoutError,
-    DriverError,
-    IncompleteCommit,
-    Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
     TransientError,
 )
 
@@ -35,11 +25,8 @@ from ..contract.vocabulary import SERVICE_LABELS_ZH
 from ..errors import (
     CapacityError,
     ConflictError,
-    GraphSchemaError,
-    ImportInProgressError,
     NotFoundError,
     StoreError,
-    StoreUnavailableError,
 )
 from . import cypher, cypher_staged
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
@@ -47,6 +34,7 @@ from .neo4j_jobs import ImportJob, import_jobs, recover, settle
 from .neo4j_rows import review_key
 from .neo4j_rows import wire_rows as _rows
 from .neo4j_staged import StagedImport
+from .neo4j_tx import Neo4jTx, bump_versions, out_of_memory, write_audit
 
 __all__ = ["Neo4jGraphStore", "review_key"]
 
@@ -56,16 +44,6 @@ BATCH_SIZE = 10_000
 #: imports with more rows than this go through a staged job (docs/neo4j.md, "Transactions"); one
 #: transaction of this many rows needs ~90 MiB of transaction memory, a fifth of the test server's
 STAGED_ABOVE = 50_000
-
-
-def _out_of_memory(exc: Neo4jError) -> bool:
-    """The server's transaction memory limits (all transactions, or one) refused an allocation."""
-    code = exc.code or ""
-    return "MemoryPoolOutOfMemoryError" in code or "TransactionMemoryLimit" in code
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 def _audit_row(spec: Table, values: Sequence) -> dict:
@@ -78,10 +56,6 @@ def _audit_row(spec: Table, values: Sequence) -> dict:
             v = ""
         out[col.name] = v
     return out
-
-
-def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 class Neo4jGraphStore(GraphStore):
@@ -145,98 +119,29 @@ class Neo4jGraphStore(GraphStore):
         self.staged_above, self.stale_after = staged_above, stale_after
         self.import_wait, self.progress = import_wait, progress
         self.location = f"{uri.rstrip('/')}/{database}"
-        try:
-            self._driver = GraphDatabase.driver(
-                uri,
-                auth=(user, password),
-                connection_timeout=connection_timeout,
-                notifications_min_severity="OFF",
-            )
-        except (ValueError, TypeError) as exc:
-            raise StoreUnavailableError(
-                f"cannot open the Neo4j store {uri}: {_one_line(exc)}"
-            ) from exc
-        except Exception as exc:
-            self._raise_translated(exc)
+        # One runner for every transaction, shared with the staged-import and job code; a write
+        # that meets an import being applied waits for it through the jobs' ``settle``.
+        self.tx = Neo4jTx.connect(
+            uri,
+            user,
+            password,
+            database,
+            timeout=connection_timeout,
+            import_wait=import_wait,
+            on_busy=lambda states, deadline: settle(self, states, deadline),
+        )
         try:
             self._ensure_schema()
             recover(self)  # a staged import whose client died: finished, or discarded
         except BaseException:
-            self._driver.close()
+            self.tx.close()
             raise
 
     def close(self) -> None:
-        self._driver.close()
-
-    # -- errors --------------------------------------------------------------------------
-    def _raise_translated(self, exc: BaseException) -> NoReturn:
-        """Raise ``exc`` as one of our errors with one line that says what to do."""
-        if isinstance(exc, GraphSchemaError):
-            raise exc
-        if isinstance(exc, AuthError):
-            raise StoreUnavailableError(
-                f"the Neo4j server at {self.uri} refused user '{self.user}': wrong user name or "
-                "password (set NEO4J_USER and NEO4J_PASSWORD)"
-            ) from exc
-        if isinstance(exc, IncompleteCommit):
-            raise StoreUnavailableError(
-                f"the connection to the Neo4j server at {self.uri} broke during the commit: the "
-                "write may or may not be stored (check the server's log and what it holds)"
-            ) from exc
-        if isinstance(exc, ServiceUnavailable | SessionExpired | ConnectionAcquisitionTimeoutError):
-            raise StoreUnavailableError(
-                f"cannot reach the Neo4j server at {self.uri} (is it running?): {_one_line(exc)}"
-            ) from exc
-        if isinstance(exc, ClientError) and "DatabaseNotFound" in (exc.code or ""):
-            raise StoreUnavailableError(
-                f"the Neo4j server at {self.uri} has no database '{self.database}' (set NEO4J_DATABASE)"
-            ) from exc
-        if isinstance(exc, Neo4jError) and _out_of_memory(exc):
-            raise StoreError(
-                "the Neo4j server has too little transaction memory for this write (nothing was "
-                "stored): give it a larger heap or dbms.memory.transaction.total.max, or load large "
-                "worlds with `baotuan export --format neo4j-admin` (docs/neo4j.md)"
-            ) from exc
-        if isinstance(exc, Neo4jError):
-            raise StoreError(
-                f"Neo4j refused the operation ({exc.code}): {_one_line(exc.message)}"
-            ) from exc
-        if isinstance(exc, DriverError):
-            raise StoreError(f"Neo4j store {self.location}: {_one_line(exc)}") from exc
-        raise exc
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except GraphSchemaError:
-            raise
-        except Exception as exc:
-            self._raise_translated(exc)
-
-    def _write(self, work: Callable, *args, **kwargs):
-        """Run ``work(tx, ...)`` as one managed write transaction (retried on transient errors).
-
-        A write that meets a staged import being applied (its audit entry refuses) rolls back,
-        waits for the import up to ``import_wait`` seconds and runs again.
-        """
-        deadline = time.monotonic() + self.import_wait
-        while True:
-            try:
-                with self._errors(), self._driver.session(database=self.database) as session:
-                    return session.execute_write(work, *args, **kwargs)
-            except ImportInProgressError as busy:
-                settle(self, busy.states, deadline)  # raises at the deadline
-
-    def _read(self, work: Callable, *args, fetch_size: int = 1000, **kwargs):
-        with (
-            self._errors(),
-            self._driver.session(database=self.database, fetch_size=fetch_size) as session,
-        ):
-            return session.execute_read(work, *args, **kwargs)
+        self.tx.close()
 
     def _ensure_schema(self) -> None:
-        with self._errors(), self._driver.session(database=self.database) as session:
+        with self.tx.session() as session:
             # An auto-commit statement is not retried: a server that is down fails at once.
             session.run(cypher.PING).consume()
             names = {r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name")}
@@ -247,47 +152,14 @@ class Neo4jGraphStore(GraphStore):
 
     def clear(self) -> None:
         """Delete every node and relationship, in small transactions; the schema stays (tests, demo resets)."""
-        with self._errors(), self._driver.session(database=self.database) as session:
+        with self.tx.session() as session:
             for statement in cypher.DELETE_ALL_BATCHED:
                 session.run(statement).consume()
 
     # -- audit ---------------------------------------------------------------------------
-    @staticmethod
-    def _audit(
-        tx,
-        actor: str,
-        action: str,
-        target: str,
-        before: Any = None,
-        after: Any = None,
-        *,
-        job: str = "",
-        wait_for: tuple[str, ...] = ("applying",),
-    ) -> int:
-        """Append the audit entry, the last statement of a write.
-
-        Under the audit lock it first looks for staged import jobs in ``wait_for`` (other than
-        ``job``): if there is one the write must not commit now, and ``ImportInProgressError``
-        rolls it back (:meth:`_write` waits and runs it again).
-        """
-        if wait_for:
-            busy = tx.run(cypher_staged.GATE, states=list(wait_for), job=job).single(strict=True)
-            if busy["busy"]:
-                raise ImportInProgressError("an import is in progress", wait_for)
-        record = tx.run(
-            cypher.APPEND_AUDIT,
-            at=now_iso(),
-            actor=actor,
-            action=action,
-            target=target,
-            before=_dump(before),
-            after=_dump(after),
-        ).single(strict=True)
-        return record["seq"]
-
     def append_audit(self, actor, action, target, before=None, after=None) -> None:
         # Not a change of the stored world (a login...): it need not wait for an import.
-        self._write(self._audit, actor, action, target, before, after, wait_for=())
+        self.tx.write(write_audit, actor, action, target, before, after, wait_for=())
 
     def audit_log(
         self, limit: int = 100, offset: int = 0, action: str | None = None
@@ -299,7 +171,7 @@ class Neo4jGraphStore(GraphStore):
         load = lambda v: None if v is None else json.loads(v)  # noqa: E731
         return [
             AuditEntry(r[0], r[1], r[2], r[3], r[4], load(r[5]), load(r[6]))
-            for r in self._read(work)
+            for r in self.tx.read(work)
         ]
 
     # -- bulk ----------------------------------------------------------------------------
@@ -348,21 +220,21 @@ class Neo4jGraphStore(GraphStore):
         def work(tx) -> dict[str, int]:
             changed = {name: self._upsert(tx, name, rows[name]) for name in TABLE_ORDER}
             tx.run(cypher.STAMP_PARTNERSHIPS, actor=actor, at=now_iso()).consume()
-            self._bump(tx, [name for name, n in changed.items() if n])
+            bump_versions(tx, [name for name, n in changed.items() if n])
             counts = {"rows": dataset.counts(), "changed": changed}
-            self._audit(tx, actor, "import", source or "dataset", None, counts)
+            write_audit(tx, actor, "import", source or "dataset", None, counts)
             return changed
 
         def once(tx) -> dict[str, int]:
             try:
                 return work(tx)
             except TransientError as exc:
-                if not _out_of_memory(exc):
+                if not out_of_memory(exc):
                     raise  # a deadlock or a leader switch: the driver runs ``work`` again
                 # Retrying cannot help and would redo a long import: stop (rolls back) now.
-                self._raise_translated(exc)
+                self.tx.translate(exc)
 
-        report = ImportReport(dataset.counts(), self._write(once))
+        report = ImportReport(dataset.counts(), self.tx.write(once))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -389,7 +261,7 @@ class Neo4jGraphStore(GraphStore):
             return Dataset(tables).canonical()
 
         deadline = time.monotonic() + self.import_wait
-        while (found := self._read(work, fetch_size=10_000)) is None:
+        while (found := self.tx.read(work, fetch_size=10_000)) is None:
             settle(self, ("applying",), deadline)
         return found
 
@@ -397,16 +269,11 @@ class Neo4jGraphStore(GraphStore):
         """Staged imports in the store (running, or left by a client that died), oldest first."""
         return import_jobs(self)
 
-    @staticmethod
-    def _bump(tx, tables: list[str]) -> None:
-        if tables:
-            tx.run(cypher.BUMP_VERSIONS, tables=tables).consume()
-
     def table_versions(self) -> dict[str, int]:
         def work(tx) -> dict[str, int]:
             return {r["name"]: int(r["version"]) for r in tx.run(cypher.TABLE_VERSIONS)}
 
-        got = self._read(work)
+        got = self.tx.read(work)
         return {name: got.get(name, 0) for name in TABLE_ORDER}
 
     def query(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -424,13 +291,13 @@ class Neo4jGraphStore(GraphStore):
                 spec, pd.DataFrame(dict(zip(spec.column_names, columns, strict=True)))
             )
 
-        return self._read(work, fetch_size=10_000)
+        return self.tx.read(work, fetch_size=10_000)
 
     def known_ids(self) -> dict[tuple[str, str], set[str]]:
         def work(tx):
             return {key: {r[0] for r in tx.run(statement)} for key, statement in cypher.IDS.items()}
 
-        return self._read(work, fetch_size=10_000)
+        return self.tx.read(work, fetch_size=10_000)
 
     def counts(self) -> dict[str, int]:
         def work(tx):
@@ -438,7 +305,7 @@ class Neo4jGraphStore(GraphStore):
                 name: tx.run(cypher.COUNT[name]).single(strict=True)["n"] for name in TABLE_ORDER
             }
 
-        return self._read(work)
+        return self.tx.read(work)
 
     # -- single records ------------------------------------------------------------------
     @staticmethod
@@ -468,11 +335,11 @@ class Neo4jGraphStore(GraphStore):
             before = self._fetch(tx, spec, lookup)
             n = self._upsert(tx, table, values)
             if n:
-                self._bump(tx, [table])
-                self._audit(tx, actor, action, target, before, self._fetch(tx, spec, lookup))
+                bump_versions(tx, [table])
+                write_audit(tx, actor, action, target, before, self._fetch(tx, spec, lookup))
             return n
 
-        return self._write(work)
+        return self.tx.write(work)
 
     def delete_rows(
         self, table: str, keys: Sequence[Sequence[str]], actor: str, action: str = "delete"
@@ -487,14 +354,14 @@ class Neo4jGraphStore(GraphStore):
             n = tx.run(cypher.DELETE[table], keys=lookup).single(strict=True)["deleted"]
             if n:
                 # Deleting a node also removes the rows that hang on it (needs, skills...).
-                self._bump(tx, list(TABLE_ORDER) if table in cypher.NODE_MAPS else [table])
+                bump_versions(tx, list(TABLE_ORDER) if table in cypher.NODE_MAPS else [table])
                 # A staged import checked its references against the nodes stored when it
                 # began: deletes wait for staging imports too.
                 wait = ("applying", "staging", "discarding")
-                self._audit(tx, actor, action, target, before, None, wait_for=wait)
+                write_audit(tx, actor, action, target, before, None, wait_for=wait)
             return n
 
-        return self._write(work)
+        return self.tx.write(work)
 
     # -- partnerships --------------------------------------------------------------------
     def approve_group(
@@ -534,18 +401,18 @@ class Neo4jGraphStore(GraphStore):
                 actor=actor,
                 at=at,
             ).consume()
-            self._bump(tx, ["partnerships"])
-            self._audit(tx, actor, "approve_group", f"village:{village_id}", None, group)
+            bump_versions(tx, ["partnerships"])
+            write_audit(tx, actor, "approve_group", f"village:{village_id}", None, group)
 
-        self._write(work)
+        self.tx.write(work)
 
     def end_partnership(self, village_id: str, actor: str, reason: str = "") -> int:
         def work(tx) -> int:
             tx.run(cypher.LOCK_VILLAGE, village_id=village_id).consume()
             before = [dict(r) for r in tx.run(cypher.END_PARTNERSHIP, village_id=village_id)]
             if before:
-                self._bump(tx, ["partnerships"])
-                self._audit(
+                bump_versions(tx, ["partnerships"])
+                write_audit(
                     tx,
                     actor,
                     "end_partnership",
@@ -555,4 +422,4 @@ class Neo4jGraphStore(GraphStore):
                 )
             return len(before)
 
-        return self._write(work)
+        return self.tx.write(work)

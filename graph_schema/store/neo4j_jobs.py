@@ -21,6 +21,7 @@ from ..contract.vocabulary import SERVICE_LABELS_ZH
 from ..errors import ImportInProgressError, StoreError
 from . import cypher, cypher_staged
 from .base import now_iso
+from .neo4j_tx import bump_versions, write_audit
 
 if TYPE_CHECKING:
     from .neo4j import Neo4jGraphStore
@@ -60,7 +61,7 @@ def import_jobs(store: Neo4jGraphStore) -> list[ImportJob]:
             for r in tx.run(cypher_staged.JOBS)
         ]
 
-    return store._read(work)
+    return store.tx.read(work)
 
 
 # -- applying and finishing (the importer and any store that takes over a dead job) ----------
@@ -87,7 +88,7 @@ def _apply(store: Neo4jGraphStore, job: str, n: int, rows_of: Callable | None) -
         tx.run(cypher_staged.APPLIED_BATCH, job=job, n=n, table=table, changed=changed).consume()
         return True
 
-    return store._write(work)
+    return store.tx.write(work)
 
 
 def _finish(store: Neo4jGraphStore, job: str) -> dict[str, int] | None:
@@ -101,13 +102,13 @@ def _finish(store: Neo4jGraphStore, job: str) -> dict[str, int] | None:
             return None  # batches left: whoever applies them finishes
         changed = dict(zip(j["tables"], j["changed"], strict=True))
         tx.run(cypher.STAMP_PARTNERSHIPS, actor=j["actor"], at=now_iso()).consume()
-        store._bump(tx, [name for name, n in changed.items() if n])
+        bump_versions(tx, [name for name, n in changed.items() if n])
         counts = {"rows": dict(zip(j["tables"], j["rows"], strict=True)), "changed": changed}
-        store._audit(tx, j["actor"], "import", j["source"], None, counts, job=job)
+        write_audit(tx, j["actor"], "import", j["source"], None, counts, job=job)
         tx.run(cypher_staged.FINISH_JOB, job=job).consume()
         return changed
 
-    return store._write(work)
+    return store.tx.write(work)
 
 
 def _done_counts(store: Neo4jGraphStore, job: str) -> dict[str, int] | None:
@@ -120,7 +121,7 @@ def _done_counts(store: Neo4jGraphStore, job: str) -> dict[str, int] | None:
         tx.run(cypher_staged.DELETE_JOB, job=job, states=["done"]).consume()
         return dict(zip(j["tables"], j["changed"], strict=True))
 
-    return store._write(work)
+    return store.tx.write(work)
 
 
 def roll_forward(store: Neo4jGraphStore, job: str, batches: int, rows_of=None) -> dict[str, int]:
@@ -148,15 +149,15 @@ def _claim(store: Neo4jGraphStore, job: str, states: list[str]) -> str | None:
         ).single()
         return None if rec is None else rec["state"]
 
-    return store._write(work)
+    return store.tx.write(work)
 
 
 def discard(store: Neo4jGraphStore, job: str) -> None:
     """Remove a staging job and its batches (the store is as if it never began)."""
-    marked = store._write(lambda tx: tx.run(cypher_staged.MARK_DISCARDING, job=job).single())
+    marked = store.tx.write(lambda tx: tx.run(cypher_staged.MARK_DISCARDING, job=job).single())
     if marked is None:  # applying (its commit went through after all), or gone: not ours to drop
         return
-    with store._errors(), store._driver.session(database=store.database) as session:
+    with store.tx.session() as session:
         session.run(cypher_staged.DELETE_BATCHES, job=job).consume()
         session.run(cypher_staged.DELETE_JOB, job=job, states=["discarding"]).consume()
 

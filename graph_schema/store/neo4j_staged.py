@@ -107,7 +107,7 @@ class StagedImport:
         store = self.store
         recover(store)
         counts = self.dataset.counts()
-        store._write(
+        store.tx.write(
             lambda tx: tx.run(
                 cypher_staged.BEGIN_JOB,
                 job=self.job,
@@ -153,7 +153,7 @@ class StagedImport:
             pending.append({"n": n, "table": name, "rows": text})
             size += len(text)
             if size >= STAGE_TX_BYTES or n == len(self.batches) - 1:
-                if self.store._write(work, pending) != len(pending):
+                if self.store.tx.write(work, pending) != len(pending):
                     raise StoreError(
                         f"the staged import {self.job} was discarded by another store (its "
                         f"client seemed stopped for {self.store.stale_after:g} s); nothing stored"
@@ -166,7 +166,7 @@ class StagedImport:
         """The commit point: wait for any other applying job, then mark this one ``applying``."""
         store = self.store
         while True:
-            rec = store._write(lambda tx: tx.run(cypher_staged.COMMIT_JOB, job=self.job).single())
+            rec = store.tx.write(lambda tx: tx.run(cypher_staged.COMMIT_JOB, job=self.job).single())
             if rec is None or (rec["busy"] == 0 and rec["state"] != "applying"):
                 raise StoreError(
                     f"the staged import {self.job} lost staged batches; nothing stored"
