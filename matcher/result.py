@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import MatcherError
@@ -264,5 +265,9 @@ class RecommendationResult:
         )
 
     def by_village(self) -> dict[str, Recommendation]:
-        """The recommendations by village id."""
+        """The recommendations by village id (built once: the site asks on every page)."""
+        return self._by_village
+
+    @cached_property
+    def _by_village(self) -> dict[str, Recommendation]:
         return {r.village_id: r for r in self.recommendations}
