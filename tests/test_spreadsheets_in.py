@@ -189,8 +189,11 @@ def test_a_workbook_lying_about_its_dimension_is_read_whole(sample_dir, tmp_path
     assert whole.counts()["villages"] == 300
 
 
-def _bomb(path: Path, unpacked: int = 1024**3) -> Path:
-    """A valid small workbook whose villages sheet unpacks to ``unpacked`` bytes of blanks."""
+def _bomb(path: Path, unpacked: int = 1024**3, claimed: int | None = None) -> Path:
+    """A valid small workbook whose villages sheet unpacks to ``unpacked`` bytes of blanks.
+
+    With ``claimed``, the archive's directory lies that the sheet unpacks to that many bytes.
+    """
     book = Workbook()
     sheet = book.active
     sheet.title = "villages"
@@ -211,6 +214,8 @@ def _bomb(path: Path, unpacked: int = 1024**3) -> Path:
                 for _ in range(unpacked // len(blanks)):
                     member.write(blanks)  # whitespace between rows: well-formed XML
                 member.write(b"</sheetData>" + tail)
+        if claimed is not None:
+            dst.getinfo("xl/worksheets/sheet1.xml").file_size = claimed
     return path
 
 
@@ -233,6 +238,19 @@ def test_limits_are_checked_before_parsing(tmp_path, bomb):
     assert [p.message for p in rows] == ["sheet1.xml holds more than 1 rows (the limit per sheet)"]
     tables, _labels, found = read_raw(small, ReadLimits(max_unpacked_bytes=16 * 1024 * 1024))
     assert tables == {} and "unpacks to more than 16 MB" in found[0].message
+
+
+def test_a_workbook_lying_about_its_unpacked_size_is_refused_unread(tmp_path):
+    liar = _bomb(tmp_path / "liar.xlsx", unpacked=64 * 1024 * 1024, claimed=2000)
+    with zipfile.ZipFile(liar) as zf:
+        assert sum(i.file_size for i in zf.infolist()) < 100_000  # what it states
+    problems = check_workbook(liar, "liar.xlsx", ReadLimits(max_unpacked_bytes=16 * 1024 * 1024))
+    assert len(problems) == 1 and problems[0].file == "liar.xlsx"
+    # zipfile unpacks no more than the stated size, then finds the checksum wrong
+    assert problems[0].message.startswith("is not a readable .xlsx workbook: Bad CRC-32")
+    with pytest.raises(ValidationError) as info:
+        read_data(liar, require_all=False)
+    assert str(info.value.problems[0]).startswith("liar.xlsx: ")
 
 
 def _peak(command: list[str], env=None) -> tuple[subprocess.CompletedProcess, float]:
