@@ -297,3 +297,15 @@ def test_run_and_review_pages_show_calibration_and_flag_the_most_uncertain(
     calm = next(r for r in result.recommendations if not r.check_by_hand)
     review = _text(officer_client.get(f"/officer/matching/runs/{run}/villages/{calm.village_id}"))
     assert 'id="check-by-hand"' not in review and f"± {calm.uncertainty:.2f}" in review
+
+
+def test_run_page_in_english_gives_the_reasons_in_english(
+    officer_client, app, result_with_unserved
+):
+    run = add_finished_run(app, result_with_unserved.to_dict())
+    officer_client.get("/lang/en")
+    html = _text(officer_client.get(f"/officer/matching/runs/{run}"))
+    assert "Villages without a recommendation" in html and "No needs listed" in html
+    assert "How far to trust the predictions" in html and "To check by hand" in html
+    far = next(u for u in result_with_unserved.unserved if u.reason == "no_provider_in_reach")
+    assert far.explanation_en in html and far.explanation not in html
