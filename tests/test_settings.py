@@ -36,6 +36,8 @@ def test_the_environment_and_the_options_resolve_in_one_order(tmp_path):
     assert s.store == str(tmp_path / "a" / "baotuan.sqlite")
     assert (s.database_url, s.redis_url) == ("postgresql://db/baotuan", "redis://queue:6379/0")
     assert (s.proxy_count, s.secure_cookies, s.credentials.password) == (1, True, "pw")
+    limited = Settings.from_env({"BAOTUAN_MAX_UNPACKED_MB": "64", "BAOTUAN_MAX_SHEET_ROWS": "5000"})
+    assert (limited.read_limits.unpacked_text, limited.read_limits.max_rows) == ("64 MB", 5000)
     # An option beats the environment; the store follows the instance folder...
     moved = Settings.from_env(env, instance=tmp_path / "b", store=None)
     assert moved.store == str(tmp_path / "b" / "baotuan.sqlite")
@@ -52,6 +54,7 @@ def test_the_environment_and_the_options_resolve_in_one_order(tmp_path):
         ("BAOTUAN_PROXY_COUNT", "-1", "BAOTUAN_PROXY_COUNT: -1 is below 0"),
         ("BAOTUAN_SECURE_COOKIES", "maybe", "BAOTUAN_SECURE_COOKIES: 'maybe' is not 1 or 0"),
         ("BAOTUAN_NEO4J_IMPORT_WAIT", "soon", "BAOTUAN_NEO4J_IMPORT_WAIT: 'soon' is not a number"),
+        ("BAOTUAN_MAX_SHEET_ROWS", "1", "BAOTUAN_MAX_SHEET_ROWS: 1 is below 2"),
     ],
 )
 def test_a_bad_value_is_named(variable, value, message):

@@ -19,6 +19,8 @@ setting                     from (first that is given)
 ``proxy_count``             ``$BAOTUAN_PROXY_COUNT``, 0
 ``secure_cookies``          ``$BAOTUAN_SECURE_COOKIES`` (``1``), off
 ``locale``                  ``$BAOTUAN_LOCALE``, ``zh``
+``read_limits``             ``$BAOTUAN_MAX_UNPACKED_MB``, ``$BAOTUAN_MAX_SHEET_ROWS`` (workbooks
+                            and archives, checked before parsing), else ``ReadLimits()``
 ==========================  =====================================================================
 
 Examples
@@ -43,6 +45,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graph_schema.contract.limits import ReadLimits
 from graph_schema.store import StoreCredentials
 
 from .errors import WebappError
@@ -98,6 +101,16 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> StoreCrede
     )
 
 
+def _read_limits(environ: Mapping[str, str]) -> ReadLimits:
+    base = ReadLimits()
+    megabytes = _number(environ, "BAOTUAN_MAX_UNPACKED_MB", float, 1)
+    rows = _number(environ, "BAOTUAN_MAX_SHEET_ROWS", int, 2)
+    return ReadLimits(
+        max_unpacked_bytes=base.max_unpacked_bytes if megabytes is None else int(megabytes * 2**20),
+        max_rows=base.max_rows if rows is None else rows,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the site, the worker and the commands are configured with.
@@ -126,6 +139,7 @@ class Settings:
     page_size: int = 50
     max_upload_bytes: int = 64 * 1024 * 1024
     session_hours: int = 8
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
         # Derived defaults are filled in once, so every reader sees the same resolved values.
@@ -172,6 +186,7 @@ class Settings:
             "proxy_count": _number(environ, "BAOTUAN_PROXY_COUNT", int) or 0,
             "secure_cookies": _flag(environ, "BAOTUAN_SECURE_COOKIES"),
             "locale": environ.get("BAOTUAN_LOCALE") or "zh",
+            "read_limits": _read_limits(environ),
         }
         values.update(given)
         return cls(**values)
