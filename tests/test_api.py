@@ -264,7 +264,7 @@ def test_integrity_items_are_listed_and_marked(api, app):
     assert_error(call("POST", "/integrity/marks", json={"key": "nope"}), 404)
 
 
-def test_recommendations_run_and_are_read(api, app):
+def test_recommendations_run_and_are_read(api, app, run_worker):
     call = api("officer")
     assert_error(call("GET", "/recommendations"), 404)
     started = call("POST", "/recommendations", json={"max_group": 3})

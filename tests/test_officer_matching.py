@@ -43,7 +43,7 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_a_run_started_from_the_site_goes_on_in_the_background(officer_client, app):
+def test_a_run_started_from_the_site_goes_on_in_the_background(officer_client, app, run_worker):
     response = officer_client.post("/officer/matching/runs", data={"max_group": "3"})
     assert response.status_code == 302
     url = response.headers["Location"]
