@@ -67,6 +67,7 @@ def test_headers_and_row_counts(exported, sample_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # the import tool alone may take its own 600 s
 def test_the_import_tool_loads_the_files(exported, tmp_path, sample_dir):
     """Run ``neo4j-admin database import full`` from the jars that .ci/neo4j-server fetched."""
     if not NEO4J_LIB.is_dir():
