@@ -81,7 +81,9 @@ def _nearest_with_capacity(scorer, first: Candidates, rows, cap_left, m: int) ->
         tree = cKDTree(unit_vectors(snap.o_lat[prov], snap.o_lon[prov]))
         r, j = np.nonzero(need_s == s)
         k = min(NEAREST, len(prov))
-        chord, idx = tree.query(vxyz[r], k=k, distance_upper_bound=_chord(REACH_KM))
+        # the bound is strict; a hair more keeps a provider at exactly the reach, as the reasons do
+        bound = _chord(REACH_KM) * (1 + 1e-9)
+        chord, idx = tree.query(vxyz[r], k=k, distance_upper_bound=bound)
         chord, idx = chord.reshape(len(r), k), idx.reshape(len(r), k)
         rr, kk = np.nonzero(np.isfinite(chord))
         if len(rr) == 0:  # nobody in reach (a learned model refuses to predict zero rows)
