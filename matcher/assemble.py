@@ -68,14 +68,22 @@ def assemble(scorer, cand, inp, pats, values, chosen, cap, vols) -> list[Recomme
     return recs
 
 
-def _bonus(inp, r: int, slots: np.ndarray) -> float:
-    """What the group adds to each service's predicted score (see :mod:`matcher.teams`)."""
-    terms = inp.terms
-    bonus = float(terms.size_term(len(slots)) + terms.quality_coef * inp.quality[r, slots].mean())
-    if len(slots) > 1:
-        a, b = np.triu_indices(len(slots), 1)
-        bonus += float(inp.pair[r, slots[a], slots[b]].sum())
-    return bonus
+def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, float]:
+    """Predicted score (points) of each covered need, valued as :mod:`matcher.teams` does: the
+    lead's unary score plus the size term, the pairs, and the mean member term of its partners."""
+    terms, k = inp.terms, len(slots)
+    base = float(terms.size_term(k))
+    member = inp.quality[r, slots].astype(float)
+    if k > 1:
+        a, b = np.triu_indices(k, 1)
+        base += float(inp.pair[r, slots[a], slots[b]].sum())
+    out = {}
+    for j, slot in enumerate(cover.tolist()):
+        if slot < 0:
+            continue
+        partners = (member.sum() - member[slots.tolist().index(slot)]) / (k - 1) if k > 1 else 0.0
+        out[j] = float(terms.score(float(inp.unary[r, j, slot]) + base + partners))
+    return out
 
 
 def _one(
@@ -90,16 +98,13 @@ def _one(
     ids = [str(snap.org_ids[o]) for o in orgs]
     weight = {int(sl): sum(int(need_w[j]) for j in needs if cover[j] == sl) for sl in slots}
     lead_slot = max(weight, key=lambda sl: (weight[sl], -int(cand.orgs[r, sl])))
-    bonus = _bonus(inp, r, slots)
+    predicted_by_need = _predicted(inp, r, slots, cover)
     members = []
     for i, (slot, o) in enumerate(zip(slots.tolist(), orgs, strict=True)):
         covered = [j for j in needs if cover[j] == slot]
         levels = {SERVICES[need_s[j]]: int(look.levels[o][need_s[j]]) for j in covered}
         shared = {ids[k]: look.pair(o, other) for k, other in enumerate(orgs) if k != i}
-        predicted = {
-            SERVICES[need_s[j]]: float(np.clip(inp.unary[r, j, slot] + bonus, 0, 100))
-            for j in covered
-        }
+        predicted = {SERVICES[need_s[j]]: predicted_by_need[j] for j in covered}
         n_rec, mean = look.record[o]
         facts = member_facts(
             n_rec, mean, snap.o_rating[o], ORG_KINDS[snap.o_kind[o]], shared, predicted
