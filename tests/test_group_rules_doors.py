@@ -9,6 +9,7 @@ rule it names (a case may break others too; the door must name its rule).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -133,7 +134,7 @@ def _through_site(app, client, case: Case) -> tuple[int, str]:
 def _through_api(app, client, case: Case) -> tuple[int, dict]:
     headers = {"Authorization": f"Bearer {token_for(app, 'officer')}"}
     if case.max_group != MAX_GROUP:  # max_group is chosen when a run starts
-        body = {"max_group": case.max_group}
+        body: dict[str, Any] = {"max_group": case.max_group}
         response = client.post("/api/v1/recommendations", json=body, headers=headers)
     else:
         members = [{"org_id": o, "role": role} for o, role in case.members]
