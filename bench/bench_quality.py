@@ -3,6 +3,7 @@
     python bench/bench_quality.py [--scales city,province] [--generators all|dev|heldout|NAME,...]
                                   [--seed 0] [--output bench/results/quality.md]
                                   [--cache /tmp/baotuan-quality] [--prepare-only]
+                                  [--rows FILE] [--from-rows FILE,FILE...]
 
 For each generator of :mod:`bench.quality` and scale: the naive greedy (0) and the truth-knowing
 greedy (1) of issue 11, the shipped recommender ``matcher.recommend(dataset, max_group=4, seed=0)``
@@ -12,7 +13,9 @@ Also the recommender's seconds, organizations over capacity and other rule break
 model's time-split evaluation (``summary["model"]["time_split"]``). Held-out generators are marked:
 report on them, never tune on them. ``--prepare-only`` makes and caches the worlds and the
 reference greedies' groups without running the matcher (at province scale most of the time goes
-there: run it first on a busy machine).
+there: run it first on a busy machine). The table is rewritten after every row (a run cut short
+keeps what it measured); ``--rows FILE`` also pickles the rows, and ``--from-rows A,B`` writes one
+table from the rows of several runs (e.g. two processes sharing the scales and generators).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import pickle
 import platform
 import sys
 import time
@@ -195,7 +199,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", default=str(ROOT / "bench" / "results" / "quality.md"))
     ap.add_argument("--cache", default=str(DEFAULT_CACHE))
     ap.add_argument("--prepare-only", action="store_true", help="worlds and greedies only")
+    ap.add_argument("--rows", help="also pickle the measured rows to this file")
+    ap.add_argument("--from-rows", help="comma-separated --rows files: one table, no measuring")
     args = ap.parse_args(argv)
+    if args.from_rows:
+        rows = []
+        for path in args.from_rows.split(","):
+            with open(path, "rb") as f:
+                rows += pickle.load(f)
+        scales = {"tiny": 0, "city": 1, "province": 2}
+        rows.sort(key=lambda r: (scales.get(r["scale"], 3), r["held_out"]))  # stable: run order
+        write_report(format_report(rows, args.seed), args.output)
+        return 0
     names = select_generators(args.generators)
     rows = []
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
@@ -214,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row)
             gc.collect()
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.output).write_text(format_report(rows, args.seed), encoding="utf-8")
+            if args.rows:
+                with open(args.rows, "wb") as f:
+                    pickle.dump(rows, f)
     if args.prepare_only:
         return 0
     write_report(format_report(rows, args.seed), args.output)
