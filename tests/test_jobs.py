@@ -201,6 +201,27 @@ def test_sign_in_throttling_counts_across_sites_sharing_a_redis(
         second.extensions["baotuan_store"].close()
 
 
+def test_sign_in_keeps_working_and_throttled_while_redis_is_down(tmp_path, seeded_store_file):
+    """A served site whose Redis does not answer counts sign-ins in its own memory meanwhile."""
+    import requests
+
+    from tests.support.http_forms import sign_in
+    from tests.support.serving import SiteServer
+    from webapp.demo_setup import DEMO_PASSWORD
+
+    app = _site(tmp_path, seeded_store_file, None)  # the accounts, in the site's own database
+    app.extensions["baotuan_store"].close()
+    nowhere = {"BAOTUAN_REDIS_URL": "redis://127.0.0.1:1/0", "BAOTUAN_SECRET_KEY": "test"}
+    server = SiteServer(tmp_path / "site", app.config["STORE"], threads=2, env=nowhere)
+    try:
+        with requests.Session() as http:
+            assert sign_in(http, server.url, "officer", DEMO_PASSWORD).status_code == 302
+            wrong = [sign_in(http, server.url, "officer", "Wrong-1").status_code for _ in range(10)]
+        assert wrong == [401] * 9 + [429]  # ten sign-ins a minute, the good one included
+    finally:
+        server.stop()
+
+
 # -- without a queue: the same body in a thread of the site ---------------------------------------
 def test_without_redis_a_run_is_a_thread_of_the_site_and_can_be_cancelled(
     tmp_path, seeded_store_file

@@ -24,6 +24,7 @@ from contextlib import ExitStack
 
 import pytest
 
+from tests.support.http_forms import csrf_token, sign_in
 from tests.support.queue_worker import JobWorker, fresh_redis_url
 from tests.support.serving import SiteServer
 from tests.support.site_backends import fresh_schema, seeded_neo4j
@@ -39,20 +40,8 @@ OTHER_CLIENT = "198.51.100.20"  # the officer's address, as the proxy reports it
 GUESSER = "203.0.113.9"  # someone guessing passwords, on both servers
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def _sign_in(http, server: SiteServer, username: str, password: str, client: str):
-    page = http.get(f"{server.url}/login", headers={"X-Forwarded-For": client}).text
-    return http.post(
-        f"{server.url}/login",
-        data={"username": username, "password": password, "csrf_token": _csrf(page)},
-        headers={"X-Forwarded-For": client},
-        allow_redirects=False,
-    )
+    return sign_in(http, server.url, username, password, client)
 
 
 def _group_section(page: str) -> str:
@@ -121,7 +110,7 @@ def test_a_run_started_on_one_server_is_executed_by_the_worker_and_approved_on_t
     page = officer.get(f"{a.url}/officer/matching", headers=headers).text
     started = officer.post(
         f"{a.url}/officer/matching/runs",
-        data={"max_group": "3", "csrf_token": _csrf(page)},
+        data={"max_group": "3", "csrf_token": csrf_token(page)},
         headers=headers,
         allow_redirects=False,
     )
@@ -151,7 +140,7 @@ def test_a_run_started_on_one_server_is_executed_by_the_worker_and_approved_on_t
         assert review.status_code == 200
         accepted = officer.post(
             f"{b.url}{run_path}/villages/{village_id}/accept",
-            data={"csrf_token": _csrf(review.text)},
+            data={"csrf_token": csrf_token(review.text)},
             headers=headers,
             allow_redirects=False,
         )
