@@ -9,9 +9,10 @@ predicted with a model fitted on earlier years and features known before the cut
   predicted from capability level and distance alone, and its real outcome can be far off; that
   spread is each recommendation's uncertainty, so an officer knows which groups to check by hand.
 
-The interface with the model is :class:`HeldOut`. A :class:`~matcher.scoring.Scorer` that carries
-the evaluation's own held-out predictions as ``held_out`` is used as is; otherwise
-:func:`held_out_predictions` fits the time split's model once more.
+The interface with the model is :class:`HeldOut`: ``evaluate_time_split(..., keep_predictions=True)``
+returns one beside its metrics, and :func:`~matcher.scoring.fit_scorer` keeps it as
+``Scorer.held_out``, so calibration shows the model that was evaluated and fits nothing more;
+:func:`held_out_predictions` asks the evaluation for it when a scorer has none.
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .collaboration import History, members_matrix, pairs_of
+from .collaboration import History, pairs_of
 from .errors import MatcherError
-from .evaluation import MIN_REVIEWS, time_split
-from .features import training_rows
-from .outcome_model import OutcomeModel
+from .evaluation import evaluate_time_split
 from .result import Calibration, CalibrationBin, EvidenceBand, Recommendation
 from .snapshot import Snapshot
 
@@ -86,26 +85,14 @@ def group_evidence(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:
 def held_out_predictions(
     snap: Snapshot, seed: int = 0, max_train: int = 100_000, max_test: int = 100_000
 ) -> HeldOut:
-    """Fit on the years before the cut and predict the test year (as the evaluation does).
+    """The time split's held-out predictions (what the evaluation predicts for the test year).
 
     Raises :class:`MatcherError` when there are too few dated reviews for a time split.
     """
-    cut, year = time_split(snap)
-    t = np.nan_to_num(snap.proj_t, nan=-np.inf)
-    train, test = np.flatnonzero(t < cut), np.flatnonzero(t >= cut)
-    if len(train) < MIN_REVIEWS or len(test) == 0:
-        raise MatcherError(f"too few reviews for a time split ({len(train)} before {year})")
-    rng = np.random.default_rng(seed)
-    if len(train) > max_train:
-        train = np.sort(rng.choice(train, max_train, replace=False))
-    if len(test) > max_test:
-        test = np.sort(rng.choice(test, max_test, replace=False))
-    hist = History(snap, cutoff=cut, seed=seed)
-    x_tr, y_tr, _ = training_rows(snap, hist, train)
-    x_te, y_te, _ = training_rows(snap, hist, test, at=cut)
-    model = OutcomeModel(random_state=seed).fit(x_tr, y_tr)
-    evidence = group_evidence(hist, members_matrix(snap.proj_members[test]), cut)
-    return HeldOut(year, model.predict(x_te), y_te, evidence)
+    _, held = evaluate_time_split(
+        snap, seed=seed, max_train=max_train, max_test=max_test, keep_predictions=True
+    )
+    return held
 
 
 def _bands(residual: np.ndarray, evidence: np.ndarray) -> list[EvidenceBand]:

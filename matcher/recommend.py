@@ -12,7 +12,7 @@ from graph_schema.contract.vocabulary import SERVICES
 from graph_schema.rules import MAX_GROUP
 
 from .assemble import assemble
-from .calibration import attach_uncertainty, calibrate, held_out_predictions
+from .calibration import HeldOut, attach_uncertainty, calibrate
 from .candidates import Candidates, find_candidates
 from .errors import MatcherError
 from .formation import check_capacity, greedy, objective, urgency_order
@@ -140,7 +140,7 @@ def recommend(
         recs += assemble(scorer, f.cand, f.inp, f.pats, f.values, f.chosen, cap_final + load, v)
     recs.sort(key=lambda rec: rec.village_id)
     unserved = unserved_villages(snap, recs, cap_final)
-    calibration = _calibration(scorer, seed) if evaluate and scorer.history_used else None
+    calibration = _calibration(scorer) if evaluate and scorer.history_used else None
     if calibration is not None:
         recs = attach_uncertainty(recs, snap, scorer.hist, calibration)
     rescued = rounds[1:]
@@ -193,14 +193,13 @@ def _volunteers(dataset, snap, rounds, order) -> list[dict]:
     return vols
 
 
-def _calibration(scorer: Scorer, seed: int) -> Calibration | None:
-    """Calibration on the time split's held-out year (None when there is no time split)."""
-    held = getattr(scorer, "held_out", None)  # the evaluation's own predictions, when it keeps them
+def _calibration(scorer: Scorer) -> Calibration | None:
+    """Calibration from the evaluation's own held-out predictions (None without a time split)."""
+    if not isinstance(scorer.held_out, HeldOut):  # the split failed: too few dated reviews
+        return None
     try:
-        if held is None:
-            held = held_out_predictions(scorer.snap, seed=seed)
-        return calibrate(held)
-    except MatcherError:
+        return calibrate(scorer.held_out)
+    except MatcherError:  # an empty test year
         return None
 
 
