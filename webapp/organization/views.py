@@ -11,7 +11,7 @@ from graph_schema import ORG_KINDS, SERVICES, ValidationError
 from ..accounts.access import role_required
 from ..extensions import limiter
 from ..services.profile import update_profile
-from ..services.volunteers import add_volunteer, delete_volunteer
+from ..services.volunteers import add_volunteer, delete_volunteer, import_volunteers
 from .data import county_centres
 from .forms import field_label, problem_text
 from .profile import ProfileError, assigned_villages, load_profile, track_record
@@ -23,7 +23,7 @@ from .registration import (
     reject_registration,
     submit_registration,
 )
-from .volunteers import VolunteerError, import_volunteers, list_volunteers
+from .volunteers import VolunteerError, list_volunteers
 
 __all__ = ["bp", "init_app"]
 

@@ -4,7 +4,7 @@ A spreadsheet is a CSV file with the columns of ``volunteers.csv`` (and, optiona
 with those of ``volunteer_skills.csv``) or one ``.xlsx`` workbook with sheets ``volunteers`` and
 ``volunteer_skills``. It is checked by :mod:`graph_schema.contract.validation` and imported whole in one
 transaction, or refused whole with every problem as ``file:line: column: what is wrong``.
-Adding and removing one volunteer are :mod:`webapp.services.volunteers`.
+Adding, removing and importing volunteers are :mod:`webapp.services.volunteers`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from graph_schema import Dataset, Problem, ValidationError
 from graph_schema.contract.interchange import read_raw
 from graph_schema.contract.limits import VOLUNTEER_UPLOAD_LIMITS
 from graph_schema.contract.validation import line_numbers, validate_tables
-from graph_schema.store.base import ImportReport
 
 from ..extensions import get_store
 from .data import one_row, rows, rows_in
@@ -31,7 +30,7 @@ from .forms import FormError
 __all__ = [
     "VolunteerError",
     "list_volunteers",
-    "import_volunteers",
+    "checked_upload",
     "new_volunteer_id",
 ]
 
@@ -229,16 +228,17 @@ def _ownership_problems(
     return problems
 
 
-def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: str) -> ImportReport:
-    """Import a spreadsheet of volunteers for ``org_id``, all or nothing.
+def checked_upload(org_id: str, files: Sequence[tuple[str, bytes]]) -> Dataset:
+    """A spreadsheet of volunteers for ``org_id`` read and checked, ready to import whole.
 
     An empty ``org_id`` cell means this organization; any other organization is refused, as is
-    a volunteer id that already belongs to another organization.
+    a volunteer id that already belongs to another organization. The import itself is
+    :func:`webapp.services.volunteers.import_volunteers`.
 
     Raises
     ------
     ValidationError
-        With every problem found; nothing is stored.
+        With every problem found.
     """
     with tempfile.TemporaryDirectory() as tmp:
         tables, labels, problems = _read_upload(files, Path(tmp), org_id)
@@ -260,8 +260,6 @@ def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: st
         omitted = exc.total - len(exc.problems)
     if problems:
         raise ValidationError(problems, total=len(problems) + omitted)
-    upload = Dataset(
+    return Dataset(
         {"volunteers": dataset["volunteers"], "volunteer_skills": dataset["volunteer_skills"]}
     )
-    source = f"organization:{org_id} volunteers " + ", ".join(n for n, _d in files)
-    return store.import_dataset(upload, actor=actor, source=source)

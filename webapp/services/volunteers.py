@@ -1,5 +1,5 @@
-"""An organization's volunteers one at a time: add one from a form, remove one (each audited).
-The organization's pages and the API's ``/volunteers`` call these."""
+"""An organization's volunteers: add one from a form, remove one, import a spreadsheet (each
+audited). The organization's pages and the API's ``/volunteers`` call these."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from graph_schema import SERVICES
+from graph_schema.store.base import ImportReport
 
 from ..extensions import get_store
 from ..organization.data import one_row, rows
 from ..organization.forms import check_row
-from ..organization.volunteers import VolunteerError, new_volunteer_id
+from ..organization.volunteers import VolunteerError, checked_upload, new_volunteer_id
 
-__all__ = ["add_volunteer", "delete_volunteer"]
+__all__ = ["add_volunteer", "delete_volunteer", "import_volunteers"]
 
 
 def add_volunteer(org_id: str, form: Mapping[str, str], skills: Sequence[str], actor: str) -> str:
@@ -73,3 +74,17 @@ def delete_volunteer(org_id: str, volunteer_id: str, actor: str) -> bool:
         )
     store.delete_rows("volunteers", [(volunteer_id,)], actor, action="delete_volunteer")
     return True
+
+
+def import_volunteers(org_id: str, files: Sequence[tuple[str, bytes]], actor: str) -> ImportReport:
+    """Import a spreadsheet of volunteers for ``org_id`` in one transaction, all or nothing.
+
+    Raises
+    ------
+    ValidationError
+        With every problem found (see :func:`webapp.organization.volunteers.checked_upload`);
+        nothing is stored.
+    """
+    upload = checked_upload(org_id, files)
+    source = f"organization:{org_id} volunteers " + ", ".join(n for n, _d in files)
+    return get_store().import_dataset(upload, actor=actor, source=source)
