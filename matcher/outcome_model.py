@@ -37,6 +37,8 @@ FLOOR_QUANTILE = 0.05
 #: where the organization quality sits among the linear stand-in's columns (:func:`_screen_features`)
 QUALITY_SCREEN_COLUMN = 8
 KM_COLUMN = UNARY_COLUMNS.index("distance_km")
+#: the trees learn distance up to this quantile of the training rows' distances (see ``fit``)
+KM_CAP_QUANTILE = 0.99
 #: a reviewed score at (or beyond) the floor or 100 is read as this share of the room above the
 #: floor, so that the logit stays finite and one noisy review cannot dominate
 SHARE_BOUNDS = (0.04, 0.96)
@@ -44,13 +46,6 @@ SHARE_BOUNDS = (0.04, 0.96)
 
 def _threads(n_rows: int) -> threadpool_limits:
     return threadpool_limits(limits=1 if n_rows < ONE_THREAD_ROWS else None, user_api="openmp")
-
-
-def _without_km(xu: np.ndarray) -> np.ndarray:
-    """The unary features with the distance blanked (the trees see everything else)."""
-    out = np.array(xu, dtype=float)
-    out[:, KM_COLUMN] = 0.0
-    return out
 
 
 def _screen_features(xu: np.ndarray) -> np.ndarray:
@@ -207,12 +202,15 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
             self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu), target)
-            # distance is parametric (log and exponential in km, never better when farther):
-            # past projects were mostly near, and trees would call every farther place as good
-            # as the farthest one they saw
-            coef = self.screen_.coef_
-            self.km_coef_ = (min(float(coef[1]), 0.0), max(float(coef[2]), 0.0))
-            self.unary_ = self._trees().fit(_without_km(xu), target - self._km_part(xu))
+            # past projects were mostly near: trees would call every farther place as good as
+            # the farthest one they saw. They see distances up to the 99th percentile of the
+            # training rows; beyond, the linear stand-in's slope in log(km) carries on (never up)
+            km = xu[:, KM_COLUMN]
+            known = km[np.isfinite(km)]
+            self.km_cap_ = float(np.quantile(known, KM_CAP_QUANTILE)) if len(known) else np.inf
+            self.km_slope_ = min(float(self.screen_.coef_[1]), 0.0)
+            xt = self._capped(xu)
+            self.unary_ = self._trees().fit(xt, target - self._km_part(xu))
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -227,7 +225,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         """Score of the lead alone (before the group terms, intercept included), model units."""
         with _threads(len(xu)):
             xu = self._trees_input(np.asarray(xu, dtype=float))
-            return self.unary_.predict(_without_km(xu)) + self._km_part(xu)
+            return self.unary_.predict(self._capped(xu)) + self._km_part(xu)
 
     def _trees_input(self, xu: np.ndarray) -> np.ndarray:
         if not self.blank_.any():
@@ -236,9 +234,17 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         out[:, self.blank_] = 0.0
         return out
 
+    def _capped(self, xu: np.ndarray) -> np.ndarray:
+        """The unary features with distances beyond the training range cut to its edge."""
+        out = np.array(xu, dtype=float)
+        out[:, KM_COLUMN] = np.minimum(out[:, KM_COLUMN], self.km_cap_)
+        return out
+
     def _km_part(self, xu: np.ndarray) -> np.ndarray:
-        km = np.nan_to_num(xu[:, KM_COLUMN], nan=30.0)
-        return self.km_coef_[0] * np.log1p(km / 10.0) + self.km_coef_[1] * np.exp(-km / 25.0)
+        """What distance beyond the training range takes off (0 inside it)."""
+        km = np.nan_to_num(xu[:, KM_COLUMN], nan=0.0)
+        beyond = np.log1p(km / 10.0) - np.log1p(min(self.km_cap_, 1e9) / 10.0)
+        return self.km_slope_ * np.maximum(beyond, 0.0)
 
     def screen(self, xu) -> np.ndarray:
         """A linear stand-in for :meth:`predict_unary`, cheap enough to rank many candidates."""
