@@ -1,10 +1,10 @@
 """Engines for the site database: SQLite by default, PostgreSQL when a URL says so.
 
-SQLite: pysqlite's own transaction handling is switched off and SQLAlchemy's ``begin`` emits
-``BEGIN`` itself (the recipe of SQLAlchemy's SQLite dialect documentation), so a transaction that
-must exclude other writers from its first read can begin with ``BEGIN IMMEDIATE``
-(:func:`write_lock`). PostgreSQL (driver psycopg 3): the same through a transaction-scoped advisory
-lock. Engines are kept per process and URL (a cache, never relied on for correctness), and a
+SQLite: pysqlite begins a transaction just before a statement's first write, as the site always
+did (reads see the newest data, and a write waits for another writer instead of failing on a
+stale snapshot); a transaction that must exclude other writers from its first read begins with
+``BEGIN IMMEDIATE`` (:func:`write_lock`, the migrations). PostgreSQL (driver psycopg 3): the same
+through a transaction-scoped advisory lock. Engines are kept per process and URL (a cache, never relied on for correctness), and a
 forked child drops the parent's pooled connections.
 
 Examples
@@ -60,14 +60,14 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def _sqlite_events(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
-        dbapi_connection.isolation_level = None  # SQLAlchemy's begin below, not pysqlite's
-
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        mode = conn.get_execution_options().get(_BEGIN_OPTION, "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        # pysqlite itself begins a (deferred) transaction just before the first INSERT, UPDATE or
+        # DELETE, so reads run outside one and a write never meets a stale read snapshot (in WAL
+        # mode that fails at once with "database is locked"). A transaction that must exclude
+        # other writers from its first read asks for BEGIN IMMEDIATE (write_lock, migrations).
+        if conn.get_execution_options().get(_BEGIN_OPTION) == "IMMEDIATE":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
