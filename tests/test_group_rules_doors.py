@@ -105,10 +105,12 @@ def _stored(store) -> tuple[list, int]:
 
 
 # -- the doors ------------------------------------------------------------------------------------
-def _through_site(app, client, case: Case) -> tuple[int, str]:
+def _through_site(app, client, case: Case, lang: str = "") -> tuple[int, str]:
     from tests.webapp_fixtures import login
 
     login(client, "officer")
+    if lang:  # signing in starts a new session, so the language is chosen after it
+        client.get(f"/lang/{lang}")
     if case.max_group != MAX_GROUP:  # the site's max_group is chosen when a run starts
         response = client.post(
             "/officer/matching/runs", data={"max_group": str(case.max_group)}, follow_redirects=True
@@ -222,3 +224,13 @@ def test_a_group_without_a_named_lead_is_led_by_its_first_member(app, client, ca
         sample.providers[1]: "lead",
         sample.providers[0]: "member",
     }
+
+
+def test_the_web_doors_speak_the_visitors_language(app, client):
+    """The same problem in English for a visitor who chose it (flask-babel), at the site form."""
+    store = app.extensions["baotuan_store"]
+    case = _case("too_many_members", _sample(store))
+    status, page = _through_site(app, client, case, lang="en")
+    assert status == 422
+    assert "A group has at most 4 organizations; this one has 5: remove 1" in page
+    assert "一个抱团最多" not in page
