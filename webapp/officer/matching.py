@@ -6,6 +6,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from graph_schema.rules import MAX_GROUP_RANGE
+
 from ..extensions import get_store
 from ..services.events import record_event
 from .blueprint import bp
@@ -38,7 +40,11 @@ def matching():
     runs = list_runs()
     running = next((r for r in runs if r.status == "running"), None)
     return render_template(
-        "officer/matching.html", runs=runs, running=running, default_max_group=DEFAULT_MAX_GROUP
+        "officer/matching.html",
+        runs=runs,
+        running=running,
+        default_max_group=DEFAULT_MAX_GROUP,
+        max_group_range=MAX_GROUP_RANGE,
     )
 
 
