@@ -43,7 +43,7 @@ MAX_GROUP = 4
 #: the values a run or a check may choose for ``max_group``
 MAX_GROUP_RANGE = range(1, 11)
 
-#: every rule's code, in the order problems are reported
+#: every rule's code (the rows of the table in docs/rules.md)
 RULE_CODES = (
     "max_group_range",
     "unknown_village",
