@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher import recommend
+from matcher import MatcherError, recommend
 from matcher.effects import pseudo_count
 from tests.support.worlds import tiny_dataset
 
@@ -106,7 +106,7 @@ def test_quality_only_ignores_who_worked_with_whom():
     ds = _collaborator_world(joint_score=88.0)
     result = recommend(ds, seed=0, evaluate=False, variant="quality_only")
     assert "P" not in _members(result)  # the pair's record is what brought P in
-    with pytest.raises(Exception, match="variant"):
+    with pytest.raises(MatcherError, match="variant"):
         recommend(ds, seed=0, evaluate=False, variant="pairs_only")
 
 
