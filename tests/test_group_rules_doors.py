@@ -234,3 +234,12 @@ def test_the_web_doors_speak_the_visitors_language(app, client):
     assert status == 422
     assert "A group has at most 4 organizations; this one has 5: remove 1" in page
     assert "一个抱团最多" not in page
+
+
+def test_a_group_larger_than_any_run_allows_is_refused_by_its_size(app, client):
+    """Eleven members or more: refused for the size alone (no record is looked up for them)."""
+    store = app.extensions["baotuan_store"]
+    members = [(f"O9{i:05d}", "member") for i in range(11)]
+    status, body = _through_api(app, client, Case(_sample(store).free, members))
+    assert status == 422
+    assert [p["code"] for p in body["error"]["details"]["problems"]] == ["too_many_members"]

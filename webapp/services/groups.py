@@ -20,6 +20,7 @@ from flask import has_app_context
 from graph_schema.errors import CapacityError, ConflictError, NotFoundError, StoreError
 from graph_schema.rules import (
     MAX_GROUP,
+    MAX_GROUP_RANGE,
     GroupFacts,
     GroupMember,
     GroupRefused,
@@ -27,6 +28,8 @@ from graph_schema.rules import (
     RuleProblem,
     VillageFacts,
     group_problems,
+    max_group_problem,
+    shape_problems,
     with_lead,
 )
 from graph_schema.store import GraphStore
@@ -185,6 +188,9 @@ def approve_group(
     graph_schema.rules.GroupRefused: village_id: village V1 does not exist; members[0].org_id: ...
     """
     members = with_lead(members)
+    if len(members) > MAX_GROUP_RANGE[-1]:  # refused by its size alone, before any lookup
+        too_big = [max_group_problem(max_group), *shape_problems(members, max_group)]
+        raise GroupRefused([p for p in too_big if p is not None])
     if facts is None:
         facts = facts_from_store(store, village_id, [m.org_id for m in members])
     problems = group_problems(village_id, members, facts, max_group)
