@@ -14,6 +14,7 @@ it from the store (a few hundred milliseconds at city scale; imports and profile
 
 from __future__ import annotations
 
+import copy
 import threading
 
 from graph_schema.store import GraphStore
@@ -62,6 +63,13 @@ def current_world(store: GraphStore) -> World:
     version = _store_version(store)
     cached = _cache.get(store.location)
     if cached is not None and cached.version == version:
+        if cached.store is not store:
+            # Another store object on the same database (a second app in one process, as in the
+            # tests): the same data, but pages must read through the store they were given; the
+            # first one may be closed by now.
+            cached = copy.copy(cached)
+            cached.store = store
+            _cache[store.location] = cached
         return cached
     with _lock:  # one rebuild at a time; the others wait for it and share the result
         cached = _cache.get(store.location)
