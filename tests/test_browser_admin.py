@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.test_admin import SMALL
 from tests.webapp_fixtures import browser_login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _zip(path, tables: dict[str, str]):
