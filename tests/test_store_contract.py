@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pandas as pd
@@ -332,3 +333,67 @@ def test_the_audit_trail_is_append_only(store):
     assert [e.actor for e in store.audit_log(action="login")] == ["admin"]
     with pytest.raises(KeyError):
         store.delete_rows("audit", [("1",)], actor="admin")
+
+
+# -- issued letters (records) ---------------------------------------------------------------
+def _request(key: str, village_id: str = "V1", org_id: str = "O1", **kw):
+    from graph_schema.store.base import LetterRequest
+
+    rendered: list[str] = []
+
+    def render(reference: str) -> bytes:
+        rendered.append(reference)
+        return f"%PDF-1.4 {reference} {village_id} {org_id}".encode()
+
+    return LetterRequest(key, "泰民社介", 2026, village_id, org_id, render, **kw), rendered
+
+
+def test_letters_are_issued_once_numbered_per_year_and_audited(store):
+    import hashlib
+
+    first_request, first_rendered = _request("V1/O1/a")
+    first = store.issue_letter(first_request, actor="officer")
+    second = store.issue_letter(_request("V2/O2/a", "V2", "O2")[0], actor="officer")
+    assert (first.reference, second.reference) == ("泰民社介〔2026〕1号", "泰民社介〔2026〕2号")
+    assert first.sha256 == hashlib.sha256(first.pdf).hexdigest()
+    assert "泰民社介〔2026〕1号" in first.pdf.decode()
+    # the same key again: the letter issued the first time, nothing rendered or written
+    again_request, again_rendered = _request("V1/O1/a")
+    assert store.issue_letter(again_request, actor="someone else") == first
+    assert again_rendered == [] and first_rendered == [first.reference]
+    other_year = store.issue_letter(
+        dataclasses.replace(_request("V1/O1/b")[0], year=2027), actor="officer"
+    )
+    assert other_year.reference == "泰民社介〔2027〕1号"
+    # a 撤销 record is a record of its own, and the revoked letter stays as it was
+    revocation = store.issue_letter(
+        _request("revoke/V1/O1/a", kind="revocation", revokes=first.reference)[0], actor="officer"
+    )
+    assert revocation.reference == "泰民社介〔2026〕3号" and revocation.revokes == first.reference
+    reopened = open_again(store)
+    try:
+        assert reopened.issued_letters(reference=first.reference) == [first]
+        assert [x.reference for x in reopened.issued_letters(village_id="V1", org_id="O1")] == [
+            first.reference,
+            other_year.reference,
+            revocation.reference,
+        ]
+    finally:
+        reopened.close()
+    audited = [(e.action, e.target, e.after["sha256"]) for e in store.audit_log(limit=10)]
+    assert ("issue_letter", f"letter:{first.reference}", first.sha256) in audited
+    assert ("revoke_letter", f"letter:{revocation.reference}", revocation.sha256) in audited
+
+
+def test_concurrent_issues_draw_distinct_numbers(store):
+    got: list[str] = []
+
+    def issue(i: int) -> None:
+        got.append(store.issue_letter(_request(f"k{i}", f"V{i}")[0], actor="o").reference)
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(got) == sorted(f"泰民社介〔2026〕{n}号" for n in range(1, 7))

@@ -21,7 +21,16 @@ from ..contract.graph import dataset_to_graph
 from ..contract.tables import TABLE_ORDER
 from ..rules import MAX_GROUP_RANGE, GroupMember, shape_problems, with_lead
 
-__all__ = ["GraphStore", "ImportReport", "GroupMember", "AuditEntry", "now_iso"]
+__all__ = [
+    "GraphStore",
+    "ImportReport",
+    "GroupMember",
+    "AuditEntry",
+    "IssuedLetter",
+    "LetterRequest",
+    "letter_reference",
+    "now_iso",
+]
 
 
 def now_iso() -> str:
@@ -54,6 +63,88 @@ class AuditEntry:
     before: Any = None
     after: Any = None
     extra: dict = field(default_factory=dict)
+
+
+def letter_reference(prefix: str, year: int, number: int) -> str:
+    """A 文号 as a bureau writes it.
+
+    Examples
+    --------
+    >>> letter_reference("泰民社介", 2026, 17)
+    '泰民社介〔2026〕17号'
+    """
+    return f"{prefix}〔{year}〕{number}号"
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    """What to issue: ``key`` makes issuing idempotent (one letter per key, ever).
+
+    ``render(reference)`` makes the PDF once the 文号 is drawn from the ``(prefix, year)``
+    sequence; ``kind`` is ``letter`` or ``revocation`` (a 撤销 record of ``revokes``).
+    """
+
+    key: str
+    prefix: str
+    year: int
+    village_id: str
+    org_id: str
+    render: Any  # Callable[[str], bytes]
+    kind: str = "letter"
+    revokes: str = ""
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    """A letter (or 撤销 record) as issued: never changed afterwards (留存备查)."""
+
+    reference: str
+    key: str
+    prefix: str
+    year: int
+    number: int
+    village_id: str
+    org_id: str
+    kind: str
+    revokes: str
+    issued_at: str
+    issued_by: str
+    sha256: str
+    pdf: bytes = field(repr=False, default=b"")
+
+    @classmethod
+    def made(cls, request: LetterRequest, number: int, actor: str) -> IssuedLetter:
+        """Render the letter numbered ``number`` of its sequence (inside the store's write)."""
+        import hashlib
+
+        reference = letter_reference(request.prefix, request.year, number)
+        pdf = request.render(reference)
+        return cls(
+            reference=reference,
+            key=request.key,
+            prefix=request.prefix,
+            year=request.year,
+            number=number,
+            village_id=request.village_id,
+            org_id=request.org_id,
+            kind=request.kind,
+            revokes=request.revokes,
+            issued_at=now_iso(),
+            issued_by=actor,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            pdf=pdf,
+        )
+
+    def audit_entry(self) -> tuple[str, str, dict]:
+        """The audit trail's ``(action, target, after)`` for issuing this record."""
+        action = "issue_letter" if self.kind == "letter" else "revoke_letter"
+        after = {
+            "village_id": self.village_id,
+            "org_id": self.org_id,
+            "sha256": self.sha256,
+            "revokes": self.revokes,
+        }
+        return action, f"letter:{self.reference}", after
 
 
 class GraphStore(abc.ABC):
@@ -158,6 +249,21 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def end_partnership(self, village_id: str, actor: str, reason: str = "") -> int:
         """End the group in force for a village; return how many memberships ended."""
+
+    # -- issued letters (records: written once, never changed) --------------------------------
+    @abc.abstractmethod
+    def issue_letter(self, request: LetterRequest, actor: str) -> IssuedLetter:
+        """Issue the letter for ``request.key`` once, with the next 文号; audited.
+
+        A second call with the same key returns the letter issued the first time (nothing is
+        rendered or written), so a repair may call it again safely.
+        """
+
+    @abc.abstractmethod
+    def issued_letters(
+        self, village_id: str | None = None, org_id: str | None = None, reference: str | None = None
+    ) -> list[IssuedLetter]:
+        """Issued letters and 撤销 records matching the given fields, oldest first, with PDFs."""
 
     # -- audit -------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -15,6 +15,9 @@ projects       ``(:Project {project_id, ...})``, ``-[:FOR]->(:Service)``, ``-[:S
 project_orgs   ``(:Organization)-[:TOOK_PART_IN {role}]->(:Project)``
 reviews        ``(:Review {project_id, score, ...})-[:OF]->(:Project)``
 partnerships   ``(:Organization)-[:SUPPORTS {role, since, approved_by, approved_at}]->(:Village)``
+activities     ``(:Activity {activity_id, date, ...})``, ``-[:AT]->(:Village)``, ``-[:BY]->(:Organization)``,
+               ``-[:FOR]->(:Service)``
+activity_vo... ``(:Volunteer)-[:SERVED_IN {hours}]->(:Activity)``
 ============== ===================================================================================
 
 plus the audit trail ``(:AuditEntry {seq, at, actor, action, target, before, after})``, chained by
@@ -63,6 +66,10 @@ __all__ = [
     "APPEND_AUDIT",
     "AUDIT_LOG",
     "DELETE_ALL_BATCHED",
+    "NEXT_LETTER_NUMBER",
+    "LETTER_BY_KEY",
+    "CREATE_LETTER",
+    "ISSUED_LETTERS",
     "PING",
     "TRANSACTION_MEMORY",
 ]
@@ -129,6 +136,16 @@ NODE_MAPS: dict[str, NodeMap] = {
             refs=(("OF", End("Project", "project_id", "project_id")),),
             ref_properties=("project_id",),
         ),
+        NodeMap(
+            "activities",
+            "Activity",
+            "activity_id",
+            refs=(
+                ("AT", End("Village", "village_id", "village_id")),
+                ("BY", End("Organization", "org_id", "org_id")),
+                ("FOR", _service()),
+            ),
+        ),
     )
 }
 
@@ -154,6 +171,12 @@ REL_MAPS: dict[str, RelMap] = {
             "SUPPORTS",
             End("Organization", "org_id", "org_id"),
             End("Village", "village_id", "village_id"),
+        ),
+        RelMap(
+            "activity_volunteers",
+            "SERVED_IN",
+            End("Volunteer", "volunteer_id", "volunteer_id"),
+            End("Activity", "activity_id", "activity_id"),
         ),
     )
 }
@@ -182,6 +205,12 @@ SCHEMA: dict[str, str] = {
     "project_lead": "CREATE INDEX project_lead IF NOT EXISTS FOR (n:Project) ON (n.lead_org_id)",
     "review_project": "CREATE INDEX review_project IF NOT EXISTS FOR (n:Review) ON (n.project_id)",
     "audit_action": "CREATE INDEX audit_action IF NOT EXISTS FOR (n:AuditEntry) ON (n.action)",
+    "activity_id": "CREATE CONSTRAINT activity_id IF NOT EXISTS FOR (n:Activity) REQUIRE n.activity_id IS UNIQUE",
+    "activity_date": "CREATE INDEX activity_date IF NOT EXISTS FOR (n:Activity) ON (n.date)",
+    "issued_letter_reference": "CREATE CONSTRAINT issued_letter_reference IF NOT EXISTS FOR (n:IssuedLetter) REQUIRE n.reference IS UNIQUE",
+    "issued_letter_key": "CREATE CONSTRAINT issued_letter_key IF NOT EXISTS FOR (n:IssuedLetter) REQUIRE n.key IS UNIQUE",
+    "issued_letter_village": "CREATE INDEX issued_letter_village IF NOT EXISTS FOR (n:IssuedLetter) ON (n.village_id)",
+    "letter_sequence": "CREATE CONSTRAINT letter_sequence IF NOT EXISTS FOR (n:LetterSequence) REQUIRE n.name IS UNIQUE",
 }
 
 PING = "RETURN 1 AS ok"
@@ -392,6 +421,7 @@ MISSING: dict[tuple[str, str], str] = {
         ("Organization", "org_id"),
         ("Volunteer", "volunteer_id"),
         ("Project", "project_id"),
+        ("Activity", "activity_id"),
     )
 }
 
@@ -462,6 +492,36 @@ WHERE $action IS NULL OR e.action = $action
 RETURN e.seq AS seq, e.at AS at, e.actor AS actor, e.action AS action, e.target AS target,
        e.before AS before, e.after AS after
 ORDER BY e.seq DESC SKIP $offset LIMIT $limit
+"""
+
+# -- issued letters (records: created once, never set again) ---------------------------------
+# The sequence node of a (prefix, year) is locked before its value is read, as the audit's is.
+NEXT_LETTER_NUMBER = """
+MERGE (s:LetterSequence {name: $name})
+SET s._lock = true REMOVE s._lock
+WITH s, coalesce(s.last, 0) + 1 AS number
+SET s.last = number
+RETURN number
+"""
+
+_LETTER_FIELDS = (
+    "l.reference AS reference, l.key AS key, l.prefix AS prefix, l.year AS year, "
+    "l.number AS number, l.village_id AS village_id, l.org_id AS org_id, l.kind AS kind, "
+    "l.revokes AS revokes, l.issued_at AS issued_at, l.issued_by AS issued_by, "
+    "l.sha256 AS sha256, l.pdf AS pdf"
+)
+
+LETTER_BY_KEY = f"MATCH (l:IssuedLetter {{key: $key}}) RETURN {_LETTER_FIELDS}"
+
+CREATE_LETTER = "CREATE (l:IssuedLetter) SET l = $letter"
+
+ISSUED_LETTERS = f"""
+MATCH (l:IssuedLetter)
+WHERE ($village_id IS NULL OR l.village_id = $village_id)
+  AND ($org_id IS NULL OR l.org_id = $org_id)
+  AND ($reference IS NULL OR l.reference = $reference)
+RETURN {_LETTER_FIELDS}
+ORDER BY l.issued_at, l.number
 """
 
 # -- maintenance -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ..errors import (
 from . import cypher, cypher_staged
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
 from .neo4j_jobs import ImportJob, import_jobs, recover, settle
+from .neo4j_letters import Neo4jLetterRecords
 from .neo4j_rows import review_key
 from .neo4j_rows import wire_rows as _rows
 from .neo4j_staged import StagedImport
@@ -58,7 +59,7 @@ def _audit_row(spec: Table, values: Sequence) -> dict:
     return out
 
 
-class Neo4jGraphStore(GraphStore):
+class Neo4jGraphStore(Neo4jLetterRecords, GraphStore):
     """A :class:`GraphStore` in a Neo4j 5 database.
 
     Parameters

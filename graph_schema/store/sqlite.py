@@ -23,6 +23,7 @@ from ..contract.dataset import Dataset, coerce_frame
 from ..contract.tables import TABLE_ORDER, TABLES, Table
 from ..errors import CapacityError, ConflictError, NotFoundError, StoreUnavailableError
 from .base import AuditEntry, GraphStore, GroupMember, ImportReport, now_iso
+from .sqlite_letters import LETTER_SCHEMA, SqliteLetterRecords
 
 __all__ = ["SqliteGraphStore"]
 
@@ -46,6 +47,8 @@ _SCHEMA = [_ddl(TABLES[n]) for n in TABLE_ORDER] + [
     "CREATE INDEX IF NOT EXISTS capabilities_service ON capabilities(service)",
     "CREATE INDEX IF NOT EXISTS project_orgs_org ON project_orgs(org_id)",
     "CREATE INDEX IF NOT EXISTS volunteers_org ON volunteers(org_id)",
+    "CREATE INDEX IF NOT EXISTS activities_village ON activities(village_id, date)",
+    "CREATE INDEX IF NOT EXISTS activity_volunteers_volunteer ON activity_volunteers(volunteer_id)",
     # One row per table, bumped in the transaction that changes the table (see table_versions).
     "CREATE TABLE IF NOT EXISTS table_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS audit (
@@ -56,6 +59,7 @@ _SCHEMA = [_ddl(TABLES[n]) for n in TABLE_ORDER] + [
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    *LETTER_SCHEMA,
 ]
 
 
@@ -98,7 +102,7 @@ def _rows(spec: Table, frame: pd.DataFrame) -> list[tuple]:
     return list(zip(*columns, strict=True)) if columns else []
 
 
-class SqliteGraphStore(GraphStore):
+class SqliteGraphStore(SqliteLetterRecords, GraphStore):
     """A :class:`GraphStore` in one SQLite file.
 
     Parameters
@@ -266,6 +270,7 @@ class SqliteGraphStore(GraphStore):
             ("organizations", "org_id"),
             ("volunteers", "volunteer_id"),
             ("projects", "project_id"),
+            ("activities", "activity_id"),
         ):
             out[(table, col)] = {r[0] for r in db.execute(f'SELECT "{col}" FROM "{table}"')}
         return out
