@@ -51,8 +51,8 @@ def head_revision() -> str:
 
     Examples
     --------
-    >>> head_revision()
-    '0002'
+    >>> len(head_revision())  # revisions are numbered 0001, 0002, ...
+    4
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
