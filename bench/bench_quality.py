@@ -92,6 +92,7 @@ def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
     """Every number of one row of the table."""
     world, groups = prepare(name, scale, seed, cache)
     row: dict = {"generator": name, "scale": scale, "held_out": is_held_out(name)}
+    row["matcher"] = f"{_matcher_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     for which, chosen in groups.items():
         row[which] = judge_groups(world, chosen)
     doc, seconds = _recommend(world)
@@ -100,7 +101,7 @@ def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
     row["time_split"] = (doc["summary"].get("model") or {}).get("time_split") or {}
     del doc
     gc.collect()
-    doc, seconds = _recommend(world, variant="quality_only")
+    doc, seconds = _recommend(world, variant="quality_only", evaluate=False)  # split: shipped
     row["quality_only"] = _judge_doc(world, doc) if doc is not None else None
     row["quality_only_seconds"] = seconds
     row["villages"], row["orgs"] = world.n_villages, world.n_orgs
@@ -139,7 +140,9 @@ def format_report(rows: list[dict], seed: int) -> str:
     lines = [
         "# Benchmark: recommendation quality on ground-truth worlds (issue 11)",
         "",
-        f"Matcher at {_matcher_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Matcher at (per row, when it started): "
+        + "; ".join(sorted({r.get("matcher", "not recorded") for r in rows}))
+        + ".",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; seed {seed}. Worlds from `bench/quality/` "
         "(see `docs/quality-bench.md`): *held out* generators are never tuned on.",
