@@ -297,7 +297,9 @@ def test_token_page_issues_a_token_that_works_once_shown(client, app):
         "org_id": None,
         "display_name": "评审专家 李老师",
     }
-    client.post("/account/api-token")  # a new token replaces the old one
+    page = client.get("/account/api-token").get_data(as_text=True)  # listed, then revoked
+    token_id = re.search(r'data-token-id="(\d+)"', page).group(1)
+    client.post(f"/account/api-token/{token_id}/revoke")
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import RowMapping, select
 from ..sitedb import get_session
 from ..sitedb.models import User as UserRow
 
-__all__ = ["ROLES", "User", "load_user", "find_by_username", "find_by_token_hash", "session_key"]
+__all__ = ["ROLES", "User", "load_user", "find_by_username", "find_by_token", "session_key"]
 
 ROLES = ("officer", "organization", "reviewer", "admin")
 
@@ -27,9 +27,12 @@ class User(UserMixin):
     org_id: str | None
     display_name: str | None
     status: str
-    # Part of the session's user id: derived from the password hash, so a new password ends every
-    # session signed in with the old one (Flask-Login's "alternative token" pattern).
+    # Part of the session's user id: derived from the password hash and the session generation,
+    # so a new password, a sign-out or disabling the account ends every session signed in
+    # before, on every worker (Flask-Login's "alternative token" pattern; docs/security.md).
     session_key: str = field(default="", repr=False)
+    #: the county an officer works in; None for the whole city (webapp/scope.py)
+    county: str | None = None
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -47,7 +50,8 @@ class User(UserMixin):
             row["org_id"],
             row["display_name"],
             row["status"],
-            session_key(row["password_hash"]),
+            session_key(row["password_hash"], row["session_generation"]),
+            row["county"] or None,
         )
 
     @property
@@ -56,9 +60,15 @@ class User(UserMixin):
         return f"{self.role}:{self.username}"
 
 
-def session_key(password_hash: str) -> str:
-    """A short key that changes whenever the password does (never the hash itself)."""
-    return hashlib.sha256(f"session:{password_hash}".encode()).hexdigest()[:24]
+def session_key(password_hash: str, generation: int = 0) -> str:
+    """A short key that changes whenever the password or the session generation does.
+
+    Examples
+    --------
+    >>> session_key("h", 0) != session_key("h", 1)
+    True
+    """
+    return hashlib.sha256(f"session:{generation}:{password_hash}".encode()).hexdigest()[:24]
 
 
 def load_user(user_id: str) -> User | None:
@@ -82,6 +92,10 @@ def find_by_username(username: str) -> RowMapping | None:
     return _user_where(UserRow.username == username)
 
 
-def find_by_token_hash(token_hash: str) -> User | None:
-    row = _user_where(UserRow.api_token_hash == token_hash)
+def find_by_token(token: str) -> User | None:
+    """The account of an API token that is neither expired nor revoked, else None."""
+    from .tokens import token_owner_id
+
+    owner = token_owner_id(token)
+    row = _user_where(UserRow.id == owner) if owner is not None else None
     return User.from_row(row) if row else None

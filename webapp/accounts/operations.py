@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 
 from sqlalchemy import insert, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,6 +14,7 @@ from ..extensions import get_store
 from ..sitedb import get_session
 from ..sitedb.models import User as UserRow
 from .models import ROLES, User, find_by_username
+from .tokens import hash_token, issue_token, revoke_all_tokens
 
 __all__ = [
     "check_password_rules",
@@ -23,13 +22,24 @@ __all__ = [
     "authenticate",
     "set_password",
     "set_status",
+    "set_county",
+    "change_own_password",
+    "end_sessions",
     "issue_api_token",
     "hash_token",
     "MIN_PASSWORD_LENGTH",
+    "MAX_PASSWORD_LENGTH",
+    "MAX_USERNAME_LENGTH",
 ]
 
 MIN_PASSWORD_LENGTH = 10
+#: longer input is refused before any hash is computed or anything is audited
+MAX_PASSWORD_LENGTH = 256
+MAX_USERNAME_LENGTH = 64
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+# A fixed hash checked for unknown usernames: the same work as a real check, and no second
+# hash computation (which made an unknown name take twice as long: issue 13).
+_DUMMY_HASH = generate_password_hash("baotuan-dummy-password-0")
 
 
 def check_password_rules(password: str, username: str = "") -> None:
@@ -37,6 +47,8 @@ def check_password_rules(password: str, username: str = "") -> None:
 
     At least ten characters with a letter and a digit, and not containing the username.
     """
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRuleError(f"密码最多 {MAX_PASSWORD_LENGTH} 个字符")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordRuleError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
@@ -53,6 +65,7 @@ def create_user(
     org_id: str | None = None,
     display_name: str | None = None,
     status: str = "active",
+    county: str | None = None,
     actor: str = "system",
 ) -> int:
     """Create an account; returns its id."""
@@ -75,6 +88,7 @@ def create_user(
             org_id=org_id,
             display_name=display_name,
             status=status,
+            county=county if role == "officer" else None,
             created_at=now_iso(),
         )
         .returning(UserRow.id)
@@ -92,20 +106,62 @@ def create_user(
 
 def authenticate(username: str, password: str) -> User | None:
     """The account when the password is right, else None (also for unknown names)."""
+    if len(username) > MAX_USERNAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        return None  # no account has such a name or password: no hash, no query
     row = find_by_username(username)
     if row is None:
         # Spend the same time as a real check so a name cannot be probed by timing.
-        check_password_hash(generate_password_hash("x"), password)
+        check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(row["password_hash"], password):
         return None
     return User.from_row(row)
 
 
+def end_sessions(user_id: int, *, revoke_tokens: bool) -> None:
+    """End every session of the account on every worker (the session generation goes up), and
+    with ``revoke_tokens`` revoke its API tokens too."""
+    _update_user(user_id, session_generation=UserRow.session_generation + 1)
+    if revoke_tokens:
+        revoke_all_tokens(user_id)
+
+
 def set_password(user: User, new_password: str, actor: str) -> None:
+    """Set a new password (an administrator's reset, or the owner's change): every session of
+    the account ends and its API tokens are revoked."""
     check_password_rules(new_password, user.username)
     _update_user(user.id, password_hash=generate_password_hash(new_password))
+    end_sessions(user.id, revoke_tokens=True)
     get_store().append_audit(actor, "change_password", f"user:{user.username}")
+
+
+def change_own_password(user: User, current: str, new_password: str, repeated: str) -> None:
+    """The owner's own change: the current password must be right; same rules as everywhere."""
+    row = find_by_username(user.username)
+    if row is None or len(current) > MAX_PASSWORD_LENGTH:
+        raise AccountError("当前密码不正确")
+    if not check_password_hash(row["password_hash"], current):
+        raise AccountError("当前密码不正确")
+    if new_password != repeated:
+        raise AccountError("两次输入的新密码不一致")
+    if new_password == current:
+        raise AccountError("新密码不能与当前密码相同")
+    set_password(user, new_password, actor=user.actor)
+
+
+def set_county(username: str, county: str | None, actor: str) -> None:
+    """Set the county an officer works in (None: the whole city)."""
+    row = find_by_username(username)
+    if row is None:
+        raise AccountError(f"没有用户 {username}")
+    if row["role"] != "officer" and county:
+        raise AccountError("只有民政干部账号可以限定区县")
+    if (row["county"] or None) == (county or None):
+        return
+    _update_user(row["id"], county=county or None)
+    get_store().append_audit(
+        actor, "set_account_county", f"user:{username}", row["county"], county or None
+    )
 
 
 def set_status(username: str, status: str, actor: str) -> None:
@@ -114,6 +170,8 @@ def set_status(username: str, status: str, actor: str) -> None:
     if row is None:
         raise AccountError(f"没有用户 {username}")
     _update_user(row["id"], status=status, approved_by=actor, approved_at=now_iso())
+    if status != "active":
+        end_sessions(row["id"], revoke_tokens=True)
     get_store().append_audit(
         actor,
         "set_account_status",
@@ -129,13 +187,6 @@ def _update_user(user_id: int, **values) -> None:
     db.commit()
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_api_token(user: User, actor: str) -> str:
-    """Make a new API token for ``user`` (the old one stops working); only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    _update_user(user.id, api_token_hash=hash_token(token))
-    get_store().append_audit(actor, "issue_api_token", f"user:{user.username}")
-    return token
+def issue_api_token(user: User, actor: str, *, label: str = "", days: int | None = None) -> str:
+    """Make a new API token for ``user`` (see :mod:`webapp.accounts.tokens`)."""
+    return issue_token(user.id, user.username, actor, label=label, days=days)

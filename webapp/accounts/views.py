@@ -8,8 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import LANGUAGES, get_store, limiter
-from .operations import authenticate
+from ..extensions import LANGUAGES, get_store
+from . import throttle
+from .operations import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, authenticate, end_sessions
 
 __all__ = ["bp", "HOME_BY_ROLE"]
 
@@ -48,6 +49,8 @@ def welcome():
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
+    if len(target) > 2000 or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None  # a control character cannot go into a Location header
     parts = urlsplit(target)
     # Only a path on this site: never send someone elsewhere after signing in.
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -56,15 +59,20 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    "10 per minute; 50 per hour", methods=["POST"], error_message="登录尝试过多，请稍后再试"
-)
 def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
+        if len(username) > MAX_USERNAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            # Refused before any hash, count or audit entry: nothing this size is ever stored.
+            flash(_("用户名或密码过长"), "error")
+            return render_template("auth/login.html", username=""), 400
+        wait = throttle.wait_seconds(username)
+        if wait:
+            return _throttled(wait)
         user = authenticate(username, password)
         if user is None:
+            throttle.record_failure(username)
             flash(_("用户名或密码错误"), "error")
             get_store().append_audit(username or "?", "login_failed", f"user:{username}")
         elif not user.is_active:
@@ -81,6 +89,12 @@ def login():
     return render_template("auth/login.html", username="")
 
 
+def _throttled(wait: int):
+    flash(_("登录尝试过多，请稍后再试"), "error")
+    response = render_template("auth/login.html", username="")
+    return response, 429, {"Retry-After": str(wait)}
+
+
 @bp.errorhandler(429)
 def too_many_attempts(error):
     # Throttled sign-in: the sign-in page itself, with the reason, instead of a bare error page.
@@ -91,6 +105,8 @@ def too_many_attempts(error):
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of the account ends, on every worker: the cookie from before is worthless.
+    end_sessions(current_user.id, revoke_tokens=False)
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")
@@ -102,3 +118,6 @@ def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")) or url_for("accounts.index"))
+
+
+from . import self_service  # noqa: E402,F401  (own password and API tokens: routes on bp)

@@ -11,13 +11,24 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import RowMapping, func, or_, select
 
 from ..accounts.models import ROLES, User, find_by_username
-from ..accounts.operations import create_user, set_password, set_status
+from ..accounts.operations import create_user, set_county, set_password, set_status
+from ..accounts.self_service import no_store
+from ..accounts.tokens import list_tokens, revoke_all_tokens
 from ..errors import AccountError
 from ..extensions import get_store
 from ..sitedb import get_session
@@ -111,8 +122,21 @@ def _render(status_code: int = 200, **extra):
         "STATUS_LABELS": STATUS_LABELS,
         "STATUS_ACTIONS": STATUS_ACTIONS,
     }
+    context["counties"] = _counties()
+    context["token_counts"] = {
+        a["username"]: sum(t.state == "active" for t in list_tokens(a["id"]))
+        for a in accounts.items
+    }
     context.update(extra)
-    return render_template("admin/accounts.html", **context), status_code
+    response = make_response(render_template("admin/accounts.html", **context), status_code)
+    # the page may show a generated password: no browser or proxy keeps a copy
+    return no_store(response) if "issued" in extra else response
+
+
+def _counties() -> list[str]:
+    """The city's counties (those of its villages), for the officer's scope."""
+    villages = get_store().query("villages")
+    return sorted(set(villages["county"].dropna())) if "county" in villages else []
 
 
 @bp.get("/")
@@ -123,7 +147,8 @@ def home():
 @bp.post("/accounts")
 def create_account():
     form = {
-        k: request.form.get(k, "").strip() for k in ("username", "display_name", "role", "org_id")
+        k: request.form.get(k, "").strip()
+        for k in ("username", "display_name", "role", "org_id", "county")
     }
     password = request.form.get("password", "")
     generated = not password
@@ -133,12 +158,17 @@ def create_account():
             known = get_store().known_ids().get(("organizations", "org_id"), set())
             if form["org_id"] not in known:
                 raise AccountError(_("没有编号为 %(org_id)s 的社会组织", org_id=form["org_id"]))
+        if form["county"] and (form["role"] != "officer" or form["county"] not in _counties()):
+            raise AccountError(_("区县只能为民政干部账号设置，且须是本市的区县"))
+        if len(form["display_name"]) > 100:
+            raise AccountError(_("名称最多 100 个字符"))
         create_user(
             form["username"],
             password,
             form["role"],
             org_id=form["org_id"] if form["role"] == "organization" else None,
             display_name=form["display_name"] or None,
+            county=form["county"] or None,
             actor=current_user.actor,
         )
     except AccountError as exc:
@@ -189,6 +219,17 @@ def set_account_status(username: str):
         # Its organization is only created when the registration is approved: decide there.
         flash(_("该社会组织的注册尚未审核，请在“注册审核”页面审核"), "error")
         return _render(409)
+    if status == "active" and _organization_missing(user):
+        # Enabling it would make an account whose organization does not exist (issue 13).
+        flash(
+            _(
+                "不能启用：账号关联的社会组织 %(org_id)s 不存在（注册已驳回）。"
+                "请先导入该组织或重新审核其注册",
+                org_id=user.org_id,
+            ),
+            "error",
+        )
+        return _render(409)
     if status != "active" and user.id == current_user.id:
         # An administrator who locks themselves out needs someone with database access to undo it.
         flash(_("不能停用自己的账号"), "error")
@@ -223,3 +264,39 @@ def reset_password(username: str):
 
 def _back_args() -> dict[str, Any]:
     return {k: v for k in ("status", "role", "q", "page") if (v := request.form.get("back_" + k))}
+
+
+def _organization_missing(user: User) -> bool:
+    """An organization account whose organization is not in the store."""
+    if user.role != "organization":
+        return False
+    return user.org_id not in get_store().known_ids().get(("organizations", "org_id"), set())
+
+
+@bp.post("/accounts/<username>/county")
+def set_account_county(username: str):
+    user = _account_or_404(username)
+    county = request.form.get("county", "").strip()
+    try:
+        if county and county not in _counties():
+            raise AccountError(_("没有这个区县：%(c)s", c=county[:40]))
+        set_county(user.username, county or None, actor=current_user.actor)
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return _render(400)
+    flash(
+        _("账号 %(username)s 的工作范围：%(c)s", username=username, c=county or _("全市")),
+        "success",
+    )
+    return redirect(url_for("admin.home", **_back_args()))
+
+
+@bp.post("/accounts/<username>/tokens/revoke")
+def revoke_account_tokens(username: str):
+    user = _account_or_404(username)
+    count = revoke_all_tokens(user.id)
+    get_store().append_audit(
+        current_user.actor, "revoke_api_token", f"user:{username}", None, "all"
+    )
+    flash(_("已撤销 %(username)s 的 %(n)s 个令牌", username=username, n=count), "success")
+    return redirect(url_for("admin.home", **_back_args()))

@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import g, request
 
-from ..accounts.models import User, find_by_token_hash
-from ..accounts.operations import hash_token
+from ..accounts.models import User, find_by_token
 from .errors import ApiError
 
 __all__ = ["current_api_user", "authenticate", "token_required", "ALL_ROLES", "STAFF"]
@@ -28,9 +27,12 @@ def authenticate() -> User:
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "an API token is required: send 'Authorization: Bearer <token>'")
-    user = find_by_token_hash(hash_token(token.strip()))
+    token = token.strip()
+    user = find_by_token(token) if len(token) <= 256 else None
     if user is None or not user.is_active:
-        raise ApiError(401, "the API token is not valid (or its account is not active)")
+        raise ApiError(
+            401, "the API token is not valid (unknown, expired, revoked, or its account inactive)"
+        )
     g.api_user = user
     return user
 

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, request
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy import select
-
-from ..accounts.operations import issue_api_token
-from ..sitedb import get_session
-from ..sitedb.models import User as UserRow
+from flask import Blueprint, current_app, render_template
+from flask_login import login_required
 
 __all__ = ["pages"]
 
@@ -53,11 +47,7 @@ def _ref_name(body: dict) -> str:
 @pages.route("/account/api-token", methods=["GET", "POST"])
 @login_required
 def token():
-    new_token = None
-    if request.method == "POST":
-        new_token = issue_api_token(current_user, current_user.actor)
-        flash(_("已生成新的 API 令牌；旧令牌即刻失效。令牌只显示这一次，请妥善保存。"), "success")
-    token_hash = get_session().scalar(
-        select(UserRow.api_token_hash).where(UserRow.id == current_user.id)
-    )
-    return render_template("api/token.html", token=new_token, has_token=token_hash is not None)
+    # The page lives with the accounts (list, expiry, revoke): webapp/accounts/self_service.py.
+    from ..accounts.self_service import token_page
+
+    return token_page()

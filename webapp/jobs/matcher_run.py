@@ -78,6 +78,10 @@ def execute_run(app: Flask, run_id: int, max_group: int, seed: int) -> str:
             from matcher import recommend  # the first import takes a moment (scikit-learn)
 
             dataset = app.extensions["baotuan_store"].load_dataset()
+            from webapp.scope import run_county, scope_dataset
+
+            # A county officer's run: that county's villages, the city's capacities (scope.py)
+            dataset = scope_dataset(dataset, run_county(run_id))
             result = recommend(dataset, max_group=max_group, seed=seed, progress=progress)
             payload = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
             if not record_result(run_id, payload):

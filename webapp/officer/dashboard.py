@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..extensions import get_store
+from ..scope import scoped_world
 from .blueprint import bp
 from .coverage import dashboard_data, map_points
 from .map_svg import links_layer, orgs_layer, villages_layer
@@ -64,5 +65,5 @@ def dashboard_figures(world: World) -> Markup:
 @bp.get("/")
 def dashboard():
     return render_template(
-        "officer/dashboard.html", figures=dashboard_figures(current_world(get_store()))
+        "officer/dashboard.html", figures=dashboard_figures(scoped_world(current_world(get_store())))
     )

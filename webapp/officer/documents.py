@@ -1,38 +1,28 @@
-"""Documents that send organizations to villages: letters (HTML and PDF), county docking lists,
-and the list of partnerships in force they are reached from."""
+"""Documents that send organizations to villages: county docking lists and the list of
+partnerships in force (letters: ``letter_views.py``)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import get_store
+from ..scope import scoped_world
 from ..services.events import record_event
 from ..sitedb import get_session
 from ..sitedb.models import User as UserRow
 from ..templating import service_label
 from .blueprint import bp
 from .docking import docking_workbook
-from .letters import Letter, LetterNotFound, build_letter
 from .listing import filter_args, paginate
-from .pdf import letter_pdf
-from .queries import World
 from .world_cache import current_world
 
-__all__ = ["partnerships", "letter", "letter_pdf_view", "docking_list"]
+__all__ = ["partnerships", "docking_list"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _letter_or_404(village_id: str, org_id: str) -> tuple[World, Letter]:
-    world = current_world(get_store())
-    try:
-        return world, build_letter(world, village_id, org_id)
-    except LetterNotFound:
-        abort(404)
 
 
 def _attachment(data: bytes, mimetype: str, filename: str, ascii_name: str) -> Response:
@@ -43,7 +33,7 @@ def _attachment(data: bytes, mimetype: str, filename: str, ascii_name: str) -> R
 
 @bp.get("/partnerships")
 def partnerships():
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     args = filter_args("county", "q")
     rows = [
         v
@@ -60,23 +50,6 @@ def partnerships():
         counties=world.counties,
         world=world,
     )
-
-
-@bp.get("/letters/<village_id>/<org_id>")
-def letter(village_id: str, org_id: str):
-    world, doc = _letter_or_404(village_id, org_id)
-    return render_template("officer/letter.html", letter=doc, world=world)
-
-
-@bp.get("/letters/<village_id>/<org_id>.pdf", endpoint="letter_pdf")
-def letter_pdf_view(village_id: str, org_id: str):
-    _world, doc = _letter_or_404(village_id, org_id)
-    data = letter_pdf(doc, service_label)
-    name = f"介绍信-{doc.village.name}-{doc.org.name}.pdf"
-    response = _attachment(data, "application/pdf", name, f"letter-{village_id}-{org_id}.pdf")
-    if request.args.get("inline"):
-        response.headers["Content-Disposition"] = "inline"
-    return response
 
 
 def _contacts(org_ids: set[str]) -> dict[str, str]:
@@ -96,7 +69,7 @@ def _contacts(org_ids: set[str]) -> dict[str, str]:
 
 @bp.get("/docking/<county>.xlsx")
 def docking_list(county: str):
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     if county not in world.counties:
         abort(404)
     org_ids = {m["org_id"] for v in world.villages.values() if v.county == county for m in v.group}

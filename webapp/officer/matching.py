@@ -9,6 +9,7 @@ from flask_login import current_user
 from graph_schema.rules import MAX_GROUP_RANGE
 
 from ..extensions import get_store
+from ..scope import scoped_world
 from ..services.events import record_event
 from .blueprint import bp
 from .listing import filter_args, paginate
@@ -120,13 +121,15 @@ def run_page(run_id: int):
     run = _run_or_404(run_id)
     if run.status != "done":
         return render_template("officer/run_progress.html", run=run)
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     decisions = decisions_of(run_id)
     args = filter_args("county", "status", "q", "check")
     rows: list[dict] = []
     counts = {"pending": 0, "accepted": 0, "changed": 0, "rejected": 0, "supported": 0}
     for village_id, rec in run.recommendations.items():
         village = world.villages.get(village_id)
+        if village is None and world.villages is not current_world(get_store()).villages:
+            continue  # outside the officer's county (webapp/scope.py)
         status = village_status(world, decisions, village_id)
         counts[status] = counts.get(status, 0) + 1
         if not _shown(args, village, village_id):

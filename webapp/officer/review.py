@@ -15,6 +15,7 @@ from flask_login import current_user
 from graph_schema.rules import GroupMember, GroupRefused
 
 from ..extensions import get_store
+from ..scope import scoped_world
 from ..services.events import record_event
 from ..services.group_messages import problem_messages
 from ..services.groups import GroupBatch
@@ -43,7 +44,7 @@ def _rec_or_404(run: Run, village_id: str) -> Recommendation:
 
 
 def _render(run: Run, village_id: str, members=None, problems=(), status: int = 200):
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     rec = _rec_or_404(run, village_id)
     village = world.villages.get(village_id)
     if village is None:
@@ -82,7 +83,9 @@ def recommendation(run_id: int, village_id: str):
 
 
 def _approve(run: Run, village_id: str, members: list[GroupMember], decision: str):
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
+    if village_id not in world.villages:
+        abort(404)  # outside the officer's county (webapp/scope.py)
     checker = GroupBatch(world, run.max_group)
     try:
         checker.approve(get_store(), village_id, members, current_user.actor, run.id, decision)
@@ -110,6 +113,8 @@ def change(run_id: int, village_id: str):
 def reject(run_id: int, village_id: str):
     run = _run_or_404(run_id)
     _rec_or_404(run, village_id)
+    if village_id not in scoped_world(current_world(get_store())).villages:
+        abort(404)  # outside the officer's county (webapp/scope.py)
     reason = request.form.get("reason", "").strip()
     record_decision(run.id, village_id, "rejected", current_user.actor, reason)
     record_event(
@@ -119,7 +124,7 @@ def reject(run_id: int, village_id: str):
         f"village:{village_id}",
         {"run": run.id, "reason": reason},
     )
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     flash(_("已退回 %(v)s 的推荐", v=world.village_name(village_id)), "info")
     return redirect(url_for("officer.run_page", run_id=run.id))
 
@@ -127,12 +132,12 @@ def reject(run_id: int, village_id: str):
 @bp.post("/matching/runs/<int:run_id>/accept-many")
 def accept_many(run_id: int):
     run = _run_or_404(run_id)
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     checker = GroupBatch(world, run.max_group)
     approved, refused = [], []
     for village_id in dict.fromkeys(request.form.getlist("village_id")):
         rec = run.recommendations.get(village_id)
-        if rec is None:
+        if rec is None or village_id not in world.villages:  # unknown, or outside the county
             continue
         try:
             checker.approve(get_store(), village_id, _recommended(rec), current_user.actor, run.id)
@@ -146,7 +151,8 @@ def accept_many(run_id: int):
         flash(_("未能批准：%(m)s", m=message), "error")
     if not approved and not refused:
         flash(_("请先勾选要批准的村"), "error")
-    back: dict[str, Any] = {"run_id": run.id, **request.args.to_dict()}  # keep the list's filters
+    # keep the list's filters (a run_id among them must not replace the run's own)
+    back: dict[str, Any] = {**request.args.to_dict(), "run_id": run.id}
     return redirect(url_for("officer.run_page", **back))
 
 
@@ -154,10 +160,15 @@ def accept_many(run_id: int):
 def check():
     """Check a group as the officer edits it: the rules it breaks and what each member covers."""
     data = request.get_json(silent=True) or {}
-    run = _run_or_404(int(data.get("run_id") or 0), with_result=False)
+    if not isinstance(data, dict):
+        return jsonify(ok=False, problems=["the body must be a JSON object"]), 400
+    raw_run = str(data.get("run_id") or 0)
+    if not raw_run.isdigit() or len(raw_run) > 12:
+        return jsonify(ok=False, problems=["run_id must be a run number"]), 400
+    run = _run_or_404(int(raw_run), with_result=False)
     village_id = str(data.get("village_id") or "")
     members = parse_members([str(o) for o in data.get("orgs") or []], str(data.get("lead") or ""))
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     checker = GroupBatch(world, run.max_group)
     problems = problem_messages(checker.problems(village_id, members))
     from ..templating import service_label

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import get_store
+from ..scope import scoped_world
 from .blueprint import bp
 from .listing import filter_args, paginate
 from .queries import VillageRow, World
@@ -42,7 +43,7 @@ def filter_villages(world: World, args: dict[str, str]) -> list[VillageRow]:
 
 @bp.get("/villages")
 def villages():
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     args = filter_args(*_FILTERS)
     page = paginate(filter_villages(world, args))
     return render_template(
@@ -57,7 +58,7 @@ def villages():
 
 @bp.get("/villages/<village_id>")
 def village(village_id: str):
-    world = current_world(get_store())
+    world = scoped_world(current_world(get_store()))
     row = world.villages.get(village_id)
     if row is None:
         abort(404)
@@ -79,6 +80,8 @@ def end_group(village_id: str):
     if not reason:
         flash(_("请填写结束帮扶关系的理由"), "error")
     else:
+        if village_id not in scoped_world(current_world(get_store())).villages:
+            abort(404)  # outside the officer's county (webapp/scope.py)
         n = get_store().end_partnership(village_id, current_user.actor, reason)
         if n:
             flash(_("已结束该村的帮扶关系（%(n)s 个组织）", n=n), "success")

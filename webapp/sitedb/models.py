@@ -27,6 +27,7 @@ __all__ = [
     "OrgRegistration",
     "ReviewRubric",
     "ApprovalIntent",
+    "ApiToken",
 ]
 
 #: constraint names the same on every database (Alembic needs names to drop or alter them)
@@ -65,7 +66,11 @@ class User(Base):
     created_at: Mapped[str] = mapped_column(Text)
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[str | None] = mapped_column(Text)
-    api_token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
+    api_token_hash: Mapped[str | None] = mapped_column(Text, unique=True)  # unused since 0003
+    # the county an officer works in (None: the whole city); see webapp/scope.py
+    county: Mapped[str | None] = mapped_column(Text)
+    # raised when every session must end (sign-out, new password, disabled): docs/security.md
+    session_generation: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class MatcherRun(Base):
@@ -186,3 +191,18 @@ class ApprovalIntent(Base):
     created_at: Mapped[str] = mapped_column(Text)
     finished_at: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)  # what the repair found, for the admin
+
+
+class ApiToken(Base):
+    """An API token of an account: only its hash is kept; it may expire and be revoked."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    label: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[str | None] = mapped_column(Text)  # ISO 8601 UTC; None: never
+    revoked_at: Mapped[str | None] = mapped_column(Text)
