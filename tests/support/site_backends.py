@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -108,6 +109,14 @@ def _seeded_record(uri: str) -> Path:
     return Path(tempfile.gettempdir()) / f"baotuan-neo4j-tests-{name}.seeded"
 
 
+@functools.cache
+def _sample(sample_dir: Path):
+    """The sample folder, read and checked once per process (the seeding imports it often)."""
+    from graph_schema.contract.interchange import read_data
+
+    return read_data(sample_dir)
+
+
 @contextmanager
 def seeded_neo4j(uri: str, sample_dir: Path) -> Iterator[str]:
     """The Neo4j test server holding exactly the sample city, for one test (held exclusively).
@@ -116,7 +125,6 @@ def seeded_neo4j(uri: str, sample_dir: Path) -> Iterator[str]:
     its last import (a test wrote to it, or another process used the server), so the tests that
     only read cost nothing.
     """
-    from graph_schema.operations import import_path
     from tests.store_fixtures import exclusive_server, open_neo4j
 
     with exclusive_server(uri):
@@ -127,7 +135,9 @@ def seeded_neo4j(uri: str, sample_dir: Path) -> Iterator[str]:
             if last != _fingerprint(store):
                 record.unlink(missing_ok=True)  # a seeding cut short must not count
                 store.clear()
-                import_path(store, sample_dir, actor="test-setup")
+                store.import_dataset(
+                    _sample(sample_dir), actor="test-setup", source=os.fspath(sample_dir)
+                )
                 record.write_text(_fingerprint(store), encoding="utf-8")
         finally:
             store.close()
