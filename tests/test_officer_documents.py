@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 from openpyxl import load_workbook
 
@@ -36,22 +37,46 @@ def _approve_two(app) -> tuple[str, str, str]:
     return village_id, useful[0], useful[1]
 
 
-def test_letter_page_names_everyone_and_prints_on_a4(officer_client, app):
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True)
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+
+def test_letter_names_everyone_with_seal_contacts_validity_and_verification(
+    officer_client, app, tmp_path
+):
     village_id, lead, member = _approve_two(app)
     ds = _store(app).load_dataset()
     names = ds["organizations"].set_index("org_id")["name"]
     village_name = ds["villages"].set_index("village_id").loc[village_id, "name"]
-    html = officer_client.get(f"/officer/letters/{village_id}/{member}").get_data(as_text=True)
-    assert "介 绍 信" in html
-    assert f"{village_name}村民委员会：" in html
-    assert "泰安市民政局" in html and "中共泰安市社会组织委员会" in html
-    assert f"兹介绍{names[member]}作为抱团帮扶成员组织" in html
-    assert f"{names[lead]}（牵头）" in html and f"{names[member]}（成员）" in html
-    assert re.search(r"泰民社介〔\d{4}〕" + village_id + r"-02号", html)
-    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", html)
-    assert "officer/letter.css" in html and "officer/print.js" in html
-    css = officer_client.get("/static/officer/letter.css").get_data(as_text=True)
-    assert "@page { size: A4" in css and "@media print" in css
+    page = officer_client.get(f"/officer/letters/{village_id}/{member}").get_data(as_text=True)
+    reference = re.search(r"泰民社介〔\d{4}〕\d+号", page).group(0)
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", page).group(0)
+    text = _pdf_text(
+        officer_client.get(f"/officer/letters/{village_id}/{member}.pdf").data, tmp_path
+    )
+    assert f"{village_name}村民委员会：" in text
+    assert "泰安市民政局" in text and "中共泰安市社会组织委员会" in text
+    assert text.count("盖章处") == 2
+    assert re.sub(r"\s+", "", f"兹介绍{names[member]}作为抱团帮扶成员组织") in text
+    assert re.sub(r"\s+", "", f"{names[lead]}（牵头）") in text
+    assert "有效期至" in text and "民政部门联系人" in text
+    assert reference in text and code in text
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", text)
+    # the activities are the group's own services, not a fixed list
+    assert "走访慰问、捐款捐物、健康义诊、技能培训" not in text
+    # a village checks it on the public page, without an account
+    app.test_client().get("/")
+    check = app.test_client().get(
+        "/letters/verify", query_string={"reference": reference, "code": code}
+    )
+    assert "该介绍信由本平台签发" in check.get_data(as_text=True)
+    wrong = app.test_client().get(
+        "/letters/verify", query_string={"reference": reference, "code": "0000-0000-0000"}
+    )
+    assert "未找到" in wrong.get_data(as_text=True)
 
 
 def test_letter_for_an_organization_outside_the_group_is_404(officer_client, app):

@@ -29,6 +29,7 @@ BLUEPRINT_MODULES = (
     "webapp.review.views",
     "webapp.admin.views",
     "webapp.api",
+    "webapp.letter_check",
 )
 
 _SECURITY_HEADERS = {

@@ -80,6 +80,9 @@ def nav_links(app: Flask, role: str | None) -> list[tuple[str, str]]:
 
 
 def init_templating(app: Flask) -> None:
+    from .people_time import init_people_time
+
+    init_people_time(app)
     app.jinja_env.filters["service"] = service_label
     app.jinja_env.filters["kind"] = kind_label
     app.jinja_env.filters["km"] = lambda v: "" if v is None else f"{float(v):.1f} km"

@@ -1,24 +1,55 @@
 """The introduction letter (介绍信) that sends an organization of a group to its village.
 
-As the report describes it, the civil-affairs bureau (民政局) and the social-organization party
-committee issue a letter that recommends the organization to the village committee (村委会). One
-:class:`Letter` holds its content; the HTML page and the PDF both render it.
+The civil-affairs bureau (民政局) and the social-organization party committee issue a letter that
+recommends the organization to the village committee (村委会). One :class:`Letter` holds its
+content, read from the store at the moment the letter is issued; the PDF (``pdf.py``) renders it
+once and the store keeps those bytes (``webapp/services/letters.py``): a letter is a record and
+is never drawn again from later data.
 """
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app
+from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH
 
-from .queries import OrgRow, VillageRow, World
+from ..people_time import chinese_date
 
-__all__ = ["Letter", "build_letter", "committee_of", "LetterNotFound"]
+__all__ = [
+    "Letter",
+    "Member",
+    "committee_of",
+    "activities_of",
+    "valid_until",
+    "LetterNotFound",
+    "DEFAULTS",
+]
 
+#: issuer settings (app config keys) and their defaults
 DEFAULTS = {
     "OFFICER_BUREAU": "泰安市民政局",
     "OFFICER_PARTY_COMMITTEE": "中共泰安市社会组织委员会",
     "OFFICER_LETTER_PREFIX": "泰民社介",
+    "OFFICER_BUREAU_CONTACT": "泰安市民政局社会组织管理科",
+    "OFFICER_LETTER_VALID_MONTHS": 12,
+}
+
+#: what an organization does in a village for each service it brings (the letter's 活动)
+ACTIVITIES = {
+    "elder_care": "关爱老人走访照料",
+    "child_care": "留守儿童关爱",
+    "education": "助学支教",
+    "disability_rehab": "助残康复服务",
+    "medical": "健康义诊",
+    "skills_training": "技能培训",
+    "visiting": "走访慰问",
+    "donation": "捐款捐物",
+    "women_support": "留守妇女关爱",
+    "emergency_relief": "救急难帮扶",
+    "livelihood": "产业就业帮扶",
 }
 
 
@@ -26,39 +57,97 @@ class LetterNotFound(LookupError):
     """The organization is not in a group in force for the village."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class Member:
+    """One organization of the group as its letter names it."""
+
+    org_id: str
+    name: str
+    role: str  # lead | member
+    services: tuple[str, ...]  # the village's needs it provides
+
+
+@dataclass(frozen=True)
 class Letter:
-    reference: str
-    date: str  # 2020年10月15日
+    reference: str  # 文号, drawn when the letter is issued
+    verification: str  # short code printed with the 文号 (services.letters.verification_code)
+    issued_at: str  # UTC ISO time of the approval
     bureau: str
     party_committee: str
-    committee: str  # the addressee: 易洼村村民委员会
-    village: VillageRow
-    org: OrgRow
-    role: str
-    services: list[str]  # what this organization is to provide there
-    partners: list[tuple[OrgRow, str, list[str]]]  # every member of the group, lead first
-    since: str
-    approved_by: str
+    bureau_contact: str
+    village_id: str
+    village_name: str
+    org: Member
+    partners: tuple[Member, ...]  # every member of the group, lead first
+    lead_contact: str  # 联系人 and phone of the lead (organization profile), or ""
+    since: str  # ISO date the partnership starts
+    valid_months: int
+    approved_by: str  # the approver's display name
 
-    def body(self, service_label) -> list[str]:
-        """The letter's paragraphs after the salutation, with services named by ``service_label``."""
-        role = "牵头组织" if self.role == "lead" else "成员组织"
-        services = "、".join(service_label(s) for s in self.services)
+    @property
+    def committee(self) -> str:
+        return committee_of(self.village_name)
+
+    @property
+    def date(self) -> str:
+        return chinese_date(self.issued_at)
+
+    def numbered(self, reference: str, verification: str) -> Letter:
+        return dataclasses.replace(self, reference=reference, verification=verification)
+
+    def body(self) -> list[str]:
+        """The letter's paragraphs after the salutation."""
+        role = "牵头组织" if self.org.role == "lead" else "成员组织"
+        services = "、".join(SERVICE_LABELS_ZH.get(s, s) for s in self.org.services)
         offer = f"，重点提供{services}等服务。" if services else "。"
         lines = [
             f"兹介绍{self.org.name}作为抱团帮扶{role}，到你村开展帮扶工作{offer}",
             f"本次抱团帮扶由以下{len(self.partners)}家社会组织联合开展（社社联手，共同扶贫）：",
         ]
-        for i, (org, role_code, covers) in enumerate(self.partners, start=1):
-            what = "、".join(service_label(s) for s in covers) or "协同帮扶"
-            lines.append(f"{i}. {org.name}（{'牵头' if role_code == 'lead' else '成员'}）：{what}")
+        for i, m in enumerate(self.partners, start=1):
+            what = "、".join(SERVICE_LABELS_ZH.get(s, s) for s in m.services) or "协同帮扶"
+            lines.append(f"{i}. {m.name}（{'牵头' if m.role == 'lead' else '成员'}）：{what}")
         lines.append(
-            "请予接洽，并为其开展走访慰问、捐款捐物、健康义诊、技能培训等帮扶活动提供便利，"
+            f"请予接洽，并为其开展{activities_of(self.partners)}等帮扶活动提供便利，"
             "确保社会组织扶贫工作进得去、住得下、推得开。"
         )
-        lines.append(f"帮扶关系自{self.since}起生效。")
+        if self.lead_contact:
+            lines.append(f"牵头组织联系人：{self.lead_contact}。")
+        lines.append(f"民政部门联系人：{self.bureau_contact}。")
+        until = valid_until(self.since, self.valid_months)
+        lines.append(
+            f"帮扶关系自{chinese_date(self.since)}起生效，本介绍信有效期至{chinese_date(until)}。"
+        )
         return lines
+
+
+def activities_of(members: tuple[Member, ...]) -> str:
+    """The activities that follow from what the group brings, in the order they are named.
+
+    Examples
+    --------
+    >>> activities_of((Member("O1", "甲", "lead", ("medical", "education")),))
+    '健康义诊、助学支教'
+    >>> activities_of(())
+    '协同帮扶'
+    """
+    seen = dict.fromkeys(s for m in members for s in m.services)
+    return "、".join(ACTIVITIES.get(s, SERVICE_LABELS_ZH.get(s, s)) for s in seen) or "协同帮扶"
+
+
+def valid_until(since: str, months: int) -> str:
+    """The last day a letter dated from ``since`` is valid (``months`` later, less a day).
+
+    Examples
+    --------
+    >>> valid_until("2026-03-15", 12), valid_until("2026-01-31", 1)
+    ('2027-03-14', '2026-02-27')
+    """
+    start = dt.date.fromisoformat(since[:10])
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return (dt.date(year, month, day) - dt.timedelta(days=1)).isoformat()
 
 
 def committee_of(village_name: str) -> str:
@@ -72,47 +161,3 @@ def committee_of(village_name: str) -> str:
     if village_name.endswith(("社区", "居")):
         return f"{village_name}居民委员会"
     return f"{village_name}村民委员会"
-
-
-def _chinese_date(iso: str) -> str:
-    try:
-        year, month, day = (int(x) for x in iso[:10].split("-"))
-    except ValueError:
-        return iso
-    return f"{year}年{month}月{day}日"
-
-
-def build_letter(world: World, village_id: str, org_id: str) -> Letter:
-    """The letter for ``org_id`` in the group in force for ``village_id``.
-
-    Raises :class:`LetterNotFound` when there is no such membership.
-    """
-    village = world.villages.get(village_id)
-    if village is None or org_id not in world.orgs:
-        raise LetterNotFound(f"{village_id}/{org_id}")
-    group = sorted(village.group, key=lambda m: (m["role"] != "lead", m["org_id"]))
-    mine = next((m for m in group if m["org_id"] == org_id), None)
-    if mine is None:
-        raise LetterNotFound(f"{village_id}/{org_id}")
-    partners = []
-    for m in group:
-        org = world.orgs.get(m["org_id"])
-        if org is not None:
-            partners.append((org, m["role"], [s for s in village.needs if s in org.levels]))
-    position = [m["org_id"] for m in group].index(org_id) + 1
-    issued = mine["approved_at"] or mine["since"] or ""
-    config = {k: current_app.config.get(k, v) for k, v in DEFAULTS.items()}
-    return Letter(
-        reference=f"{config['OFFICER_LETTER_PREFIX']}〔{issued[:4] or '—'}〕{village_id}-{position:02d}号",
-        date=_chinese_date(issued),
-        bureau=config["OFFICER_BUREAU"],
-        party_committee=config["OFFICER_PARTY_COMMITTEE"],
-        committee=committee_of(village.name),
-        village=village,
-        org=world.orgs[org_id],
-        role=mine["role"],
-        services=[s for s in village.needs if s in world.orgs[org_id].levels],
-        partners=partners,
-        since=_chinese_date(mine["since"] or issued),
-        approved_by=mine["approved_by"],
-    )

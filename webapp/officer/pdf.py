@@ -30,7 +30,14 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from .letters import Letter
 
-__all__ = ["letter_pdf", "cjk_font", "CJK_TRUETYPE_FONTS", "LETTER_FONT", "FALLBACK_FONT"]
+__all__ = [
+    "letter_pdf",
+    "revocation_pdf",
+    "cjk_font",
+    "CJK_TRUETYPE_FONTS",
+    "LETTER_FONT",
+    "FALLBACK_FONT",
+]
 
 #: TrueType CJK fonts to embed, the first found is used: ``(path, face index in a collection)``
 CJK_TRUETYPE_FONTS: tuple[tuple[Path, int], ...] = (
@@ -73,7 +80,7 @@ def _register_once() -> str:
     return FALLBACK_FONT
 
 
-def _story(letter: Letter, font: str, service_label) -> list:
+def _story(letter: Letter, font: str) -> list:
     def style(name: str, size: float, **kw) -> ParagraphStyle:
         return ParagraphStyle(
             name, fontName=font, fontSize=size, leading=size * 1.75, wordWrap="CJK", **kw
@@ -89,22 +96,27 @@ def _story(letter: Letter, font: str, service_label) -> list:
         Paragraph(escape(letter.committee) + "：", plain),
         Spacer(1, 2 * mm),
     ]
-    for line in letter.body(service_label):
+    for line in letter.body():
         story.append(Paragraph(escape(line), body))
     story += [Spacer(1, 4 * mm), Paragraph("此致", body), Paragraph("敬礼", plain)]
     right = style("right", 13, alignment=TA_RIGHT)
-    issuers = f"{letter.bureau}\u3000\u3000{letter.party_committee}"
+    seal = style("seal", 10, alignment=TA_RIGHT, textColor="#888888")
     story += [
-        Spacer(1, 16 * mm),
-        Paragraph(escape(issuers), right),
+        Spacer(1, 10 * mm),
+        # 盖章处: where each issuer puts its seal, over its own name
+        Paragraph("（盖章处）\u3000\u3000\u3000\u3000\u3000\u3000（盖章处）", seal),
+        Spacer(1, 12 * mm),
+        Paragraph(escape(f"{letter.bureau}\u3000\u3000{letter.party_committee}"), right),
         Paragraph(escape(letter.date), right),
     ]
     note = style("note", 9, textColor="#555555")
     story += [
-        Spacer(1, 14 * mm),
+        Spacer(1, 12 * mm),
+        Paragraph(escape(f"批准人：{letter.approved_by}"), note),
         Paragraph(
             escape(
-                f"（本介绍信由抱团帮扶平台生成，批准人：{letter.approved_by}；编号 {letter.reference}）"
+                f"核验：文号 {letter.reference}，核验码 {letter.verification}"
+                "（可在抱团帮扶平台“介绍信核验”页面核对）"
             ),
             note,
         ),
@@ -112,7 +124,7 @@ def _story(letter: Letter, font: str, service_label) -> list:
     return story
 
 
-def letter_pdf(letter: Letter, service_label) -> bytes:
+def letter_pdf(letter: Letter) -> bytes:
     """The letter as PDF bytes (A4, 25 mm margins), its Chinese drawn in an embedded font."""
     font = cjk_font()
     out = io.BytesIO()
@@ -126,6 +138,29 @@ def letter_pdf(letter: Letter, service_label) -> bytes:
         title=f"介绍信 {letter.reference}",
         author=letter.bureau,
         subject=f"{letter.org.name} → {letter.committee}",
+        invariant=True,  # no creation time or random id: the bytes follow from the content
     )
-    doc.build(_story(letter, font, service_label))
+    doc.build(_story(letter, font))
+    return out.getvalue()
+
+
+def revocation_pdf(
+    reference: str, revoked: str, committee: str, org_name: str, reason: str, date: str, bureau: str
+) -> bytes:
+    """A 撤销 record: the letter ``revoked`` no longer holds (it stays as it was issued)."""
+    font = cjk_font()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, title=f"撤销 {reference}", invariant=True)
+    title = ParagraphStyle("t", fontName=font, fontSize=20, leading=32, alignment=TA_CENTER)
+    body = ParagraphStyle("b", fontName=font, fontSize=13, leading=23, wordWrap="CJK")
+    right = ParagraphStyle("r", parent=body, alignment=TA_RIGHT)
+    lines = [
+        f"{committee}：",
+        f"原介绍信{revoked}（介绍{org_name}）自即日起撤销，该介绍信不再作为开展帮扶工作的凭据。",
+        f"撤销原因：{reason or '帮扶关系已调整'}。",
+    ]
+    story: list = [Paragraph("介绍信撤销通知", title), Paragraph(escape(reference), right)]
+    story += [Paragraph(escape(line), body) for line in lines]
+    story += [Spacer(1, 14 * mm), Paragraph(escape(bureau), right), Paragraph(escape(date), right)]
+    doc.build(story)
     return out.getvalue()

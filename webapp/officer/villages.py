@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import get_store
 from ..scope import scoped_world
+from ..services.letters import revoke_letters_not_in_force
 from .blueprint import bp
 from .listing import filter_args, paginate
 from .queries import VillageRow, World
@@ -83,6 +84,10 @@ def end_group(village_id: str):
         if village_id not in scoped_world(current_world(get_store())).villages:
             abort(404)  # outside the officer's county (webapp/scope.py)
         n = get_store().end_partnership(village_id, current_user.actor, reason)
+        # each letter of the ended group gets a 撤销 record; the letters stay as issued
+        revoke_letters_not_in_force(
+            get_store(), village_id, current_user.actor, reason, current_app.config
+        )
         if n:
             flash(_("已结束该村的帮扶关系（%(n)s 个组织）", n=n), "success")
     return redirect(url_for("officer.village", village_id=village_id))

@@ -223,8 +223,11 @@ def _write_approval(
             raise ValueError("a decision on a matcher run needs the site (an app context)")
         store.approve_group(village_id, members, actor=actor, since=since)
         return
+    from flask import current_app
+
     from ..sitedb import get_session
     from ..sitedb.approvals import approve_as_one_unit
+    from .letters import issuer
 
     approve_as_one_unit(
         get_session(),
@@ -236,6 +239,7 @@ def _write_approval(
         run_id=run_id,
         decision=decision,
         note=note,
+        issue=issuer(current_app.config),
     )
 
 

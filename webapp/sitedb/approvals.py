@@ -26,7 +26,7 @@ finished by that approval's own step 3 or by the next repair. See docs/site-data
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Flask
@@ -40,7 +40,18 @@ from graph_schema.store.base import GroupMember, now_iso
 from .models import ApprovalIntent, RecommendationDecision
 from .upsert import upsert
 
-__all__ = ["approve_as_one_unit", "repair_intents", "Settled", "init_app", "REFUSALS"]
+__all__ = [
+    "approve_as_one_unit",
+    "repair_intents",
+    "Settled",
+    "init_app",
+    "REFUSALS",
+    "IssueLetters",
+]
+
+#: issues the letters of a village's group in force: ``(session, store, village_id, actor)``
+#: (``webapp.services.letters.issuer``); part of the unit between the store write and step 3
+IssueLetters = Callable[[Session, GraphStore, str, str], object]
 
 _UNDONE_BY_REPAIR = "undone by the repair"
 #: what the store raises when it refuses a group (nothing was written)
@@ -101,6 +112,7 @@ def approve_as_one_unit(
     run_id: int | None = None,
     decision: str = "accepted",
     note: str = "",
+    issue: IssueLetters | None = None,
 ) -> int:
     """Make ``members`` the village's partnership in force and keep the decision, recoverably.
 
@@ -143,6 +155,8 @@ def approve_as_one_unit(
     except REFUSALS as exc:
         _undo(session, intent.id, f"refused by the store: {exc}")
         raise
+    if issue is not None:  # the letters, once each (a failure here leaves it to the repair)
+        issue(session, store, village_id, actor)
     _finish(session, intent, "approved")  # step 3
     return int(intent.id)
 
@@ -161,7 +175,9 @@ def _in_force(store: GraphStore, village_id: str) -> set[tuple[str, str]]:
     return {(str(o), str(r)) for o, r in zip(rows["org_id"], rows["role"], strict=True)}
 
 
-def repair_intents(session: Session, store: GraphStore) -> list[Settled]:
+def repair_intents(
+    session: Session, store: GraphStore, issue: IssueLetters | None = None
+) -> list[Settled]:
     """Settle every approval intent left unfinished, by what the store holds (see the module).
 
     Looks at ``pending`` intents, and at ``undone`` ones whose group is nevertheless in force
@@ -185,6 +201,8 @@ def repair_intents(session: Session, store: GraphStore) -> list[Settled]:
             continue  # the village has been approved (or tried) again since: that one counts
         wanted = {(m.org_id, m.role) for m in _members_of(intent)}
         if _in_force(store, intent.village_id) == wanted:
+            if issue is not None:  # letters left un-issued: issuing is idempotent per letter
+                issue(session, store, intent.village_id, intent.actor)
             _finish(session, intent, "finished by the repair: the partnership is in the store")
             out.append(Settled(intent.id, intent.village_id, "finished"))
         elif intent.state == "pending":
@@ -195,10 +213,11 @@ def repair_intents(session: Session, store: GraphStore) -> list[Settled]:
 
 def init_app(app: Flask) -> list[Settled]:
     """Repair the approvals a stopped process left unfinished (call once the store is open)."""
+    from ..services.letters import issuer
     from . import EXTENSION
 
-    with app.extensions[EXTENSION]() as session:
-        settled = repair_intents(session, app.extensions["baotuan_store"])
+    with app.app_context(), app.extensions[EXTENSION]() as session:
+        settled = repair_intents(session, app.extensions["baotuan_store"], issuer(app.config))
     for item in settled:
         app.logger.warning(
             "approval intent %s for village %s: %s", item.intent_id, item.village_id, item.outcome
