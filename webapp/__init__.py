@@ -155,9 +155,10 @@ def create_app(
     login_manager.login_message = "请先登录"
     login_manager.user_loader(load_user)
     init_templating(app)
-    from . import busy
+    from . import busy, request_limits
 
     busy.init_app(app)
+    request_limits.init_app(app)  # lengths and JSON depth before any view (issue 13)
 
     for name in BLUEPRINT_MODULES:
         try:

@@ -43,6 +43,9 @@ __all__ = [
     "scoped_world",
     "scope_dataset",
     "run_county",
+    "village_county",
+    "api_county",
+    "subjects_in_scope",
     "SCOPED_TABLES",
 ]
 
@@ -143,3 +146,54 @@ def run_county(run_id: int) -> str | None:
         return None
     county = get_session().scalar(select(User.county).where(User.username == username))
     return county or None
+
+
+def village_county(village_id: str) -> str | None:
+    """The county of a stored village (None: no such village)."""
+    from .extensions import get_store
+
+    frame = get_store().query("villages", {"village_id": village_id})
+    return None if frame.empty else str(frame["county"].iloc[0])
+
+
+def api_county(asked: str | None) -> str | None:
+    """The county an API list is cut to: the officer's own, the one asked for, or None (all).
+
+    Asking for another county than the officer's is an :class:`~webapp.api.errors.ApiError` 403.
+    """
+    scope = account_county()
+    if scope is None:
+        return asked
+    if asked is not None and asked != scope:
+        from .api.errors import ApiError
+
+        raise ApiError(403, f"this officer works in {scope}, not in {asked}")
+    return scope
+
+
+def subjects_in_scope() -> set[str] | None:
+    """The 疑点清单 subjects (``table:id``) inside this request's county; None: no cut.
+
+    A village, organization or volunteer is in it by its own county; a project (and its reviews)
+    by its village's county, or its lead organization's for a county-wide project.
+    """
+    county = account_county()
+    if county is None:
+        return None
+    from .extensions import get_store
+
+    store = get_store()
+    out: set[str] = set()
+    villages = store.query("villages")
+    in_county = set(villages.loc[villages["county"] == county, "village_id"])
+    out |= {f"villages:{v}" for v in in_county}
+    for table, key in (("organizations", "org_id"), ("volunteers", "volunteer_id")):
+        frame = store.query(table)
+        out |= {f"{table}:{k}" for k in frame.loc[frame["county"] == county, key]}
+    projects = store.query("projects")
+    local_orgs = {s.split(":", 1)[1] for s in out if s.startswith("organizations:")}
+    by_village = projects["village_id"].isin(in_county)
+    by_lead = projects["village_id"].isna() & projects["lead_org_id"].isin(local_orgs)
+    for project in projects.loc[by_village | by_lead, "project_id"]:
+        out |= {f"projects:{project}", f"reviews:{project}"}
+    return out

@@ -11,6 +11,7 @@ from graph_schema.rules import GroupMember, GroupRefused
 from ..extensions import get_store
 from ..organization.data import rows, rows_in
 from ..review.rubric import ReviewError, rubric_of
+from ..scope import county_allows, village_county
 from ..services.group_messages import problem_details
 from ..services.groups import approve_group
 from ..services.reviews import save_review
@@ -142,6 +143,9 @@ class Partnerships(MethodView):
         village already has a group (``reason: conflict``) or a member has no capacity left
         (``reason: capacity``).
         """
+        county = village_county(body["village_id"])
+        if county is not None and not county_allows(county):
+            raise ApiError(403, f"village {body['village_id']} is outside this officer's county")
         members = [GroupMember(m["org_id"], m["role"]) for m in body["members"]]
         since = body["since"].isoformat() if body.get("since") else None
         try:

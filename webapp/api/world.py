@@ -11,6 +11,7 @@ from ..organization.contacts import contacts_for
 from ..organization.data import one_row, rows, rows_in
 from ..organization.profile import ProfileError
 from ..organization.volunteers import VolunteerError
+from ..scope import api_county, county_allows
 from ..services.profile import update_profile
 from ..services.volunteers import add_volunteer, delete_volunteer
 from .auth import current_api_user, token_required
@@ -69,7 +70,8 @@ class Villages(MethodView):
     @blp.response(200, page_schema(Village, "VillagePage"))
     def get(self, args):
         """Poor villages (贫困村), by id."""
-        frame = _filtered("villages", county=args.get("county")).sort_values("village_id")
+        county = api_county(args.get("county"))  # a county officer: its county (scope.py)
+        frame = _filtered("villages", county=county).sort_values("village_id")
         return paged(frame, args)
 
 
@@ -81,7 +83,7 @@ class VillageById(MethodView):
     def get(self, village_id):
         """One village with its needs."""
         village = one_row("villages", village_id=village_id)
-        if village is None:
+        if village is None or not county_allows(village["county"]):  # unknown or out of scope
             raise ApiError(404, f"village {village_id} does not exist")
         village["needs"] = records(rows("needs", village_id=village_id))
         return village

@@ -71,10 +71,15 @@ def current_items(today: dt.date | None = None) -> list[Item]:
 
 def listed_items(rule: str = "", status: str = "open") -> list[Listed]:
     """Items with their marks; ``status`` is ``open`` (unchecked), ``checked`` or ``all``."""
+    from ..scope import subjects_in_scope
+
     marks = load_marks(get_db())
+    scope = subjects_in_scope()  # a county officer's list: that county's records
     out = []
     for item in current_items():
         if rule and item.rule != rule:
+            continue
+        if scope is not None and item.subject not in scope:
             continue
         listed = Listed(item, marks.get(item.key))
         if status == "open" and listed.checked or status == "checked" and not listed.checked:
@@ -84,9 +89,12 @@ def listed_items(rule: str = "", status: str = "open") -> list[Listed]:
 
 
 def find_item(key: str) -> Item | None:
+    from ..scope import subjects_in_scope
+
+    scope = subjects_in_scope()
     for item in current_items():
         if item.key == key:
-            return item
+            return item if scope is None or item.subject in scope else None
     return None
 
 
