@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.race_approvals import run_races
 from tests.store_fixtures import STORE_KINDS
+from tests.support.race_approvals import run_races
 
 RACES = 1000
 
