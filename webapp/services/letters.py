@@ -42,8 +42,8 @@ def verification_code(reference: str, key: str) -> str:
 
     Examples
     --------
-    >>> verification_code("泰民社介〔2026〕1号", "V1/O1/2026-03-01T00:00:00+00:00")
-    'DBA5-7B45-8C8E'
+    >>> verification_code("泰民社介〔2026〕1号", "V1/O1/2026-03-01T00:00:00+00:00/0")
+    '784A-EBDE-B666'
     """
     digest = hashlib.sha256(f"{reference}|{key}".encode()).hexdigest()[:12].upper()
     return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
@@ -53,8 +53,18 @@ def _settings(config: Mapping) -> dict:
     return {k: config.get(k, v) for k, v in DEFAULTS.items()}
 
 
-def _key(village_id: str, row: Mapping) -> str:
-    return f"{village_id}/{row['org_id']}/{row['approved_at'] or row['since']}"
+def _keys(store: GraphStore, village_id: str, group: list[dict]) -> list[str]:
+    # A membership's letter is keyed by its approval, and by how many of the organization's
+    # letters there were revoked before: a group ended and approved again within the same second
+    # (approved_at has seconds) still gets a new letter, never the revoked one.
+    revoked: dict[str, int] = {}
+    for record in store.issued_letters(village_id=village_id):
+        if record.kind == "revocation":
+            revoked[record.org_id] = revoked.get(record.org_id, 0) + 1
+    return [
+        f"{village_id}/{r['org_id']}/{r['approved_at'] or r['since']}/{revoked.get(r['org_id'], 0)}"
+        for r in group
+    ]
 
 
 def _group(store: GraphStore, village_id: str) -> list[dict]:
@@ -82,8 +92,8 @@ def _letters(store: GraphStore, session: Session, village_id: str, config: Mappi
     lead_contact = " ".join(x for x in (found.contact_name, found.phone) if x) if found else ""
     settings = _settings(config)
     out = []
-    for row, member in zip(group, members, strict=True):
-        key = _key(village_id, row)
+    keys = _keys(store, village_id, group)
+    for row, member, key in zip(group, members, keys, strict=True):
         content = Letter(
             reference="",
             verification="",
@@ -167,7 +177,7 @@ def revoke_letters_not_in_force(
 ) -> list[IssuedLetter]:
     """A 撤销 record for each letter of the village whose membership is no longer in force."""
     settings = _settings(config)
-    in_force = {_key(village_id, r) for r in _group(store, village_id)}
+    in_force = set(_keys(store, village_id, _group(store, village_id)))
     records = store.issued_letters(village_id=village_id)
     revoked = {r.revokes for r in records if r.kind == "revocation"}
     villages = store.query("villages", {"village_id": village_id})

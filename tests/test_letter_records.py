@@ -1,0 +1,121 @@
+"""Letters are records (issue 12): issued once at approval, reprinted byte for byte, revoked by
+a record of their own, checked by a village on the public page."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from graph_schema.contract.dataset import Dataset
+from graph_schema.store.base import GroupMember
+from webapp.services.groups import approve_group
+from webapp.services.letters import issuer, verification_code
+from webapp.sitedb import get_session
+from webapp.sitedb.approvals import repair_intents
+from webapp.sitedb.models import ApprovalIntent
+
+from .test_officer_documents import _approve_two, _store
+
+
+def _free_village_and_orgs(app, n: int = 2) -> tuple[str, list[str]]:
+    """An unsupported village of 泰山区 and ``n`` organizations with room that serve its needs."""
+    village_id, lead, member = _approve_two(app)
+    _store(app).end_partnership(village_id, actor="officer:officer", reason="test setup")
+    return village_id, [lead, member][:n]
+
+
+def test_a_reprint_after_an_import_renaming_the_village_is_byte_identical(officer_client, app):
+    village_id, lead, _member = _approve_two(app)
+    url = f"/officer/letters/{village_id}/{lead}.pdf"
+    first = officer_client.get(url)
+    assert first.status_code == 200
+    store = _store(app)
+    villages = store.query("villages", {"village_id": village_id})
+    old_name = str(villages["name"].iloc[0])
+    villages.loc[:, "name"] = "改名后村"
+    store.import_dataset(Dataset({"villages": villages}), actor="admin:admin", source="rename")
+    assert str(store.query("villages", {"village_id": village_id})["name"].iloc[0]) == "改名后村"
+    again = officer_client.get(url)
+    assert again.data == first.data  # the record, not a letter drawn from today's data
+    assert again.headers["X-Letter-SHA256"] == first.headers["X-Letter-SHA256"]
+    assert old_name != "改名后村"
+
+
+def test_a_changed_group_gets_new_letters_and_the_old_ones_a_revocation(officer_client, app):
+    village_id, orgs = _free_village_and_orgs(app)
+    store = _store(app)
+    with app.test_request_context():
+        approve_group(store, village_id, [GroupMember(orgs[0], "lead")], "officer:officer")
+    (old,) = store.issued_letters(village_id=village_id)  # issued by the approval itself
+    assert old.kind == "letter" and old.org_id == orgs[0]
+    old_pdf = officer_client.get(f"/officer/letters/{village_id}/{orgs[0]}.pdf").data
+    assert old_pdf == old.pdf
+    response = officer_client.post(f"/officer/villages/{village_id}/end", data={"reason": "调整"})
+    assert response.status_code == 302
+    with app.test_request_context():
+        approve_group(
+            store,
+            village_id,
+            [GroupMember(orgs[1], "lead"), GroupMember(orgs[0], "member")],
+            "officer:officer",
+        )
+    records = store.issued_letters(village_id=village_id)
+    (revocation,) = [r for r in records if r.kind == "revocation"]
+    assert revocation.revokes == old.reference and revocation.reference != old.reference
+    assert [r for r in records if r.reference == old.reference] == [old]  # unchanged
+    new = {r.org_id: r for r in records if r.kind == "letter" and r.reference != old.reference}
+    assert set(new) == set(orgs)
+    assert len({old.reference, revocation.reference, *(r.reference for r in new.values())}) == 4
+    # the organization kept in the changed group is sent with its new letter now
+    now = officer_client.get(f"/officer/letters/{village_id}/{orgs[0]}.pdf").data
+    assert now == new[orgs[0]].pdf != old.pdf
+    page = officer_client.get(f"/officer/letters/{village_id}/{orgs[0]}").get_data(as_text=True)
+    assert old.reference in page and revocation.reference in page
+    # the village checking the old letter is told it was revoked
+    check = app.test_client().get(
+        "/letters/verify",
+        query_string={
+            "reference": old.reference,
+            "code": verification_code(old.reference, old.key),
+        },
+    )
+    assert "该介绍信已被撤销" in check.get_data(as_text=True)
+    audit = [e.action for e in store.audit_log(limit=20)]
+    assert "revoke_letter" in audit and "issue_letter" in audit
+
+
+def test_the_start_up_repair_issues_letters_left_unissued(app):
+    village_id, orgs = _free_village_and_orgs(app, 1)
+    store = _store(app)
+    # a process that died after the store write, before the letters and the decision
+    store.approve_group(village_id, [GroupMember(orgs[0], "lead")], actor="officer:officer")
+    with app.app_context():
+        session = get_session()
+        session.add(
+            ApprovalIntent(
+                village_id=village_id,
+                members_json=json.dumps([[orgs[0], "lead"]]),
+                actor="officer:officer",
+                run_id=None,
+                decision="accepted",
+                note="",
+                state="pending",
+                created_at="2026-12-01T00:00:00+00:00",
+            )
+        )
+        session.commit()
+        assert store.issued_letters(village_id=village_id) == []
+        settled = repair_intents(session, store, issuer(app.config))
+        assert [s.outcome for s in settled] == ["finished"]
+        state = session.scalars(select(ApprovalIntent.state)).all()
+    assert state[-1] == "done"
+    (letter,) = store.issued_letters(village_id=village_id)
+    assert letter.org_id == orgs[0] and letter.pdf.startswith(b"%PDF")
+
+
+def test_an_unknown_reference_or_code_is_not_verified(app):
+    page = app.test_client().get(
+        "/letters/verify", query_string={"reference": "泰民社介〔2026〕999号", "code": "AAAA"}
+    )
+    assert page.status_code == 200 and "未找到" in page.get_data(as_text=True)
