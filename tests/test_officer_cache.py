@@ -144,3 +144,21 @@ def test_a_run_going_on_in_another_worker_is_not_marked_interrupted(
     other_process.wait()
     html = _text(officer_client.get("/officer/matching"))
     assert "已中断" in html and "正在进行" not in html
+
+
+@pytest.mark.neo4j
+@pytest.mark.xdist_group("neo4j")
+def test_a_second_site_on_the_same_neo4j_database_reads_through_its_own_store(neo4j_store):
+    """Two apps in one process on one Neo4j database share the cached view; when the first has
+    closed its store, the second still reads (volunteers by id) through its own."""
+    from tests.store_fixtures import open_again
+    from tests.test_store_contract import small_world
+    from webapp.officer.world_cache import current_world
+
+    neo4j_store.import_dataset(small_world())
+    first = open_again(neo4j_store)
+    assert current_world(first).store is first
+    first.close()
+    world = current_world(neo4j_store)
+    assert world.store is neo4j_store
+    assert world.store.query("villages", {"village_id": "V1"})["village_id"].tolist() == ["V1"]
