@@ -69,28 +69,20 @@ def fresh_schema(base_url: str) -> Iterator[str]:
     """
     from sqlalchemy import text
 
-    from webapp.sitedb.engine import make_engine
+    from webapp.sitedb.engine import dispose_engine, make_engine
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = with_search_path(base_url, schema)
     admin = make_engine(base_url)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield with_search_path(base_url, schema)
+        yield url
     finally:
-        _dispose_cached(schema)
+        dispose_engine(url)  # the site's pooled connections to it (else DROP SCHEMA waits for them)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
-
-
-def _dispose_cached(schema: str) -> None:
-    """Close the site's pooled connections to ``schema`` (else DROP SCHEMA waits for them)."""
-    from webapp.sitedb import engine as sitedb_engine
-
-    cache = getattr(sitedb_engine, "_engines", {})
-    for url in [u for u in cache if schema in u]:
-        cache.pop(url).dispose()
 
 
 def _fingerprint(store) -> str:
