@@ -207,19 +207,7 @@ TABLES: dict[str, Table] = {
             key=("village_id", "org_id"),
             extra=("approved_by", "approved_at"),
         ),
-    )
-}
-
-#: Order in which tables are validated and written: referenced tables first.
-TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
-REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
-
-#: Files of the contract that are read and checked (columns, references) but not yet stored:
-#: an import accepts them and leaves them out of the :class:`Dataset` (storing them in both
-#: stores is a later issue; see docs/spreadsheets.md).
-UNSTORED_TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
+        # 帮扶台账: what an organization did in a village, and its volunteers' hours
         Table(
             "activities",
             (
@@ -245,6 +233,14 @@ UNSTORED_TABLES: dict[str, Table] = {
         ),
     )
 }
+
+#: Order in which tables are validated and written: referenced tables first.
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
+
+#: Files of the contract that were once read and checked but not stored. Activities
+#: (帮扶台账) are stored since issue 15, so none is left; the name stays for readers of it.
+UNSTORED_TABLES: dict[str, Table] = {}
 #: Every file a data folder may hold, in the order they are checked.
 CONTRACT_TABLES: dict[str, Table] = {**TABLES, **UNSTORED_TABLES}
 

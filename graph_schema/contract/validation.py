@@ -306,8 +306,8 @@ def validate_tables(
 
     Notes
     -----
-    The files of :data:`~graph_schema.contract.tables.UNSTORED_TABLES` (activities) are checked
-    like the others, references included, but are not part of the returned Dataset.
+    Files of :data:`~graph_schema.contract.tables.UNSTORED_TABLES` (none since activities are
+    stored) would be checked like the others, references included, but left out of the Dataset.
 
     Examples
     --------
