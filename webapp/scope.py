@@ -100,7 +100,7 @@ def scoped_world(world: Any, county: str | None = ...) -> Any:  # type: ignore[a
         dataset,
         villages,
         world.orgs,
-        [county] if county in world.counties else [],
+        world.counties,  # every county stays named: organizations of any county serve here
         world.version,
         {},
         {},

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import get_store
-from ..scope import scoped_world
+from ..scope import county_allows, scoped_world
 from ..services.events import record_event
 from ..sitedb import get_session
 from ..sitedb.models import User as UserRow
@@ -70,7 +70,7 @@ def _contacts(org_ids: set[str]) -> dict[str, str]:
 @bp.get("/docking/<county>.xlsx")
 def docking_list(county: str):
     world = scoped_world(current_world(get_store()))
-    if county not in world.counties:
+    if county not in world.counties or not county_allows(county):  # outside the officer's scope
         abort(404)
     org_ids = {m["org_id"] for v in world.villages.values() if v.county == county for m in v.group}
     data = docking_workbook(

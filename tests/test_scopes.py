@@ -1,0 +1,126 @@
+"""Officers act only where they serve (issue 13, point 2): a county officer's pages, API and
+matcher runs cover its county; the rest answers 403 or 404."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.webapp_fixtures import login
+
+HOME = "泰山区"
+OTHER = "东平县"
+PASSWORD = "County-2027-work"
+
+
+@pytest.fixture
+def county_app(app):
+    from webapp.accounts.operations import create_user
+
+    with app.app_context():
+        create_user("taishan", PASSWORD, "officer", county=HOME, display_name="泰山区民政局")
+    return app
+
+
+def _villages(app, county: str) -> list[str]:
+    frame = app.extensions["baotuan_store"].query("villages")
+    return sorted(frame.loc[frame["county"] == county, "village_id"])
+
+
+def _county_officer(app):
+    return login(app.test_client(), "taishan", PASSWORD)
+
+
+def test_an_administrator_sets_the_county_and_the_header_shows_it(app):
+    admin = login(app.test_client(), "admin")
+    response = admin.post("/admin/accounts/officer/county", data={"county": OTHER})
+    assert response.status_code == 302
+    officer = login(app.test_client(), "officer")
+    html = officer.get("/officer/villages").get_data(as_text=True)
+    assert f'<span id="scope">{OTHER}</span>' in html
+    bad = admin.post("/admin/accounts/officer/county", data={"county": "火星县"})
+    assert bad.status_code == 400 and "没有这个区县" in bad.get_data(as_text=True)
+    not_officer = admin.post("/admin/accounts/reviewer/county", data={"county": OTHER})
+    assert not_officer.status_code == 400
+    admin.post("/admin/accounts/officer/county", data={"county": ""})
+    html = officer.get("/officer/villages").get_data(as_text=True)
+    assert '<span id="scope">全市</span>' in html
+
+
+def test_a_county_officer_sees_and_opens_only_its_villages(county_app):
+    client = _county_officer(county_app)
+    mine, theirs = _villages(county_app, HOME), _villages(county_app, OTHER)
+    html = client.get("/officer/villages?per_page=500").get_data(as_text=True)
+    assert mine[0] in html and theirs[0] not in html
+    assert client.get(f"/officer/villages/{mine[0]}").status_code == 200
+    assert client.get(f"/officer/villages/{theirs[0]}").status_code == 404
+    end = client.post(f"/officer/villages/{theirs[0]}/end", data={"reason": "越权"})
+    assert end.status_code == 404
+    assert client.get("/officer/").status_code == 200  # dashboard figures of the county
+    assert client.get(f"/officer/docking/{OTHER}.xlsx").status_code == 404
+    assert client.get(f"/officer/docking/{HOME}.xlsx").status_code == 200
+
+
+def test_a_city_officer_still_sees_the_whole_city(app):
+    client = login(app.test_client(), "officer")
+    theirs = _villages(app, OTHER)
+    assert client.get(f"/officer/villages/{theirs[0]}").status_code == 200
+
+
+def test_the_api_answers_a_county_officer_within_its_county(county_app):
+    from webapp.accounts.models import User, find_by_username
+    from webapp.accounts.operations import issue_api_token
+
+    with county_app.app_context():
+        token = issue_api_token(User.from_row(find_by_username("taishan")), "test")
+    client, headers = county_app.test_client(), {"Authorization": f"Bearer {token}"}
+    page = client.get("/api/v1/villages?per_page=500", headers=headers).get_json()
+    assert {v["county"] for v in page["items"]} == {HOME}
+    assert client.get(f"/api/v1/villages?county={OTHER}", headers=headers).status_code == 403
+    other = _villages(county_app, OTHER)[0]
+    assert client.get(f"/api/v1/villages/{other}", headers=headers).status_code == 404
+    refused = client.post(
+        "/api/v1/partnerships",
+        json={"village_id": other, "members": [{"org_id": "X", "role": "lead"}]},
+        headers=headers,
+    )
+    assert refused.status_code == 403
+
+
+def test_the_integrity_list_of_a_county_officer_is_its_county(county_app):
+    from webapp.scope import subjects_in_scope
+
+    with county_app.test_request_context():
+        from flask_login import login_user
+
+        from webapp.accounts.models import User, find_by_username
+
+        login_user(User.from_row(find_by_username("taishan")))
+        subjects = subjects_in_scope()
+    store = county_app.extensions["baotuan_store"]
+    assert {f"villages:{v}" for v in _villages(county_app, HOME)} <= subjects
+    assert not {f"villages:{v}" for v in _villages(county_app, OTHER)} & subjects
+    orgs = store.query("organizations")
+    assert {f"organizations:{o}" for o in orgs.loc[orgs["county"] == OTHER, "org_id"]}.isdisjoint(
+        subjects
+    )
+
+
+@pytest.mark.slow
+def test_a_county_run_covers_its_county_with_the_citys_capacities(app):
+    """Recommendations only for the county's villages; no organization is given more villages
+    than it has room for once the groups approved in other counties are counted."""
+    from matcher import recommend
+    from webapp.scope import scope_dataset
+
+    dataset = app.extensions["baotuan_store"].load_dataset()
+    result = recommend(scope_dataset(dataset, HOME), evaluate=False)
+    mine = set(_villages(app, HOME))
+    assert result.recommendations and {r.village_id for r in result.recommendations} <= mine
+    in_force = dataset["partnerships"]["org_id"].value_counts()
+    new = pd.Series([m.org_id for r in result.recommendations for m in r.members]).value_counts()
+    capacity = dataset["organizations"].set_index("org_id")["max_villages"]
+    for org_id, count in new.items():
+        assert in_force.get(org_id, 0) + count <= capacity[org_id], org_id
+    # the whole city's groups are still there for the matcher to count
+    assert len(scope_dataset(dataset, HOME)["partnerships"]) == len(dataset["partnerships"])
