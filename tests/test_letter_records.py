@@ -119,3 +119,15 @@ def test_an_unknown_reference_or_code_is_not_verified(app):
         "/letters/verify", query_string={"reference": "泰民社介〔2026〕999号", "code": "AAAA"}
     )
     assert page.status_code == 200 and "未找到" in page.get_data(as_text=True)
+
+
+def test_pages_name_the_approver_and_show_beijing_time(officer_client, app):
+    from webapp.people_time import beijing
+
+    village_id, lead, _member = _approve_two(app)  # approved as officer:officer
+    approved_at = str(
+        _store(app).query("partnerships", {"village_id": village_id})["approved_at"][0]
+    )
+    page = officer_client.get(f"/officer/villages/{village_id}").get_data(as_text=True)
+    assert "泰安市民政局 张干部" in page  # the display name, not the account id
+    assert beijing(approved_at) in page and approved_at not in page

@@ -111,7 +111,7 @@ def test_an_item_is_marked_checked_with_a_note_and_reopened(client, app):
     checked = client.get(f"/review/integrity?status=checked&rule={item.rule}").get_data(
         as_text=True
     )
-    assert "已电话核实，系录入错误" in checked and "officer:officer" in checked
+    assert "已电话核实，系录入错误" in checked and "泰安市民政局 张干部" in checked  # display name
     assert item.key not in client.get(f"/review/integrity?rule={item.rule}").get_data(as_text=True)
     store = app.extensions["baotuan_store"]
     assert store.audit_log(action="integrity_mark")[0].target == f"integrity:{item.key}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_app_context
+from flask import Flask, g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,15 +117,21 @@ def person(actor: str | None, session: Session | None = None) -> str:
     """
     if not actor:
         return ""
+    cache: dict[str, str] | None = None
     if session is None and has_app_context():
         from .sitedb import get_session
 
         session = get_session()
+        cache = g.setdefault("people_time_names", {})  # one lookup per actor per request
+        if actor in cache:
+            return cache[actor]
+    name = None
     if session is not None and ":" in actor:
         name = display_names(session, {actor}).get(actor)
-        if name:
-            return name
-    return actor.split(":", 1)[1] if ":" in actor else actor
+    shown = name or (actor.split(":", 1)[1] if ":" in actor else actor)
+    if cache is not None:
+        cache[actor] = shown
+    return shown
 
 
 def init_people_time(app: Flask) -> None:
