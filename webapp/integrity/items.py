@@ -108,6 +108,8 @@ class Thresholds:
     review_min_gap: float = 20.0
     #: a supported village with no project activity for this many days
     idle_days: int = 365
+    #: one volunteer in two villages farther apart than this (km) on the same day (台账)
+    ledger_distant_km: float = 50.0
     #: difflib ratio of normalised names from which two names count as similar
     name_similarity: float = 0.85
 

@@ -18,6 +18,7 @@ from graph_schema import Dataset
 from .duplicates import duplicate_organizations, normalise_name, normalise_phone
 from .items import N_, Item, Thresholds
 from .items import plain_number as _num
+from .ledger_rules import LEDGER_RULE_LABELS_ZH, LEDGER_RULES
 
 __all__ = [
     "Item",
@@ -278,6 +279,7 @@ RULE_LABELS_ZH: dict[str, str] = {
     "review_outlier": "评分异常",
     "idle_village": "帮扶村无项目活动",
     "duplicate_org": "疑似重复登记",
+    **LEDGER_RULE_LABELS_ZH,
 }
 
 RuleFunction = Callable[..., list[Item]]
@@ -288,6 +290,7 @@ RULES: dict[str, RuleFunction] = {
     "review_outlier": review_outliers,
     "idle_village": idle_supported_villages,
     "duplicate_org": duplicate_organizations,
+    **LEDGER_RULES,
 }
 
 
@@ -320,7 +323,7 @@ def find_items(
     th = thresholds or Thresholds()
     items: list[Item] = []
     for name, rule in (rules or RULES).items():
-        if name == "idle_village":
+        if name in ("idle_village", "activity_outside_partnership"):
             items += rule(ds, th, today=today)
         elif name == "duplicate_org":
             items += rule(ds, contacts, th)
