@@ -74,9 +74,11 @@ def _every(rule: Rule, *methods: str) -> dict[str, Rule]:
 
 #: endpoint → method → rule. Keep it sorted by endpoint; one row per endpoint.
 ACCESS: dict[str, dict[str, Rule]] = {
+    "accounts.change_password": _every(Rule(SIGNED_IN), "GET", "POST"),
     "accounts.index": _every(Rule(PUBLIC), "GET"),
     "accounts.login": _every(Rule(PUBLIC), "GET", "POST"),
     "accounts.logout": _every(Rule(SIGNED_IN), "POST"),
+    "accounts.revoke_own_token": _every(Rule(SIGNED_IN), "POST"),
     "accounts.set_language": _every(Rule(PUBLIC), "GET"),
     "accounts.welcome": _every(Rule(SIGNED_IN), "GET"),
     "admin.audit": _every(Rule(ADMIN), "GET"),
@@ -87,6 +89,8 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "admin.home": _every(Rule(ADMIN), "GET"),
     "admin.imports": _every(Rule(ADMIN), "GET"),
     "admin.reset_password": _every(Rule(ADMIN), "POST"),
+    "admin.revoke_account_tokens": _every(Rule(ADMIN), "POST"),
+    "admin.set_account_county": _every(Rule(ADMIN), "POST"),
     "admin.set_account_status": _every(Rule(ADMIN), "POST"),
     "admin.static": _every(Rule(ADMIN), "GET"),
     "admin.upload_import": _every(Rule(ADMIN), "POST"),
@@ -169,11 +173,14 @@ FIXED = {
     "rest": "no-such-resource",
     "run_id": 1,
     "reg_id": 1,
+    "token_id": 999_999,  # no such token: revoking it must not end a token the matrix uses
     # an account of its own: a password reset ends that account's sessions, so it must not be one
     # the matrix signs in with
     "username": "matrix-target",
 }
 STATIC_FILES = {"static": "style.css", "admin.static": "admin.css"}
+#: the scope dimension's account: an officer of one county (webapp/scope.py)
+COUNTY_ROLE, COUNTY_OFFICER, COUNTY_PASSWORD = "county-officer", "matrix-county", "County-2027-x"
 
 
 @dataclass
@@ -184,6 +191,10 @@ class World:
     other: dict[str, str]
     tokens: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
+    #: the scope dimension: ids in the county officer's own county and in another one
+    county: str = ""
+    in_county: dict[str, str] = field(default_factory=dict)
+    out_county: dict[str, str] = field(default_factory=dict)
 
 
 def _methods(rule) -> list[str]:
@@ -255,11 +266,25 @@ def world(matrix_app) -> World:
                 "volunteer_id": f"AUTHZ-{org}",
             }
         world = World(ids[own_org], ids[other_org])
-        for role, username in USERNAMES.items():
+        county_of = data["villages"].set_index("village_id")["county"]
+        world.county = str(county_of[world.own["village_id"]])
+        world.in_county = dict(world.own, county=world.county)
+        away = partners[partners["village_id"].map(county_of) != world.county].iloc[0]
+        world.out_county = dict(
+            world.own,
+            village_id=str(away["village_id"]),
+            org_id=str(away["org_id"]),
+            county=str(county_of[away["village_id"]]),
+        )
+        from webapp.accounts.operations import create_user
+
+        create_user(COUNTY_OFFICER, COUNTY_PASSWORD, "officer", county=world.county)
+        for role, username in (*USERNAMES.items(), (COUNTY_ROLE, COUNTY_OFFICER)):
             world.tokens[role] = issue_api_token(User.from_row(find_by_username(username)), "test")
-    for role, username in USERNAMES.items():
+    for role, username in (*USERNAMES.items(), (COUNTY_ROLE, COUNTY_OFFICER)):
         client = matrix_app.test_client()
-        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+        password = COUNTY_PASSWORD if role == COUNTY_ROLE else DEMO_PASSWORD
+        response = client.post("/login", data={"username": username, "password": password})
         assert response.status_code == 302, f"cannot sign in as {username}"
         world.cookies[role] = client.get_cookie("session").value
     return world
@@ -322,8 +347,8 @@ def checks(app, world: World) -> Iterator[Check]:
                 yield Check(url_rule.endpoint, method, url, "organization", rule, str(rule.other))
 
 
-#: writes that change what the other checks use (a new API token replaces the old one)
-LAST = ("api_pages.token",)
+#: writes that change what the other checks use (signing out ends the account's sessions)
+LAST = ("api_pages.token", "accounts.logout")
 
 
 def _order(check: Check) -> tuple:
@@ -420,3 +445,56 @@ def test_every_route_answers_every_role_as_the_matrix_says(matrix_app, world):
 def test_organization_ids_come_from_the_sample_world(world):
     assert world.own["org_id"] != world.other["org_id"]
     assert all(world.own.values()) and all(world.other.values())
+
+
+# -- the scope dimension -----------------------------------------------------------------------
+#: parameters that place a URL in a county
+PLACED = {"village_id", "county"}
+
+
+def scope_checks(app, world: World) -> Iterator[Check]:
+    """Every officer route as a county officer: with ids of its own county (allowed), and, for
+    a URL that names a village or a county, with another county's (403 or 404)."""
+    for url_rule in app.url_map.iter_rules():
+        rows = ACCESS.get(url_rule.endpoint, {})
+        for method in _methods(url_rule):
+            rule = rows.get(method)
+            if rule is None or rule.status is not None or rule.who in (PUBLIC, SIGNED_IN):
+                continue
+            if not rule.allows("officer"):
+                continue
+            if url_rule.endpoint in LAST:
+                continue
+            own = _url(url_rule, _values(url_rule.endpoint, url_rule, world.in_county))
+            yield Check(url_rule.endpoint, method, own, COUNTY_ROLE, rule, "allowed")
+            if PLACED & set(url_rule.arguments):
+                away = _url(url_rule, _values(url_rule.endpoint, url_rule, world.out_county))
+                yield Check(url_rule.endpoint, method, away, COUNTY_ROLE, rule, "elsewhere")
+
+
+def _scope_fault(check: Check, response) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"{check}; got {status} (server error)"
+    if check.expect == "elsewhere":
+        return None if status in (403, 404) else f"{check}; got {status}"
+    location = response.headers.get("Location", "")
+    if status in (401, 403) or "/login?next=" in location:
+        return f"{check}; got {status} {location}".rstrip()
+    return None
+
+
+def test_a_county_officer_acts_in_its_county_and_nowhere_else(matrix_app, world):
+    faults, done, elsewhere = [], 0, 0
+    for check in sorted(scope_checks(matrix_app, world), key=_order):
+        fault = _scope_fault(check, _send(matrix_app, world, check))
+        done += 1
+        elsewhere += check.expect == "elsewhere"
+        if fault:
+            faults.append(fault)
+    assert elsewhere >= 8, "too few routes name a village or a county: is the scope built?"
+    assert not faults, f"{len(faults)} of {done} requests broke the scope:\n" + "\n".join(faults)
+    client = matrix_app.test_client()
+    headers = {"Authorization": f"Bearer {world.tokens[COUNTY_ROLE]}"}
+    other = world.out_county["county"]
+    assert client.get(f"/api/v1/villages?county={other}", headers=headers).status_code == 403

@@ -77,12 +77,12 @@ def village(village_id: str):
 
 @bp.post("/villages/<village_id>/end")
 def end_group(village_id: str):
+    if village_id not in scoped_world(current_world(get_store())).villages:
+        abort(404)  # unknown, or outside the officer's county (webapp/scope.py)
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash(_("请填写结束帮扶关系的理由"), "error")
     else:
-        if village_id not in scoped_world(current_world(get_store())).villages:
-            abort(404)  # outside the officer's county (webapp/scope.py)
         n = get_store().end_partnership(village_id, current_user.actor, reason)
         # each letter of the ended group gets a 撤销 record; the letters stay as issued
         revoke_letters_not_in_force(
