@@ -4,13 +4,40 @@ screenshot for docs/guide-officer.md."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.webapp_fixtures import browser_login, screenshot
+from tests.webapp_fixtures import SCREENSHOTS, browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def letter_picture(pdf: bytes, name: str) -> None:
+    """Keep the PDF's first page as a screenshot (``pdftoppm``: Chromium shows no PDF headless)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "letter.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-singlefile",
+                "-f",
+                "1",
+                str(source),
+                str(SCREENSHOTS / name),
+            ],
+            check=True,
+        )
 
 
 def test_officer_runs_the_matcher_approves_a_group_and_takes_the_documents(
@@ -63,10 +90,12 @@ def test_officer_runs_the_matcher_approves_a_group_and_takes_the_documents(
     assert "已批准" in page.locator(".flash-success").inner_text()
     screenshot(page, "officer-village")
     page.locator(f"a.letter-link[href$='/{village_id}/{lead}']").click()
-    page.wait_for_selector("#letter")
-    assert "介 绍 信" in page.locator("#letter h1").inner_text()
-    assert "村民委员会" in page.locator("#letter").inner_text()
+    page.wait_for_selector("#letter-record")  # the letter issued at the approval, a record
+    assert re.search(r"泰民社介〔\d{4}〕\d+号", page.locator("#letter-reference").inner_text())
     screenshot(page, "officer-letter")
+    pdf = page.request.get(base + (page.locator("#letter-pdf").get_attribute("href") or ""))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    letter_picture(pdf.body(), "officer-letter-pdf")  # the letter as printed, first page
 
     # The county's docking list, downloaded and read back.
     county = (

@@ -104,7 +104,7 @@ def _story(letter: Letter, font: str) -> list:
     story += [
         Spacer(1, 10 * mm),
         # 盖章处: where each issuer puts its seal, over its own name
-        Paragraph("（盖章处）\u3000\u3000\u3000\u3000\u3000\u3000（盖章处）", seal),
+        Paragraph("（盖章处）" + "\u3000" * 9 + "（盖章处）\u3000\u3000", seal),
         Spacer(1, 12 * mm),
         Paragraph(escape(f"{letter.bureau}\u3000\u3000{letter.party_committee}"), right),
         Paragraph(escape(letter.date), right),

@@ -1,9 +1,9 @@
 """An approval's writes as one unit, or recoverable as one: intent, store, decision.
 
 An approval writes to two databases: the partnership in force goes to the graph store (SQLite
-file or Neo4j), the officer's decision on the run's recommendation to the site database. Letters
-need no write of their own: a letter is built from the partnership in force. No transaction spans
-both databases, so the writes go in this order, each step committed before the next:
+file or Neo4j), the officer's decision on the run's recommendation to the site database, and
+each member's letter (a record, docs/letters.md) to the store right after the partnership (the
+``issue`` step). No transaction spans both databases, so the writes go in this order, each step committed before the next:
 
 1. an **intent** row (``approval_intents``, state ``pending``) in the site database: what is to be
    approved, by whom, for which run;
