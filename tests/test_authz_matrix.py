@@ -155,6 +155,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "organization.villages": _every(Rule(ORG), "GET"),
     "organization.volunteer_add": _every(Rule(ORG), "POST"),
     "organization.volunteer_delete": _every(Rule(ORG, own="volunteer_id", other=404), "POST"),
+    "organization.volunteer_hours_certificate": _every(
+        Rule(ORG, own="volunteer_id", other=404), "GET"
+    ),
     "organization.volunteer_upload": _every(Rule(ORG), "POST"),
     "organization.volunteer_template": _every(Rule(ORG), "GET"),
     "organization.volunteers": _every(Rule(ORG), "GET"),

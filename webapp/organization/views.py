@@ -245,6 +245,30 @@ def volunteer_upload():
     return redirect(url_for("organization.volunteers"))
 
 
+@bp.get("/volunteers/<volunteer_id>/hours.pdf")
+@role_required("organization")
+def volunteer_hours_certificate(volunteer_id: str):
+    """志愿服务时长证明 of one of the organization's volunteers for ``?year=`` (default: this
+    year in Beijing), from the hours of the organization's own activities in the ledger."""
+    import datetime as dt
+
+    from flask import Response
+
+    from ..people_time import beijing_date
+    from .hours import hours_certificate_pdf, organization_certificate
+
+    today = beijing_date(dt.datetime.now(dt.UTC))
+    year = request.args.get("year", type=int) or int(today[:4])
+    cert = organization_certificate(_own_org_id(), volunteer_id, year, today)
+    if cert is None:
+        abort(404)
+    return Response(
+        hours_certificate_pdf(cert),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="hours-{volunteer_id}-{year}.pdf"'},
+    )
+
+
 @bp.get("/villages")
 @role_required("organization")
 def villages():
