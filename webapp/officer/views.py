@@ -5,7 +5,16 @@ Pages live in one module per subject; importing them here attaches their routes 
 
 from __future__ import annotations
 
-from . import dashboard, documents, letter_views, matching, organizations, review, villages  # noqa: F401
+from . import (  # noqa: F401
+    dashboard,
+    documents,
+    ledger,
+    letter_views,
+    matching,
+    organizations,
+    review,
+    villages,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

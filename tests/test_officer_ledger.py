@@ -1,0 +1,49 @@
+"""An officer reads a village's assistance ledger (帮扶台账): activities and a timeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__: list[str] = []
+
+
+def test_a_village_ledger_lists_its_activities_and_a_monthly_timeline(officer_client, app):
+    store = app.extensions["baotuan_store"]
+    world = store.load_dataset()
+    village = world["villages"]["village_id"].iloc[0]
+    org_id = world["organizations"]["org_id"].iloc[0]
+    volunteer = world["volunteers"]["volunteer_id"].iloc[0]
+    store.upsert_rows(
+        "activities",
+        pd.DataFrame(
+            {
+                "activity_id": ["L-A1", "L-A2", "L-A3"],
+                "village_id": [village] * 3,
+                "org_id": [org_id] * 3,
+                "service": ["medical", "education", "medical"],
+                "date": ["2026-05-03", "2026-05-20", "2026-07-01"],
+                "beneficiaries": [120, None, 35],
+                "value_yuan": [None, 2000.0, None],
+                "note": ["义诊筛查", "捐赠图书", None],
+            }
+        ),
+        actor="test",
+    )
+    store.upsert_rows(
+        "activity_volunteers",
+        pd.DataFrame({"activity_id": ["L-A1"], "volunteer_id": [volunteer], "hours": [6.5]}),
+        actor="test",
+    )
+    village_page = officer_client.get(f"/officer/villages/{village}").get_data(as_text=True)
+    assert f"/officer/villages/{village}/ledger" in village_page
+    html = officer_client.get(f"/officer/villages/{village}/ledger").get_data(as_text=True)
+    assert html.count('class="ledger-activity"') == 3
+    assert "义诊筛查" in html and "捐赠图书" in html and "6.5 h" in html
+    # newest first; the timeline has May (2 activities, 120 people) and July
+    assert html.index("2026-07-01") < html.index("2026-05-20") < html.index("2026-05-03")
+    assert html.count('class="ledger-month"') == 2
+    assert "<td>2026-05</td><td>2</td>" in html
+
+
+def test_an_unknown_village_has_no_ledger(officer_client):
+    assert officer_client.get("/officer/villages/NO-SUCH/ledger").status_code == 404
