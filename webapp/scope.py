@@ -125,12 +125,9 @@ def scope_dataset(dataset: Mapping[str, Any], county: str | None) -> Mapping[str
         if name in out:
             frame = out[name]
             out[name] = frame[frame["village_id"].isin(kept)].reset_index(drop=True)
-    if hasattr(dataset, "__class__") and not isinstance(dataset, dict):
-        try:
-            return type(dataset)(out)  # a graph_schema Dataset again
-        except Exception:  # noqa: BLE001 - a plain mapping is fine for the matcher too
-            return out
-    return out
+    from graph_schema.contract.dataset import Dataset
+
+    return Dataset(out) if isinstance(dataset, Dataset) else out
 
 
 def run_county(run_id: int) -> str | None:

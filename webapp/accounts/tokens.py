@@ -13,8 +13,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from graph_schema.store.base import now_iso
 
@@ -129,10 +130,15 @@ def list_tokens(user_id: int) -> list[TokenInfo]:
 def revoke_token(user_id: int, username: str, token_id: int, actor: str) -> bool:
     """Revoke one token of the account; False when it has no such live token."""
     db = get_session()
-    done = db.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now_iso())
+    done = cast(
+        CursorResult,
+        db.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)
+            )
+            .values(revoked_at=now_iso())
+        ),
     ).rowcount
     db.commit()
     if done:
@@ -143,10 +149,11 @@ def revoke_token(user_id: int, username: str, token_id: int, actor: str) -> bool
 def revoke_all_tokens(user_id: int) -> int:
     """Revoke every live token of the account (the caller audits why); returns how many."""
     db = get_session()
-    count = db.execute(
+    statement = (
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now_iso())
-    ).rowcount
+    )
+    count = cast(CursorResult, db.execute(statement)).rowcount
     db.commit()
     return int(count or 0)
