@@ -141,6 +141,11 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         Ridge penalty of the group part.
     cv : int
         Folds of the out-of-fold predictions used for backfitting.
+    link : {"logit", "identity"}
+        Units the terms add in (:class:`TeamTerms`). "logit" (the default): on the logit of the
+        share of the room above the score floor a project reaches, so that effects multiply
+        and a good team cannot push a score past 100; on the quality bench's development worlds
+        it scored 0.73 / 0.16 / 0.95 against identity's 0.71 / 0.17 / 0.92.
 
     Examples
     --------
@@ -163,7 +168,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         min_samples_leaf: int = 20,
         alpha: float = 1.0,
         cv: int = 2,
-        link: str = "identity",
+        link: str = "logit",
     ):
         self.link = link
         self.random_state = random_state
