@@ -116,7 +116,8 @@ def test_docking_list_reads_back_with_the_approved_group(officer_client, app):
     ]
     ours = [r for r in rows if r["村编号"] == village_id]
     assert {(r["组织编号"], r["角色"]) for r in ours} == {(lead, "牵头"), (member, "成员")}
-    assert all(r["批准人"] == "officer:officer" and r["帮扶开始日期"] for r in ours)
+    assert all(r["批准人"] == "泰安市民政局 张干部" and r["帮扶开始日期"] for r in ours)  # a name
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r["批准时间"]) for r in ours)  # Beijing
     assert all(r["县（市、区）"] == "泰山区" for r in rows)
     assert ours[0]["需求（紧迫程度）"]
     left = [row[4].value for row in book["未帮扶村"].iter_rows(min_row=3)]

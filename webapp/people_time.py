@@ -27,6 +27,13 @@ __all__ = [
 ]
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+#: the roles an account actor (``role:username``) starts with; any other text is not an account
+_ROLES = ("officer", "organization", "reviewer", "admin")
+
+
+def _username(actor: str) -> str | None:
+    role, _, username = actor.partition(":")
+    return username if role in _ROLES and username else None
 
 
 def _parse(value: str | dt.datetime | None) -> dt.datetime | None:
@@ -96,7 +103,7 @@ def display_names(session: Session, actors: set[str]) -> dict[str, str]:
     """The display name of each account actor (``role:username``) that has one."""
     from .sitedb.models import User
 
-    by_user = {a.split(":", 1)[1]: a for a in actors if ":" in a}
+    by_user = {u: a for a in actors if (u := _username(a))}
     if not by_user:
         return {}
     rows = session.execute(
@@ -112,8 +119,8 @@ def person(actor: str | None, session: Session | None = None) -> str:
 
     Examples
     --------
-    >>> person("officer:li"), person("system"), person(None)
-    ('li', 'system', '')
+    >>> person("officer:li"), person("system"), person("@SUM(A1:A9)"), person(None)
+    ('li', 'system', '@SUM(A1:A9)', '')
     """
     if not actor:
         return ""
@@ -126,9 +133,9 @@ def person(actor: str | None, session: Session | None = None) -> str:
         if actor in cache:
             return cache[actor]
     name = None
-    if session is not None and ":" in actor:
+    if session is not None and _username(actor):
         name = display_names(session, {actor}).get(actor)
-    shown = name or (actor.split(":", 1)[1] if ":" in actor else actor)
+    shown = name or _username(actor) or actor
     if cache is not None:
         cache[actor] = shown
     return shown

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from graph_schema.contract.xlsx_out import Sheet, workbook_bytes
 
+from ..people_time import beijing, person
 from .queries import World
 
 __all__ = ["docking_workbook", "DOCKING_HEADERS", "UNSUPPORTED_HEADERS"]
@@ -98,11 +99,11 @@ def docking_workbook(
                     "、".join(service_label(s) for s in covers),
                     reach(m["org_id"]),
                     m["since"],
-                    m["approved_by"],
-                    m["approved_at"],
+                    person(m["approved_by"]),  # the approver's name, not the account id
+                    beijing(m["approved_at"]),  # Beijing time, as every page shows it
                 ]
             )
-    suffix = f"（导出人：{issued_by}）" if issued_by else ""
+    suffix = f"（导出人：{person(issued_by)}）" if issued_by else ""
     left = [
         [i, v.county, v.town, v.name, v.village_id, needs(v)]
         for i, v in enumerate((v for v in villages if not v.supported), start=1)
