@@ -145,6 +145,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "officer.start": _every(Rule(OFFICE, form={"max_group": "99"}), "POST"),
     "officer.village": _every(Rule(OFFICE), "GET"),
     "officer.village_ledger_page": _every(Rule(OFFICE), "GET"),
+    "officer.county_ledger": _every(Rule(OFFICE), "GET"),
     "officer.villages": _every(Rule(OFFICE), "GET"),
     "organization.approve": _every(Rule(OFFICE), "POST"),
     "organization.home": _every(Rule(ORG), "GET"),

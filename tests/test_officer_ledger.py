@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 __all__: list[str] = []
@@ -47,3 +49,36 @@ def test_a_village_ledger_lists_its_activities_and_a_monthly_timeline(officer_cl
 
 def test_an_unknown_village_has_no_ledger(officer_client):
     assert officer_client.get("/officer/villages/NO-SUCH/ledger").status_code == 404
+
+
+def test_the_county_ledger_charts_activities_and_warns_of_quiet_villages(officer_client, app):
+    store = app.extensions["baotuan_store"]
+    world = store.load_dataset()
+    partners = world["partnerships"]
+    villages = world["villages"].set_index("village_id")
+    active = partners["village_id"].iloc[0]
+    county = villages.loc[active, "county"]
+    supported = set(partners["village_id"]) & set(villages.index[villages["county"] == county])
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    store.upsert_rows(
+        "activities",
+        pd.DataFrame(
+            {
+                "activity_id": ["C-A1", "C-A2"],
+                "village_id": [active] * 2,
+                "org_id": [partners["org_id"].iloc[0]] * 2,
+                "service": ["medical", "education"],
+                "date": [str(today - dt.timedelta(days=3)), str(today - dt.timedelta(days=40))],
+            }
+        ),
+        actor="test",
+    )
+    dashboard = officer_client.get("/officer/").get_data(as_text=True)
+    assert "/officer/ledger" in dashboard  # in the officers' navigation
+    html = officer_client.get("/officer/ledger", query_string={"county": county}).get_data(
+        as_text=True
+    )
+    assert 'class="activity-chart"' in html and html.count("<rect x=") == 2
+    # every other supported village of the county has had no activity: all are warned of
+    assert html.count('class="idle-village"') == len(supported) - 1
+    assert f"/officer/villages/{active}/ledger" not in html.split('id="idle-villages"')[1]

@@ -57,6 +57,7 @@ NAV_BY_ROLE = {
         ("officer.organizations", "社会组织"),
         ("officer.matching", "抱团匹配"),
         ("officer.partnerships", "帮扶关系"),
+        ("officer.county_ledger", "帮扶台账"),
         ("review.integrity", "疑点清单"),
         ("organization.pending", "注册审核"),
     ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401
     dashboard,
+    county_ledger,
     documents,
     ledger,
     letter_views,
