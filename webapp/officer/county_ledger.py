@@ -56,7 +56,7 @@ def activity_chart(counts: pd.DataFrame, width: int = 640, height: int = 220) ->
     peak = max(int(totals.max()), 1)
     plot = height - 40
     step = (width - 40) / len(months)
-    bar = max(step * 0.7, 2.0)
+    bar = min(max(step * 0.7, 2.0), 48.0)  # a few months must not look like a wall
     parts = [
         f'<svg class="activity-chart" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="activities by service and month">',
