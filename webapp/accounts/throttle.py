@@ -21,7 +21,10 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import request
 from limits import RateLimitItem, parse_many
@@ -29,6 +32,9 @@ from limits import RateLimitItem, parse_many
 from ..extensions import limiter
 
 __all__ = ["LIMITS", "wait_seconds", "record_failure"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: failures allowed before the next attempt waits, per kind of key
 LIMITS: dict[str, list[RateLimitItem]] = {
@@ -52,6 +58,23 @@ def _active() -> bool:
     return bool(limiter.enabled and limiter.initialized)
 
 
+def _with_strategy(work: Callable[[Any], T]) -> T:
+    """Run ``work`` on Flask-Limiter's strategy; when its storage (Redis) does not answer, on the
+    in-process fallback Flask-Limiter keeps for that case, as its own decorated routes do, and
+    back to the storage once it answers again."""
+    fallback = getattr(limiter, "_fallback_limiter", None)
+    if getattr(limiter, "_storage_dead", False) and limiter.storage.check():
+        limiter._storage_dead = False  # type: ignore[attr-defined]  # Redis is back
+    try:
+        return work(limiter.limiter)
+    except Exception:
+        if fallback is None or getattr(limiter, "_storage_dead", False):
+            raise
+        log.warning("sign-in throttling: storage unreachable, counting in memory meanwhile")
+        limiter._storage_dead = True  # type: ignore[attr-defined]
+        return work(fallback)
+
+
 def wait_seconds(username: str) -> int:
     """Seconds until ``username`` may try again from this request's address (0: now).
 
@@ -59,21 +82,29 @@ def wait_seconds(username: str) -> int:
     """
     if not _active():
         return 0
-    strategy = limiter.limiter
-    waits = [0.0]
-    for kind, key in _keys(username).items():
-        for item in LIMITS[kind]:
-            if not strategy.test(item, key):
-                reset_at = strategy.get_window_stats(item, key).reset_time
-                waits.append(max(reset_at - time.time(), 1.0))
-    return int(max(waits) + 0.999)
+    keys = _keys(username)
+
+    def longest_wait(strategy) -> float:
+        waits = [0.0]
+        for kind, key in keys.items():
+            for item in LIMITS[kind]:
+                if not strategy.test(item, key):
+                    reset_at = strategy.get_window_stats(item, key).reset_time
+                    waits.append(max(reset_at - time.time(), 1.0))
+        return max(waits)
+
+    return int(_with_strategy(longest_wait) + 0.999)
 
 
 def record_failure(username: str) -> None:
     """Count one failed sign-in for the pair, the account and the address."""
     if not _active():
         return
-    strategy = limiter.limiter
-    for kind, key in _keys(username).items():
-        for item in LIMITS[kind]:
-            strategy.hit(item, key)
+    keys = _keys(username)
+
+    def hit(strategy) -> None:
+        for kind, key in keys.items():
+            for item in LIMITS[kind]:
+                strategy.hit(item, key)
+
+    _with_strategy(hit)
