@@ -80,6 +80,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "accounts.logout": _every(Rule(SIGNED_IN), "POST"),
     "accounts.revoke_own_token": _every(Rule(SIGNED_IN), "POST"),
     "accounts.set_language": _every(Rule(PUBLIC), "GET"),
+    "letter_check.check_letter": _every(Rule(PUBLIC), "GET"),  # a village checks a letter
     "accounts.welcome": _every(Rule(SIGNED_IN), "GET"),
     "admin.audit": _every(Rule(ADMIN), "GET"),
     "admin.audit_export": _every(Rule(ADMIN), "GET"),
