@@ -77,6 +77,8 @@ def test_the_api_answers_a_county_officer_within_its_county(county_app):
     page = client.get("/api/v1/villages?per_page=500", headers=headers).get_json()
     assert {v["county"] for v in page["items"]} == {HOME}
     assert client.get(f"/api/v1/villages?county={OTHER}", headers=headers).status_code == 403
+    needs = client.get("/api/v1/needs?per_page=500", headers=headers).get_json()["items"]
+    assert needs and {n["village_id"] for n in needs} <= set(_villages(county_app, HOME))
     other = _villages(county_app, OTHER)[0]
     assert client.get(f"/api/v1/villages/{other}", headers=headers).status_code == 404
     refused = client.post(

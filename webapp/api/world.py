@@ -97,6 +97,9 @@ class Needs(MethodView):
     def get(self, args):
         """Needs of villages (service and severity 1–5)."""
         frame = _filtered("needs", village_id=args.get("village_id"), service=args.get("service"))
+        county = api_county(None)
+        if county is not None:  # a county officer: the needs of its county's villages
+            frame = frame[frame["village_id"].isin(rows("villages", county=county)["village_id"])]
         return paged(frame.sort_values(["village_id", "service"]), args)
 
 
