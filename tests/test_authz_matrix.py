@@ -164,6 +164,8 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "organization.volunteer_upload": _every(Rule(ORG), "POST"),
     "organization.volunteer_template": _every(Rule(ORG), "GET"),
     "organization.volunteers": _every(Rule(ORG), "GET"),
+    "organization.activities": _every(Rule(ORG), "GET"),
+    "organization.activity_add": _every(Rule(ORG), "POST"),
     "review.home": _every(Rule(REVIEW), "GET"),
     "review.integrity": _every(Rule(STAFF), "GET"),
     "review.integrity_mark": _every(Rule(STAFF), "POST"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
 from tests.webapp_fixtures import browser_login, screenshot
@@ -16,35 +15,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__: list[str] = []
 
 
-def _record_two_activities(store, org_id: str) -> tuple[str, str]:
-    """Two activities of ``org_id`` in a village it supports, with one of its volunteers."""
-    partners = store.query("partnerships", {"org_id": org_id})
-    village = partners["village_id"].iloc[0]
-    volunteer = store.query("volunteers", {"org_id": org_id})["volunteer_id"].iloc[0]
-    today = dt.date.today()
-    store.upsert_rows(
-        "activities",
-        pd.DataFrame(
-            {
-                "activity_id": ["B-A1", "B-A2"],
-                "village_id": [village] * 2,
-                "org_id": [org_id] * 2,
-                "service": ["medical", "visiting"],
-                "date": [str(today - dt.timedelta(days=2)), str(today - dt.timedelta(days=1))],
-                "beneficiaries": [80, 12],
-                "note": ["义诊", "入户走访"],
-            }
-        ),
-        actor="test",
-    )
-    store.upsert_rows(
-        "activity_volunteers",
-        pd.DataFrame(
-            {"activity_id": ["B-A1", "B-A2"], "volunteer_id": [volunteer] * 2, "hours": [5.0, 2.5]}
-        ),
-        actor="test",
-    )
-    return village, volunteer
+def _record_on_the_site(
+    page,
+    village: str,
+    volunteer: str,
+    day: dt.date,
+    service: str,
+    people: str,
+    note: str,
+    hours: str,
+) -> None:
+    page.click("nav.mainnav >> text=帮扶台账")
+    page.wait_for_load_state("networkidle")
+    page.select_option("#a-village", village)
+    page.select_option("#a-service", service)
+    page.fill("#a-date", str(day))
+    page.fill("#a-beneficiaries", people)
+    page.fill("#a-note", note)
+    page.fill(f"#hours-{volunteer}", hours)
+    page.click("#activity-add")
+    page.wait_for_load_state("networkidle")
+    assert "已记录活动" in page.locator(".flash").inner_text()
 
 
 def test_a_volunteers_certificate_and_the_officers_ledgers(page, live_server, live_app):
@@ -58,9 +49,19 @@ def test_a_volunteers_certificate_and_the_officers_ledgers(page, live_server, li
     org_id = account["org_id"]
     if store.query("partnerships", {"org_id": org_id}).empty:
         pytest.skip("the demo organization account supports no village in this world")
-    village, volunteer = _record_two_activities(store, org_id)
+    village = store.query("partnerships", {"org_id": org_id})["village_id"].iloc[0]
+    volunteer = store.query("volunteers", {"org_id": org_id})["volunteer_id"].iloc[0]
 
     browser_login(page, base, "org")
+    today = dt.date.today()
+    _record_on_the_site(
+        page, village, volunteer, today - dt.timedelta(days=2), "medical", "80", "义诊", "5"
+    )
+    _record_on_the_site(
+        page, village, volunteer, today - dt.timedelta(days=1), "visiting", "12", "入户走访", "2.5"
+    )
+    assert page.locator("tr.my-activity").count() >= 2
+    screenshot(page, "ledger-org-activities")
     page.goto(f"{base}/organization/volunteers")
     link = page.locator(f"a[href$='/organization/volunteers/{volunteer}/hours.pdf']")
     assert link.count() == 1

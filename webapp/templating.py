@@ -61,7 +61,11 @@ NAV_BY_ROLE = {
         ("review.integrity", "疑点清单"),
         ("organization.pending", "注册审核"),
     ],
-    "organization": [("organization.home", "我的组织"), ("organization.villages", "帮扶村庄")],
+    "organization": [
+        ("organization.home", "我的组织"),
+        ("organization.villages", "帮扶村庄"),
+        ("organization.activities", "帮扶台账"),
+    ],
     "reviewer": [("review.home", "项目评审"), ("review.integrity", "疑点清单")],
     "admin": [
         ("admin.home", "账号管理"),

@@ -245,6 +245,47 @@ def volunteer_upload():
     return redirect(url_for("organization.volunteers"))
 
 
+def _activities_page(errors=None, status: int = 200):
+    from .data import rows
+
+    org_id = _own_org_id()
+    acts = rows("activities", org_id=org_id).sort_values("date", ascending=False).head(PAGE)
+    return render_template(
+        "organization/activities.html",
+        villages=assigned_villages(org_id),
+        volunteers=list_volunteers(org_id, 500)[0],
+        activities=acts.astype(object).where(acts.notna(), None).to_dict("records"),
+        errors=errors or {},
+        form=request.form if errors else None,
+        services=SERVICES,
+    ), status
+
+
+@bp.get("/activities")
+@role_required("organization")
+def activities():
+    return _activities_page()
+
+
+@bp.post("/activities")
+@role_required("organization")
+def activity_add():
+    from ..services.activities import ActivityError, record_activity
+
+    hours = {
+        key.removeprefix("hours_"): value
+        for key, value in request.form.items()
+        if key.startswith("hours_")
+    }
+    try:
+        activity_id = record_activity(_own_org_id(), request.form, hours, current_user.actor)
+    except ActivityError as exc:
+        flash(_("活动未记录，请按提示修改"), "error")
+        return _activities_page(errors=exc.errors, status=400)
+    flash(_("已记录活动 %(id)s", id=activity_id), "success")
+    return redirect(url_for("organization.activities"))
+
+
 @bp.get("/volunteers/<volunteer_id>/hours.pdf")
 @role_required("organization")
 def volunteer_hours_certificate(volunteer_id: str):
