@@ -263,11 +263,17 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
     def team_terms(self, year: float = 0.0) -> TeamTerms:
         """The group part for a project in ``year`` (the year term is the same for every team)."""
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
-        size = [0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]]
+        # past groups were chosen partners: a positive size or partner-distance coefficient
+        # stands for *who* was chosen (an alliance spread over counties, say), which a proposed
+        # group of candidates does not have; what its members bring is in the member and pair
+        # terms. So a larger group never adds by its size, nor a farther partner by its distance
+        size = np.minimum.accumulate(
+            np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]], 0.0)
+        )
         pair = [coef[c] for c in PAIR_COLUMNS]
         intercept = coef["year"] * year
         terms = TeamTerms(intercept, size, coef["partner_quality"], pair, self.floor_, self.link)
-        terms.km_coef = coef["partner_log_km"]
+        terms.km_coef = min(coef["partner_log_km"], 0.0)
         return terms
 
 
