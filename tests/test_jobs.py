@@ -217,7 +217,8 @@ def test_sign_in_keeps_working_and_throttled_while_redis_is_down(tmp_path, seede
         with requests.Session() as http:
             assert sign_in(http, server.url, "officer", DEMO_PASSWORD).status_code == 302
             wrong = [sign_in(http, server.url, "officer", "Wrong-1").status_code for _ in range(11)]
-        assert wrong == [401] * 10 + [429]  # ten failed sign-ins a minute (webapp/accounts/throttle.py)
+        # ten failed sign-ins a minute (webapp/accounts/throttle.py)
+        assert wrong == [401] * 10 + [429]
     finally:
         server.stop()
 
