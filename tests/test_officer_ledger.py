@@ -82,3 +82,41 @@ def test_the_county_ledger_charts_activities_and_warns_of_quiet_villages(officer
     # every other supported village of the county has had no activity: all are warned of
     assert html.count('class="idle-village"') == len(supported) - 1
     assert f"/officer/villages/{active}/ledger" not in html.split('id="idle-villages"')[1]
+
+
+def test_the_county_ledger_counts_volunteer_person_times_and_hours(officer_client, app):
+    store = app.extensions["baotuan_store"]
+    world = store.load_dataset()
+    village = world["villages"].iloc[0]
+    org_id = world["organizations"]["org_id"].iloc[0]
+    people = world["volunteers"]["volunteer_id"].iloc[:2].tolist()
+    store.upsert_rows(
+        "activities",
+        pd.DataFrame(
+            {
+                "activity_id": ["H-A1", "H-A2"],
+                "village_id": [village["village_id"]] * 2,
+                "org_id": [org_id] * 2,
+                "service": ["medical", "medical"],
+                "date": ["2025-03-01", "2025-04-01"],
+            }
+        ),
+        actor="test",
+    )
+    store.upsert_rows(
+        "activity_volunteers",
+        pd.DataFrame(
+            {
+                "activity_id": ["H-A1", "H-A1", "H-A2"],
+                "volunteer_id": people + people[:1],
+                "hours": [3.0, 4.0, 2.5],
+            }
+        ),
+        actor="test",
+    )
+    html = officer_client.get(
+        "/officer/ledger", query_string={"county": village["county"], "year": 2025}
+    ).get_data(as_text=True)
+    section = html.split('id="volunteer-hours"')[1].split("</section>")[0]
+    assert section.count('class="hours-row"') == 1
+    assert "<td>3</td><td>9.5</td>" in section  # 3 人次, 9.5 hours of 健康义诊 in 2025

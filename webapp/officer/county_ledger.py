@@ -13,10 +13,11 @@ import pandas as pd
 from flask import render_template, request
 from markupsafe import Markup, escape
 
-from graph_schema import SERVICE_LABELS_ZH, SERVICES
+from graph_schema import SERVICE_LABELS_ZH, SERVICES, Dataset
 
 from ..extensions import get_store
-from ..organization.data import rows
+from ..organization.data import rows, rows_in
+from ..organization.hours import hours_by_county_service
 from ..scope import scoped_world
 from .blueprint import bp
 from .world_cache import current_world
@@ -136,6 +137,17 @@ def county_ledger():
         .reset_index()
     )
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    year = request.args.get("year", type=int) or today.year
+    ledger = Dataset(
+        {
+            "villages": rows("villages", county=county),
+            "activities": acts,
+            "activity_volunteers": rows_in(
+                "activity_volunteers", "activity_id", acts["activity_id"]
+            ),
+        }
+    )
+    hours = hours_by_county_service(ledger, year)
     supported = {vid: v.name for vid, v in villages.items() if v.supported}
     return render_template(
         "officer/county_ledger.html",
@@ -146,4 +158,6 @@ def county_ledger():
         activities=len(acts),
         idle=idle_villages(supported, acts, today),
         idle_days=IDLE_DAYS,
+        year=year,
+        hours=hours.to_dict("records"),
     )
