@@ -270,6 +270,10 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         size = np.minimum.accumulate(
             np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]], 0.0)
         )
+        # coordination costs each extra member at least what the previous one cost; large past
+        # groups are few, and the ridge pulls their coefficient towards 0 (a cheap large group)
+        for k in (3, 4):
+            size[k] = min(size[k], 2.0 * size[k - 1] - size[k - 2])
         pair = [coef[c] for c in PAIR_COLUMNS]
         intercept = coef["year"] * year
         terms = TeamTerms(intercept, size, coef["partner_quality"], pair, self.floor_, self.link)
