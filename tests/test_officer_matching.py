@@ -60,7 +60,7 @@ def test_a_run_started_from_the_site_goes_on_in_the_background(officer_client, a
     html = _text(officer_client.get(url))
     assert 'id="recommendations"' in html and "批准所选村的推荐抱团" in html
     listing = _text(officer_client.get("/officer/matching"))
-    assert "已完成" in listing and "officer:officer" in listing
+    assert "已完成" in listing and "泰安市民政局 张干部" in listing  # started by: a display name
 
 
 def test_review_page_shows_members_explanation_volunteers_and_alternatives(

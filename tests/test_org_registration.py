@@ -62,7 +62,7 @@ def test_wrong_values_are_refused_with_a_message_per_field(client, app):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "200 超出范围 -90–90" in html
+    assert "200 超出范围 3.5–54" in html  # inside China (DATA_FORMAT.md)
     assert "-1 不能小于 0" in html
     assert "请至少选择一项服务" in html
     assert "联系电话只能包含数字" in html
