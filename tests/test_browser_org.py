@@ -76,9 +76,20 @@ def test_organization_registers_is_approved_and_keeps_its_profile(page, live_ser
     org_id = re.search(r"ORG[0-9A-F]{8}", page.locator("h1").inner_text()).group(0)
     store = live_app.extensions["baotuan_store"]
     taken = set(store.query("partnerships")["village_id"])
-    free = [v for v in sorted(store.query("villages")["village_id"]) if v not in taken][:2]
+    caps, needs = store.query("capabilities"), store.query("needs")
+
+    def provides(org: str, village: str) -> bool:  # the group rules: every member serves a need
+        offered = set(caps.loc[caps["org_id"] == org, "service"])
+        return bool(offered & set(needs.loc[needs["village_id"] == village, "service"]))
+
     officer = {"Authorization": f"Bearer {token_for(live_app, 'officer')}"}
-    for village, partner in zip(free, ("O000293", "O000001"), strict=True):
+    for partner in ("O000293", "O000001"):
+        village = next(
+            v
+            for v in sorted(store.query("villages")["village_id"])
+            if v not in taken and provides(org_id, v) and provides(partner, v)
+        )
+        taken.add(village)
         response = page.request.post(
             f"{base}/api/v1/partnerships",
             data={

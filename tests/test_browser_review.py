@@ -98,7 +98,7 @@ def test_reviewer_scores_a_project_and_the_organization_sees_it(page, live_serve
     page.click("#integrity-filters button")
     page.wait_for_load_state("networkidle")
     checked = page.locator(f"tr[data-key='{key}']")
-    assert "reviewer:reviewer" in checked.inner_text()
+    assert "评审专家 李老师" in checked.inner_text()  # who checked it, by display name
     assert "数据无误" in checked.inner_text()
     logout(page)
 

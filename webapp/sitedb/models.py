@@ -9,7 +9,7 @@ runs ``alembic check``); change a model only together with a new revision.
 Examples
 --------
 >>> sorted(Base.metadata.tables)[:3]
-['approval_intents', 'integrity_marks', 'matcher_runs']
+['api_tokens', 'approval_intents', 'integrity_marks']
 """
 
 from __future__ import annotations
