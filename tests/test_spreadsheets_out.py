@@ -153,7 +153,12 @@ def test_volunteer_template_filled_in_imports_with_skills(client, app):
     book = load_workbook(io.BytesIO(org_client.get("/organization/volunteers/template.xlsx").data))
     sheet = book["volunteers"]
     headers = [c.value for c in sheet[1]]
-    row = {"name": "张三（模板）", "hours_per_month": 12, "service_1": "关爱老人", "service_2": "助学"}
+    row = {
+        "name": "张三（模板）",
+        "hours_per_month": 12,
+        "service_1": "关爱老人",
+        "service_2": "助学",
+    }
     sheet.append([row.get(h) for h in headers])
     filled = io.BytesIO()
     book.save(filled)

@@ -20,8 +20,8 @@ COMMAND_MODULES = (
     "webapp.cli.demo_command",
     "webapp.cli.recommend_command",
     "webapp.cli.serve_command",
-    "webapp.cli.worker_command",
     "webapp.cli.db_command",
+    "webapp.cli.worker_command",
     "webapp.cli.partnership_command",
 )
 

@@ -65,5 +65,6 @@ def dashboard_figures(world: World) -> Markup:
 @bp.get("/")
 def dashboard():
     return render_template(
-        "officer/dashboard.html", figures=dashboard_figures(scoped_world(current_world(get_store())))
+        "officer/dashboard.html",
+        figures=dashboard_figures(scoped_world(current_world(get_store()))),
     )

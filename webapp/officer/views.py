@@ -6,8 +6,8 @@ Pages live in one module per subject; importing them here attaches their routes 
 from __future__ import annotations
 
 from . import (  # noqa: F401
-    dashboard,
     county_ledger,
+    dashboard,
     documents,
     ledger,
     letter_views,
