@@ -115,7 +115,7 @@ def test_officer_runs_the_matcher_approves_a_group_and_takes_the_documents(
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     ours = [r for r in rows if r[4] == village_id]
     assert ours and lead in {r[7] for r in ours}
-    assert {r[12] for r in ours} == {"officer:officer"}
+    assert {r[12] for r in ours} == {"泰安市民政局 张干部"}  # the approver by display name
     # No script errors, no CSP violations, no missing file (but the browser's own favicon).
     missing = [url for url in missing if not url.endswith("/favicon.ico")]
     assert not missing, missing
