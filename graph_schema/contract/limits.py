@@ -7,9 +7,10 @@ sizes an archive states can lie) and the ``<row>`` elements of every worksheet, 
 as soon as a limit is passed — in the time it takes to unpack up to the limit, holding one
 megabyte at a time. The same byte budget bounds a ``.zip`` of CSV files uploaded to the site.
 
-Limits come from the environment where set (``BAOTUAN_MAX_UNPACKED_MB``,
-``BAOTUAN_MAX_SHEET_ROWS``); the command line and the admin import use :data:`DEFAULT_LIMITS`,
-an organization's volunteer upload the smaller :data:`VOLUNTEER_UPLOAD_LIMITS`.
+:data:`DEFAULT_LIMITS` are plain defaults. The site and the command line pass the limits of their
+settings (``webapp.settings.Settings.read_limits``: ``BAOTUAN_MAX_UNPACKED_MB``,
+``BAOTUAN_MAX_SHEET_ROWS``; the settings are the only reader of the environment); an
+organization's volunteer upload uses the smaller :data:`VOLUNTEER_UPLOAD_LIMITS`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ __all__ = [
     "VOLUNTEER_UPLOAD_LIMITS",
     "EXCEL_MAX_ROWS",
     "check_workbook",
-    "limits_from_env",
 ]
 
 #: the most rows an Excel sheet can have
@@ -59,24 +59,8 @@ class ReadLimits:
         return f"{self.max_unpacked_bytes / 2**20:,.0f} MB"
 
 
-def limits_from_env(base: ReadLimits, environ=None) -> ReadLimits:
-    """``base`` with the limits the environment sets, where it sets them.
-
-    Examples
-    --------
-    >>> limits_from_env(ReadLimits(), {"BAOTUAN_MAX_SHEET_ROWS": "5000"}).max_rows
-    5000
-    """
-    environ = os.environ if environ is None else environ
-    unpacked = environ.get("BAOTUAN_MAX_UNPACKED_MB")
-    rows = environ.get("BAOTUAN_MAX_SHEET_ROWS")
-    return ReadLimits(
-        max_unpacked_bytes=int(float(unpacked) * 2**20) if unpacked else base.max_unpacked_bytes,
-        max_rows=int(rows) if rows else base.max_rows,
-    )
-
-
-DEFAULT_LIMITS = limits_from_env(ReadLimits())
+#: the limits when no settings say otherwise
+DEFAULT_LIMITS = ReadLimits()
 VOLUNTEER_UPLOAD_LIMITS = ReadLimits(max_unpacked_bytes=32 * 1024 * 1024, max_rows=100_001)
 
 

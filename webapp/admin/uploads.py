@@ -2,9 +2,9 @@
 
 A ``.xlsx`` workbook is kept as it is; a ``.zip`` of CSV files is unpacked into a fresh folder,
 taking only the files the data contract names (by their base name, wherever they sit in the
-archive), never writing outside that folder and never more than :data:`MAX_UNPACKED` bytes
-(the byte limit of :data:`graph_schema.contract.limits.DEFAULT_LIMITS`, counted while unpacking:
-the sizes an archive states can lie). A workbook's own limits are checked when it is read.
+archive), never writing outside that folder and never more than the byte limit of the
+:class:`~graph_schema.contract.limits.ReadLimits` given (the site passes its settings'
+``read_limits``), counted while unpacking: the sizes an archive states can lie. A workbook's own limits are checked when it is read.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from graph_schema.contract.limits import DEFAULT_LIMITS
+from graph_schema.contract.limits import DEFAULT_LIMITS, ReadLimits
 from graph_schema.contract.tables import CONTRACT_TABLES
 from graph_schema.errors import Problem, ValidationError
 
-__all__ = ["save_upload", "safe_name", "MAX_UNPACKED"]
+__all__ = ["save_upload", "safe_name"]
 
-#: the most an archive may unpack to (a zip bomb is refused, not unpacked)
-MAX_UNPACKED = DEFAULT_LIMITS.max_unpacked_bytes
 _FILENAMES = {t.filename: t.filename for t in CONTRACT_TABLES.values()}
 
 
@@ -45,8 +43,13 @@ def _refuse(label: str, message: str) -> ValidationError:
     return ValidationError([Problem(label, 0, "", message)])
 
 
-def save_upload(stream: BinaryIO, filename: str, folder: Path) -> tuple[Path, str]:
+def save_upload(
+    stream: BinaryIO, filename: str, folder: Path, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[Path, str]:
     """Write the upload under ``folder``; return the path to import and the name to show.
+
+    A ``.zip`` unpacks to at most ``limits.max_unpacked_bytes`` (a zip bomb is refused, not
+    unpacked).
 
     Raises
     ------
@@ -66,10 +69,10 @@ def save_upload(stream: BinaryIO, filename: str, folder: Path) -> tuple[Path, st
         shown = folder / "book"
         shown.mkdir()
         return upload.rename(shown / name), name
-    return _unzip(upload, folder / "data", name), name
+    return _unzip(upload, folder / "data", name, limits.max_unpacked_bytes), name
 
 
-def _unzip(archive: Path, dest: Path, label: str) -> Path:
+def _unzip(archive: Path, dest: Path, label: str, limit: int) -> Path:
     dest.mkdir()
     try:
         with zipfile.ZipFile(archive) as zf:
@@ -89,11 +92,11 @@ def _unzip(archive: Path, dest: Path, label: str) -> Path:
             if not members:
                 wanted = ", ".join(sorted(_FILENAMES))
                 raise _refuse(label, f"holds no data files (expected CSV files named {wanted})")
-            budget = MAX_UNPACKED
+            budget = limit
             if sum(info.file_size for info in members.values()) > budget:
-                raise _refuse(label, _too_large())  # stated honestly: no need to unpack
+                raise _refuse(label, _too_large(limit))  # stated honestly: no need to unpack
             for key, info in members.items():
-                budget = _copy_member(zf, info, dest / key, budget, label)
+                budget = _copy_member(zf, info, dest / key, budget, label, limit)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise _refuse(label, f"is not a readable .zip archive: {exc}") from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
@@ -102,20 +105,20 @@ def _unzip(archive: Path, dest: Path, label: str) -> Path:
 
 
 def _copy_member(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, label: str
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, label: str, limit: int
 ) -> int:
     # Count what is actually unpacked: the sizes written in an archive can lie.
     with zf.open(info) as src, target.open("wb") as out:
         while chunk := src.read(1024 * 1024):
             budget -= len(chunk)
             if budget < 0:
-                raise _refuse(label, _too_large())
+                raise _refuse(label, _too_large(limit))
             out.write(chunk)
     return budget
 
 
-def _too_large() -> str:
+def _too_large(limit: int) -> str:
     return (
-        f"unpacks to more than {MAX_UNPACKED // 2**20:,} MB (the limit for one upload); "
+        f"unpacks to more than {limit // 2**20:,} MB (the limit for one upload); "
         "split it, or import the folder from the command line (baotuan import)"
     )
