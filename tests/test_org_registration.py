@@ -169,10 +169,77 @@ def test_a_registration_like_a_stored_organization_is_flagged(client, app):
     assert "疑似重复登记" in html and "O000132" in html
 
 
-def test_username_taken_is_refused(client):
-    response = client.post("/organization/register", data=registration(username="officer"))
-    assert response.status_code == 400
-    assert "已被使用" in response.get_data(as_text=True)
+def _answer(app, client, username: str) -> tuple[int, str, str]:
+    """Status, redirect and the page it leads to, with the registration's own values (its new
+    organization id) taken out."""
+    response = client.post(
+        "/organization/register",
+        data=registration(username=username, name=f"泰安市{username}测试协会"),
+    )
+    with app.app_context():
+        from sqlalchemy import select
+
+        from webapp.sitedb import get_session
+        from webapp.sitedb.models import OrgRegistration
+
+        org_id = (
+            get_session()
+            .scalars(select(OrgRegistration.org_id).order_by(OrgRegistration.id.desc()).limit(1))
+            .one()
+        )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return response.status_code, response.headers["Location"], page.replace(org_id, "ORG")
+
+
+def test_a_taken_and_a_free_username_get_the_same_answer(client, app):
+    """Registration does not tell which usernames exist (issue 13): the same status, redirect
+    and page for a taken name as for a free one."""
+    taken = _answer(app, client, "officer")
+    free = _answer(app, client, "hongfan")
+    assert taken == free
+    assert taken[0] == 302 and "申请已提交" in taken[2] and "已被使用" not in taken[2]
+    with app.app_context():
+        from webapp.accounts.models import find_by_username
+
+        assert find_by_username("officer")["role"] == "officer"  # the existing account is untouched
+        assert find_by_username("hongfan")["status"] == "pending"
+
+
+def test_a_registration_whose_username_was_taken_is_approved_under_another_one(client, app):
+    client.post("/organization/register", data=registration(username="officer"))
+    with app.app_context():
+        from sqlalchemy import select
+
+        from webapp.sitedb import get_session
+        from webapp.sitedb.models import OrgRegistration
+
+        reg_id, org_id = (
+            get_session().execute(select(OrgRegistration.id, OrgRegistration.org_id)).one()
+        )
+    login(client, "admin")
+    page = client.get("/organization/pending").get_data(as_text=True)
+    assert "用户名已被占用 — 请为其指定另一个用户名" in page and f'id="username-{reg_id}"' in page
+    # approving without another username is refused, and nothing is created
+    client.post(f"/organization/pending/{reg_id}/approve")
+    store = app.extensions["baotuan_store"]
+    assert store.query("organizations", {"org_id": org_id}).empty
+    # a username that is taken too is refused the same way
+    client.post(f"/organization/pending/{reg_id}/approve", data={"username": "reviewer"})
+    assert store.query("organizations", {"org_id": org_id}).empty
+    response = client.post(f"/organization/pending/{reg_id}/approve", data={"username": "hongfan"})
+    assert response.status_code == 302
+    assert store.query("organizations", {"org_id": org_id})["name"].tolist() == [
+        "泰安市红帆测试志愿者协会"
+    ]
+    client.post("/logout")
+    with app.app_context():
+        from webapp.accounts.models import find_by_username
+
+        assert find_by_username("officer")["role"] == "officer"
+        assert find_by_username("hongfan")["org_id"] == org_id
+    # the applicant signs in with the password of the application and the assigned username
+    login(client, "hongfan", PASSWORD)
+    assert "泰安市红帆测试志愿者协会" in client.get("/organization/").get_data(as_text=True)
 
 
 def test_the_registration_page_in_english(client):

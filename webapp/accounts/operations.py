@@ -23,6 +23,7 @@ __all__ = [
     "set_password",
     "set_status",
     "set_county",
+    "rename_user",
     "change_own_password",
     "end_sessions",
     "issue_api_token",
@@ -162,6 +163,20 @@ def set_county(username: str, county: str | None, actor: str) -> None:
     get_store().append_audit(
         actor, "set_account_county", f"user:{username}", row["county"], county or None
     )
+
+
+def rename_user(username: str, new_username: str, actor: str) -> None:
+    """Give an account another username (a registration whose chosen name was taken)."""
+    row = find_by_username(username)
+    if row is None:
+        raise AccountError(f"没有用户 {username}")
+    if not _USERNAME.match(new_username or ""):
+        raise AccountError("用户名须为 3–64 个字母、数字或 _ . @ -")
+    if find_by_username(new_username) is not None:
+        raise AccountError(f"用户名 {new_username} 已被使用")
+    _update_user(row["id"], username=new_username)
+    end_sessions(row["id"], revoke_tokens=True)  # nothing signed in under the old name survives
+    get_store().append_audit(actor, "rename_account", f"user:{username}", username, new_username)
 
 
 def set_status(username: str, status: str, actor: str) -> None:

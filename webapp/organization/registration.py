@@ -22,7 +22,7 @@ from graph_schema import Dataset
 from graph_schema.store.base import now_iso
 
 from ..accounts.models import find_by_username
-from ..accounts.operations import check_password_rules, create_user, set_status
+from ..accounts.operations import check_password_rules, create_user, rename_user, set_status
 from ..errors import AccountError
 from ..extensions import get_store
 from ..integrity import Item
@@ -43,6 +43,7 @@ __all__ = [
     "reject_registration",
     "possible_duplicates",
     "new_org_id",
+    "placeholder_username",
 ]
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -65,6 +66,16 @@ class Registration:
     decided_by: str | None = None
     decided_at: str | None = None
     reason: str | None = None
+
+    @property
+    def username_taken(self) -> bool:
+        """The applicant's chosen username was taken: the reviewer assigns another one."""
+        return bool(self.payload.get("username_taken"))
+
+    @property
+    def requested_username(self) -> str:
+        """The username the applicant asked for."""
+        return str(self.payload.get("requested_username") or self.username)
 
     @classmethod
     def from_row(cls, row) -> Registration:
@@ -151,8 +162,6 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
     password = form.get("password") or ""
     if not _USERNAME.match(username):
         errors["username"] = _("用户名须为 3–64 个字母、数字或 _ . @ -")
-    elif find_by_username(username) is not None:
-        errors["username"] = _("用户名 %(name)s 已被使用", name=username)
     try:
         check_password_rules(password, username)
     except AccountError as exc:
@@ -166,25 +175,27 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
         "levels": levels,
         "contact_name": contact_name,
         "phone": phone,
+        "requested_username": username,
     }
+    # A taken username is not said (issue 13: the form must not help enumerate accounts). The
+    # application is kept under a placeholder account name with the same work either way (one
+    # lookup, one scrypt hash, one insert, one audit entry), and the reviewer assigns another
+    # username on approval.
+    account = username
+    if find_by_username(username) is not None:
+        account = placeholder_username(org_id)
     try:
-        create_user(
-            username,
-            password,
-            "organization",
-            org_id=org_id,
-            display_name=values["name"],
-            status="pending",
-            actor=f"registration:{username}",
-        )
-    except AccountError as exc:  # a name taken between the check and now
-        raise RegistrationError({"username": _(str(exc))}) from None
+        _create_pending_account(account, password, org_id, values["name"], username)
+    except AccountError:  # the name was taken between the lookup and now: the same answer
+        account = placeholder_username(org_id)
+        _create_pending_account(account, password, org_id, values["name"], username)
+    payload["username_taken"] = account != username
     db = get_session()
     reg_id = db.execute(
         insert(OrgRegistration)
         .values(
             org_id=org_id,
-            username=username,
+            username=account,
             name=values["name"],
             payload=json.dumps(payload, ensure_ascii=False),
             status="pending",
@@ -194,6 +205,31 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
     ).scalar_one()
     db.commit()
     return get_registration(int(reg_id))
+
+
+def placeholder_username(org_id: str) -> str:
+    """The account name a registration is kept under while its chosen username is taken.
+
+    Examples
+    --------
+    >>> placeholder_username("ORG1A2B3C4D")
+    'registration.org1a2b3c4d'
+    """
+    return f"registration.{org_id.lower()}"
+
+
+def _create_pending_account(
+    account: str, password: str, org_id: str, name: str, requested: str
+) -> None:
+    create_user(
+        account,
+        password,
+        "organization",
+        org_id=org_id,
+        display_name=name,
+        status="pending",
+        actor=f"registration:{requested}",
+    )
 
 
 def get_registration(reg_id: int) -> Registration:
@@ -229,12 +265,30 @@ def _frames(reg: Registration) -> tuple[pd.DataFrame, pd.DataFrame]:
     return org, caps
 
 
-def approve_registration(reg_id: int, actor: str) -> Registration:
-    """Create the organization in the store (audited) and activate its account."""
+def approve_registration(reg_id: int, actor: str, username: str = "") -> Registration:
+    """Create the organization in the store (audited) and activate its account.
+
+    ``username`` gives the account another name (required when the one the applicant chose
+    was taken: :attr:`Registration.username_taken`).
+    """
     reg = get_registration(reg_id)
     if reg.status != "pending":
         raise RegistrationError({"status": _("该注册已处理")})
+    username = (username or "").strip()
+    if reg.username_taken and not username:
+        raise RegistrationError({"username": _("用户名已被占用 — 请为其指定另一个用户名")})
     org, caps = _frames(reg)
+    if username and username != reg.username:
+        try:
+            rename_user(reg.username, username, actor)
+        except AccountError as exc:
+            raise RegistrationError({"username": _(str(exc))}) from None
+        db = get_session()
+        db.execute(
+            update(OrgRegistration).where(OrgRegistration.id == reg.id).values(username=username)
+        )
+        db.commit()
+        reg.username = username
     store = get_store()
     store.upsert_rows("organizations", org, actor, action="approve_registration")
     store.upsert_rows("capabilities", caps, actor, action="approve_registration")

@@ -6,14 +6,15 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from graph_schema import ORG_KINDS, SERVICES, ValidationError
+from graph_schema import ORG_KINDS, SERVICES
+from graph_schema.store.base import ImportReport
 
 from ..accounts.access import role_required
 from ..extensions import limiter
 from ..services.profile import update_profile
 from ..services.volunteers import add_volunteer, delete_volunteer, import_volunteers
 from .data import county_centres
-from .forms import field_label, problem_text
+from .forms import field_label
 from .profile import ProfileError, assigned_villages, load_profile, track_record
 from .registration import (
     RegistrationError,
@@ -62,11 +63,13 @@ def register():
             errors = exc.errors
             flash(_("注册信息有误，请按提示修改"), "error")
         else:
+            # The same answer whether or not the username was taken (issue 13: no enumeration);
+            # a taken one is settled by the reviewer, who tells the applicant by phone.
             flash(
                 _(
-                    "注册已提交（组织编号 %(org)s），请等待民政部门审核；通过后即可用账号 %(user)s 登录。",
+                    "申请已提交（组织编号 %(org)s），请等待民政部门审核；"
+                    "审核结果和登录用户名将通过您填写的联系电话告知。",
                     org=reg.org_id,
-                    user=reg.username,
                 ),
                 "success",
             )
@@ -99,7 +102,7 @@ def pending():
 @role_required("officer", "admin")
 def approve(reg_id: int):
     try:
-        reg = approve_registration(reg_id, current_user.actor)
+        reg = approve_registration(reg_id, current_user.actor, request.form.get("username", ""))
     except LookupError:
         abort(404)
     except RegistrationError as exc:
@@ -217,22 +220,16 @@ def volunteer_template():
 @bp.post("/volunteers/upload")
 @role_required("organization")
 def volunteer_upload():
-    files = [
-        (f.filename or "upload", f.read())
-        for f in request.files.getlist("files")
-        if f and f.filename
-    ]
-    if not files:
-        flash(_("请选择要导入的文件"), "error")
-        return _volunteers_page(status=400)
-    try:
-        report = import_volunteers(_own_org_id(), files, current_user.actor)
-    except ValidationError as exc:
-        flash(
-            _("文件有 %(n)s 处问题，未导入任何数据（全部导入或全部不导入）", n=f"{exc.total:,}"),
-            "error",
-        )
-        return _volunteers_page(problems=[problem_text(p) for p in exc.problems[:200]], status=400)
+    from .activities_upload import run_upload
+
+    org_id = _own_org_id()
+
+    def page(status: int, problems=None):
+        return _volunteers_page(problems=problems, status=status)
+
+    report = run_upload(lambda f: import_volunteers(org_id, f, current_user.actor), page)
+    if not isinstance(report, ImportReport):
+        return report
     flash(
         _(
             "已导入 %(n)s 名志愿者、%(s)s 项技能（其中 %(c)s 行有变化）",
@@ -245,7 +242,7 @@ def volunteer_upload():
     return redirect(url_for("organization.volunteers"))
 
 
-def _activities_page(errors=None, status: int = 200):
+def _activities_page(errors=None, status: int = 200, problems=None):
     from .data import rows
 
     org_id = _own_org_id()
@@ -256,6 +253,7 @@ def _activities_page(errors=None, status: int = 200):
         volunteers=list_volunteers(org_id, 500)[0],
         activities=acts.astype(object).where(acts.notna(), None).to_dict("records"),
         errors=errors or {},
+        problems=problems or [],
         form=request.form if errors else None,
         services=SERVICES,
     ), status
@@ -325,3 +323,6 @@ def record(org_id: str):
     if profile is None:
         abort(404)
     return render_template("organization/record.html", profile=profile, record=track_record(org_id))
+
+
+from . import activities_upload, arrival  # noqa: E402,F401  (their routes are on bp)
