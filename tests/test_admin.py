@@ -270,10 +270,11 @@ def test_audit_csv_export_matches_the_filter_and_defuses_formulas(admin, app, ev
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:4] == ["序号", "时间（北京时间）", "时间（UTC）", "操作人"]
-    assert len(rows) == 4 and {r[5] for r in rows[1:]} == {event}
-    assert rows[3][6] == '\'=HYPERLINK("x")'
-    assert rows[1][7] == '{"n": 1}' and rows[1][8] == '{"n": 2}'
+    assert rows[0][:5] == ["序号", "时间（北京时间）", "时间（UTC）", "操作人", "账号"]
+    assert len(rows) == 4 and {r[6] for r in rows[1:]} == {event}
+    assert rows[3][7] == '\'=HYPERLINK("x")'
+    assert rows[3][3:5] == ["泰安市民政局 张干部", "officer:officer"]  # name, then account
+    assert rows[1][8] == '{"n": 1}' and rows[1][9] == '{"n": 2}'
     # taking the copy is itself on record
     entry = _store(app).audit_log(action="export_audit")[0]
     assert entry.actor == "admin:admin" and entry.after == {"action": event}
@@ -286,8 +287,8 @@ def test_audit_xlsx_export_opens_in_excel_form_with_text_cells(admin, app, tmp_p
     book = load_workbook(io.BytesIO(response.data))
     rows = list(book["审计记录"].iter_rows(values_only=True))
     assert rows[0][0] == "序号" and len(rows) == 2
-    assert rows[1][6] == "=1+1"  # text, not a formula
-    assert len(rows[1][8]) <= 32767
+    assert rows[1][7] == "=1+1"  # text, not a formula
+    assert len(rows[1][9]) <= 32767
 
 
 def test_unknown_export_format_is_404(admin):

@@ -130,7 +130,7 @@ def test_admin_manages_accounts_imports_and_reads_the_audit_trail(
     path = tmp_path / "audit.xlsx"
     download.value.save_as(path)
     rows = list(load_workbook(path)["审计记录"].iter_rows(values_only=True))
-    assert len(rows) == 4 and {r[5] for r in rows[1:]} == {"set_account_status"}
+    assert len(rows) == 4 and {r[6] for r in rows[1:]} == {"set_account_status"}
     screenshot(page, "admin-audit-filtered")
 
     # Other roles cannot come here.

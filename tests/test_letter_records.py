@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 
 from graph_schema.contract.dataset import Dataset
+from graph_schema.contract.tables import TABLES
 from graph_schema.store.base import GroupMember
 from webapp.services.groups import approve_group
 from webapp.services.letters import issuer, verification_code
@@ -131,3 +132,105 @@ def test_pages_name_the_approver_and_show_beijing_time(officer_client, app):
     page = officer_client.get(f"/officer/villages/{village_id}").get_data(as_text=True)
     assert "泰安市民政局 张干部" in page  # the display name, not the account id
     assert beijing(approved_at) in page and approved_at not in page
+
+
+# -- 撤销 when a group changes or ends outside the officer's page (an import, the command line) --
+def _issue_letters(officer_client, app, village_id: str, orgs: list[str]) -> dict:
+    for org_id in orgs:  # the letters of an imported or CLI-approved group are issued on first use
+        assert officer_client.get(f"/officer/letters/{village_id}/{org_id}.pdf").status_code == 200
+    found = _store(app).issued_letters(village_id=village_id)
+    return {r.org_id: r for r in found if r.kind == "letter"}
+
+
+def _folder_with_partnerships(tmp_path, rows: list[tuple[str, str, str]]):
+    """A data folder holding only partnerships (the other required files with headers only)."""
+    folder = tmp_path / "import"
+    folder.mkdir()
+    for name in ("villages", "organizations", "needs", "capabilities"):
+        header = ",".join(c.name for c in TABLES[name].columns)
+        (folder / f"{name}.csv").write_text(header + "\n", encoding="utf-8")
+    lines = ["village_id,org_id,role,since", *(",".join((*r, "2026-12-02")) for r in rows)]
+    (folder / "partnerships.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _cli(app, *argv: str) -> int:
+    from webapp.cli import main
+
+    return main([*argv, "--store", app.extensions["baotuan_settings"].store, "--actor", "cli:t"])
+
+
+def _revocations(store, village_id: str) -> list:
+    return [r for r in store.issued_letters(village_id=village_id) if r.kind == "revocation"]
+
+
+def _third_org(app, village_id: str, taken: set[str]) -> str:
+    ds = _store(app).load_dataset()
+    used = ds["partnerships"].groupby("org_id").size()
+    needs = set(ds["needs"].loc[ds["needs"]["village_id"] == village_id, "service"])
+    caps = ds["capabilities"]
+    orgs = ds["organizations"].set_index("org_id")
+    return next(
+        o
+        for o in orgs.index
+        if o not in taken
+        and orgs.loc[o, "max_villages"] > used.get(o, 0)
+        and needs & set(caps.loc[caps["org_id"] == o, "service"])
+    )
+
+
+def test_an_import_that_changes_a_group_revokes_its_letters_once(officer_client, app, tmp_path):
+    village_id, lead, member = _approve_two(app)
+    store = _store(app)
+    old = _issue_letters(officer_client, app, village_id, [lead, member])
+    third = _third_org(app, village_id, {lead, member})
+    folder = _folder_with_partnerships(
+        tmp_path,
+        [(village_id, lead, "lead"), (village_id, member, "member"), (village_id, third, "member")],
+    )
+    assert _cli(app, "import", str(folder)) == 0
+    revocations = _revocations(store, village_id)
+    assert sorted(r.revokes for r in revocations) == sorted(x.reference for x in old.values())
+    assert {r.issued_by for r in revocations} == {"cli:t"}
+    for letter in old.values():  # the letters themselves stay byte for byte
+        (kept,) = store.issued_letters(reference=letter.reference)
+        assert kept.pdf == letter.pdf and kept.sha256 == letter.sha256
+    # the group in force now gets a new letter that names the new member
+    new = officer_client.get(f"/officer/letters/{village_id}/{lead}.pdf").data
+    assert new != old[lead].pdf
+    # the same import again changes nothing, and revokes nothing twice
+    assert _cli(app, "import", str(folder)) == 0
+    assert len(_revocations(store, village_id)) == 2
+    check = app.test_client().get(
+        "/letters/verify",
+        query_string={
+            "reference": old[member].reference,
+            "code": verification_code(old[member].reference, old[member].key),
+        },
+    )
+    assert "该介绍信已被撤销" in check.get_data(as_text=True)
+
+
+def test_an_import_that_leaves_a_group_as_it_is_revokes_nothing(officer_client, app, tmp_path):
+    village_id, lead, member = _approve_two(app)
+    store = _store(app)
+    _issue_letters(officer_client, app, village_id, [lead, member])
+    folder = _folder_with_partnerships(tmp_path, [(village_id, lead, "lead")])
+    # the row as stored but for its since: the group (who, role, approval) is the same
+    assert _cli(app, "import", str(folder)) == 0
+    assert _revocations(store, village_id) == []
+
+
+def test_ending_a_group_on_the_command_line_revokes_its_letters_once(officer_client, app):
+    village_id, lead, member = _approve_two(app)
+    store = _store(app)
+    old = _issue_letters(officer_client, app, village_id, [lead, member])
+    assert _cli(app, "partnership", "end", village_id, "--reason", "村委会申请调整") == 0
+    assert store.query("partnerships", {"village_id": village_id}).empty
+    revocations = _revocations(store, village_id)
+    assert sorted(r.revokes for r in revocations) == sorted(x.reference for x in old.values())
+    letters = [r for r in store.issued_letters(village_id=village_id) if r.kind == "letter"]
+    assert {r.pdf for r in letters} == {x.pdf for x in old.values()}  # unchanged, none added
+    # nothing left to end: refused, and no second 撤销
+    assert _cli(app, "partnership", "end", village_id, "--reason", "再次") == 1
+    assert len(_revocations(store, village_id)) == 2

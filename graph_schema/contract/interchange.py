@@ -13,11 +13,12 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from ..clock import beijing_time
 from ..errors import Problem, ValidationError
 from .dataset import Dataset, format_frame
 from .limits import DEFAULT_LIMITS, ReadLimits, check_workbook
@@ -25,7 +26,15 @@ from .tables import CONTRACT_TABLES, TABLE_ORDER, TABLES
 from .validation import KnownIds, validate_tables
 from .xlsx_out import Sheet, write_workbook
 
-__all__ = ["read_raw", "read_data", "decode_csv", "write_data", "write_folder", "write_xlsx"]
+__all__ = [
+    "read_raw",
+    "read_data",
+    "decode_csv",
+    "write_data",
+    "write_folder",
+    "write_xlsx",
+    "READABLE_COLUMNS",
+]
 
 
 def decode_csv(data: bytes, label: str) -> str | Problem:
@@ -294,28 +303,64 @@ def write_folder(
     return folder
 
 
+#: columns a workbook adds after a table's own for people (an import ignores them): the
+#: approver's name and the approval in Beijing time next to the stored account id and UTC time
+READABLE_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "partnerships": (
+        ("批准人", "approved_by", "person"),
+        ("批准时间（北京时间）", "approved_at", "time"),
+    ),
+}
+
+
+def _readable(name: str, names: Mapping[str, str]):
+    """``(headers, cells(record))`` of the readable columns of table ``name``."""
+    spec = READABLE_COLUMNS.get(name, ())
+
+    def cells(record: dict) -> list[str]:
+        return [
+            beijing_time(record[c]) if how == "time" else names.get(record[c], record[c])
+            for _, c, how in spec
+        ]
+
+    return [header for header, _, _ in spec], cells
+
+
 def write_xlsx(
-    dataset: Dataset, path: str | os.PathLike, progress: Callable[[str, int], None] | None = None
+    dataset: Dataset,
+    path: str | os.PathLike,
+    progress: Callable[[str, int], None] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write every table as a sheet of one workbook (text cells as text, numbers as numbers).
 
     Written by :func:`~graph_schema.contract.xlsx_out.write_workbook`: a name such as
     ``=HYPERLINK(...)`` stays literal text, every sheet prints on A4 landscape.
-    ``progress(name, rows)`` is called after each sheet is filled, if given.
+    ``progress(name, rows)`` is called after each sheet is filled, if given. After a table's
+    contract columns come its :data:`READABLE_COLUMNS` (who approved, by ``names``: account id
+    to display name; when, in Beijing time), which an import of the workbook ignores.
     """
     path = Path(path)
 
     def rows(name: str, frame):
         spec = TABLES[name]
         kinds = [c.kind for c in spec.columns]
+        _, readable = _readable(name, names or {})
         for row in format_frame(spec, frame).itertuples(index=False, name=None):
-            yield [_typed(k, v) for k, v in zip(kinds, row, strict=True)]
+            cells = [_typed(k, v) for k, v in zip(kinds, row, strict=True)]
+            if name in READABLE_COLUMNS:
+                cells += readable(dict(zip(spec.column_names, row, strict=True)))
+            yield cells
         if progress is not None:
             progress(name, len(frame))
 
     write_workbook(
         (
-            Sheet(name, TABLES[name].column_names, rows(name, frame))
+            Sheet(
+                name,
+                [*TABLES[name].column_names, *_readable(name, {})[0]],
+                rows(name, frame),
+            )
             for name, frame in dataset.canonical().items()
         ),
         path,
@@ -335,9 +380,16 @@ def _typed(kind: str, text: str):
 
 
 def write_data(
-    dataset: Dataset, path: str | os.PathLike, progress: Callable[[str, int], None] | None = None
+    dataset: Dataset,
+    path: str | os.PathLike,
+    progress: Callable[[str, int], None] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write to a workbook when ``path`` ends in ``.xlsx``, else to a folder of CSV files."""
+    """Write to a workbook when ``path`` ends in ``.xlsx``, else to a folder of CSV files.
+
+    ``names`` (account id to display name) fill a workbook's readable columns; the CSV files
+    are the contract's own columns only.
+    """
     if str(path).lower().endswith(".xlsx"):
-        return write_xlsx(dataset, path, progress)
+        return write_xlsx(dataset, path, progress, names)
     return write_folder(dataset, path, progress)

@@ -232,9 +232,17 @@ class GraphStore(abc.ABC):
     # -- partnerships ------------------------------------------------------------------------
     @abc.abstractmethod
     def approve_group(
-        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+        self,
+        village_id: str,
+        members: Iterable[GroupMember],
+        actor: str,
+        since: str | None = None,
+        at: str | None = None,
     ) -> None:
         """Make a group the partnership in force for a village, atomically.
+
+        ``at`` is the approval's moment (UTC ISO 8601; default now), stored as ``approved_at``;
+        ``since`` defaults to its Beijing date (``graph_schema.clock.beijing_date``).
 
         Raises
         ------

@@ -19,6 +19,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from ..clock import beijing_date
 from ..contract.dataset import Dataset, coerce_frame
 from ..contract.tables import TABLE_ORDER, TABLES, Table
 from ..contract.vocabulary import SERVICE_LABELS_ZH
@@ -366,12 +367,17 @@ class Neo4jGraphStore(Neo4jLetterRecords, GraphStore):
 
     # -- partnerships --------------------------------------------------------------------
     def approve_group(
-        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+        self,
+        village_id: str,
+        members: Iterable[GroupMember],
+        actor: str,
+        since: str | None = None,
+        at: str | None = None,
     ) -> None:
         members = list(members)
         self._check_group(members)
-        at = now_iso()
-        since = since or at[:10]
+        at = at or now_iso()
+        since = since or beijing_date(at)  # the day it is in the county
 
         def work(tx) -> None:
             # Locks in one order for every caller (village, then organizations by id): two

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clock import beijing_date
 from ..contract.dataset import Dataset, coerce_frame
 from ..contract.tables import TABLE_ORDER, TABLES, Table
 from ..errors import CapacityError, ConflictError, NotFoundError, StoreUnavailableError
@@ -349,12 +350,17 @@ class SqliteGraphStore(SqliteLetterRecords, GraphStore):
 
     # -- partnerships --------------------------------------------------------------------
     def approve_group(
-        self, village_id: str, members: Iterable[GroupMember], actor: str, since: str | None = None
+        self,
+        village_id: str,
+        members: Iterable[GroupMember],
+        actor: str,
+        since: str | None = None,
+        at: str | None = None,
     ) -> None:
         members = list(members)
         self._check_group(members)
-        at = now_iso()
-        since = since or at[:10]
+        at = at or now_iso()
+        since = since or beijing_date(at)  # the day it is in the county
         with self._write() as db:
             if (
                 db.execute("SELECT 1 FROM villages WHERE village_id = ?", (village_id,)).fetchone()

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -187,11 +187,13 @@ def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
     return out
 
 
+#: the person by name (操作人) and, for an inspector, the account that acted (账号)
 EXPORT_COLUMNS = (
     "序号",
     "时间（北京时间）",
     "时间（UTC）",
     "操作人",
+    "账号",
     "操作",
     "操作代码",
     "对象",
@@ -200,13 +202,27 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(entries: Iterator[AuditEntry], zone: str | None = None) -> Iterator[list[str]]:
-    """One row of text per entry, in the order of :data:`EXPORT_COLUMNS`."""
+def export_rows(
+    entries: Iterator[AuditEntry],
+    zone: str | None = None,
+    name: Callable[[str], str] = str,
+) -> Iterator[list[str]]:
+    """One row of text per entry, in the order of :data:`EXPORT_COLUMNS`.
+
+    ``name(actor)`` is the person's display name (the site passes ``people_time.person``).
+
+    Examples
+    --------
+    >>> entry = AuditEntry(7, "2026-12-01T23:30:00+00:00", "officer:li", "x", "V1", None, None)
+    >>> next(export_rows(iter([entry]), name=lambda actor: "李干部"))[:5]
+    ['7', '2026-12-02 07:30:00', '2026-12-01T23:30:00+00:00', '李干部', 'officer:li']
+    """
     for e in entries:
         yield [
             str(e.seq),
             local_time(e.at, zone),
             e.at,
+            name(e.actor),
             e.actor,
             action_label(e.action),
             e.action,
@@ -221,13 +237,15 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def audit_csv(entries: Iterator[AuditEntry], zone: str | None = None) -> Iterator[str]:
+def audit_csv(
+    entries: Iterator[AuditEntry], zone: str | None = None, name: Callable[[str], str] = str
+) -> Iterator[str]:
     """The trail as CSV text in pieces (UTF-8 with a BOM so that Excel reads the Chinese)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(EXPORT_COLUMNS)
-    for i, row in enumerate(export_rows(entries, zone)):
+    for i, row in enumerate(export_rows(entries, zone, name)):
         writer.writerow([_csv_cell(c) for c in row])
         if i % 500 == 499:
             yield buffer.getvalue()
@@ -236,9 +254,11 @@ def audit_csv(entries: Iterator[AuditEntry], zone: str | None = None) -> Iterato
     yield buffer.getvalue()
 
 
-def audit_xlsx(entries: Iterator[AuditEntry], path, zone: str | None = None) -> None:
+def audit_xlsx(
+    entries: Iterator[AuditEntry], path, zone: str | None = None, name: Callable[[str], str] = str
+) -> None:
     """Write the trail as one sheet of an ``.xlsx`` workbook (every cell text, none a formula)."""
     from graph_schema.contract.xlsx_out import Sheet, write_workbook
 
     # every cell is text (export_rows gives strings): the one writer keeps '=...' literal
-    write_workbook([Sheet("审计记录", EXPORT_COLUMNS, export_rows(entries, zone))], path)
+    write_workbook([Sheet("审计记录", EXPORT_COLUMNS, export_rows(entries, zone, name))], path)

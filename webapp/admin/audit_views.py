@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import get_store
+from ..people_time import person
 from .audit_trail import (
     AuditFilter,
     as_json,
@@ -63,11 +64,14 @@ def audit_export(fmt: str):
         current_user.actor, "export_audit", f"audit.{fmt}", None, flt.query() or None
     )
     name = dated_name("baotuan-audit", fmt)
+    # 操作人 by display name (looked up once per account per request), 账号 the account itself
     if fmt == "csv":
-        body = stream_with_context(audit_csv(iter_audit(store, flt), flt.zone))
+        body = stream_with_context(audit_csv(iter_audit(store, flt), flt.zone, person))
         return Response(
             body,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return xlsx_download(lambda path: audit_xlsx(iter_audit(store, flt), path, flt.zone), name)
+    return xlsx_download(
+        lambda path: audit_xlsx(iter_audit(store, flt), path, flt.zone, person), name
+    )

@@ -15,11 +15,21 @@ from pathlib import Path
 
 from flask import Response, send_file
 
+from graph_schema.clock import BEIJING
+from graph_schema.contract.dataset import Dataset
 from graph_schema.contract.xlsx_templates import data_folder_template
 
+from ..people_time import person
 from .blueprint import bp
 
-__all__ = ["dated_name", "xlsx_download", "send_xlsx", "XLSX_MIMETYPE", "DATA_TEMPLATE_NAME"]
+__all__ = [
+    "dated_name",
+    "account_names",
+    "xlsx_download",
+    "send_xlsx",
+    "XLSX_MIMETYPE",
+    "DATA_TEMPLATE_NAME",
+]
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the name the data folder template downloads as
@@ -27,14 +37,25 @@ DATA_TEMPLATE_NAME = "baotuan-data-template.xlsx"
 
 
 def dated_name(stem: str, suffix: str) -> str:
-    """``<stem>-YYYYMMDD.<suffix>`` for today.
+    """``<stem>-YYYYMMDD.<suffix>`` for today in Beijing (the server's clock may be UTC).
 
     Examples
     --------
     >>> dated_name("baotuan-export", "xlsx")[:15]
     'baotuan-export-'
     """
-    return f"{stem}-{dt.date.today():%Y%m%d}.{suffix}"
+    return f"{stem}-{dt.datetime.now(BEIJING):%Y%m%d}.{suffix}"
+
+
+def account_names(dataset: Dataset) -> dict[str, str]:
+    """The display name of every account that approved a partnership of ``dataset``.
+
+    For the full export's 批准人 column (``graph_schema.contract.interchange.READABLE_COLUMNS``);
+    an actor that is not an account (``system``, an importer's label) names itself.
+    Needs an app context (the site's ``users``).
+    """
+    actors = {str(a) for a in dataset["partnerships"]["approved_by"].dropna() if a}
+    return {actor: person(actor) for actor in actors}
 
 
 def xlsx_download(write: Callable[[Path], object], name: str) -> Response:

@@ -21,7 +21,7 @@ from ..extensions import get_store
 from ..organization.forms import problem_text
 from .audit_trail import local_time
 from .blueprint import bp
-from .downloads import dated_name, xlsx_download
+from .downloads import account_names, dated_name, xlsx_download
 from .labels import TABLE_LABELS
 from .uploads import save_upload
 
@@ -105,4 +105,5 @@ def export_xlsx():
     name = dated_name("baotuan-export", "xlsx")
     dataset = store.load_dataset()
     store.append_audit(current_user.actor, "export", name, None, {"rows": dataset.counts()})
-    return xlsx_download(lambda path: write_xlsx(dataset, path), name)
+    names = account_names(dataset)  # 批准人 by display name next to the account id
+    return xlsx_download(lambda path: write_xlsx(dataset, path, names=names), name)

@@ -1,5 +1,7 @@
 """``baotuan partnership add VILLAGE --lead ORG --member ORG ...``: approve a group from the
-command line, under the same rules as the officer's page and the API (``docs/rules.md``)."""
+command line, under the same rules as the officer's page and the API (``docs/rules.md``).
+``baotuan partnership end VILLAGE --reason TEXT``: end the village's group, as the officer's
+结束帮扶关系 does — each issued letter of the group gets a 撤销 record (``docs/letters.md``)."""
 
 from __future__ import annotations
 
@@ -68,6 +70,27 @@ def _add(args) -> int:
     return 0
 
 
+def _end(args) -> int:
+    from webapp.services.letters import revoke_ended_letters
+
+    from . import settings_from_args
+
+    with settings_from_args(args).open_store() as store:
+        before = store.query("partnerships", {"village_id": args.village})
+        if before.empty:
+            print(f"baotuan partnership end: {args.village} has no group in force", file=sys.stderr)
+            return 1
+        ended = store.end_partnership(args.village, args.actor, args.reason)
+        revoked = revoke_ended_letters(store, before, args.actor, args.reason)
+        location = store.location
+    print(
+        f"ended the group of {args.village} in {location} ({ended} organizations)", file=sys.stderr
+    )
+    for record in revoked:
+        print(f"  revoked {record.revokes} ({record.org_id}): {record.reference}", file=sys.stderr)
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "partnership", help="approve a group (抱团) for a village, under the site's group rules"
@@ -95,11 +118,30 @@ def register(sub) -> None:
         f"{MAX_GROUP_RANGE[0]} to {MAX_GROUP_RANGE[-1]})",
     )
     add.add_argument(
-        "--since", type=iso_date, help="the date the support begins, YYYY-MM-DD (default: today)"
+        "--since",
+        type=iso_date,
+        help="the date the support begins, YYYY-MM-DD (default: today in Beijing)",
     )
     add.add_argument("--actor", default="cli", help="who is recorded in the audit trail")
     add.set_defaults(func=_add)
-    # --store and --instance after "add" too, as after every command's name
+    end = actions.add_parser(
+        "end",
+        help="end the group in force for a village; its issued letters get 撤销 records",
+    )
+    end.add_argument("village", help="the village's id")
+    end.add_argument(
+        "--reason", required=True, type=_reason, help="why, printed on each 撤销 notice"
+    )
+    end.add_argument("--actor", default="cli", help="who is recorded in the audit trail")
+    end.set_defaults(func=_end)
+    # --store and --instance after the action too, as after every command's name
     from . import _add_location_options
 
     _add_location_options(add, argparse.SUPPRESS)
+    _add_location_options(end, argparse.SUPPRESS)
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a reason is required (it is printed on the 撤销 notice)")
+    return text.strip()

@@ -6,19 +6,24 @@ moment, and the bytes with their SHA-256 kept in the graph store (``GraphStore.i
 so they live in Neo4j too) with an audit entry. A letter is keyed by its partnership
 (``village/org/approved_at``), so issuing again — a repair, a second download — returns the same
 record. When a group ends or changes, each letter no longer in force gets a 撤销 record of its own
-(``revoke_letters_not_in_force``); the letter itself is never changed. A village checks a letter
-with its 文号 and the verification code printed on it (``verify``, the public page
-``/letters/verify``).
+(``revoke_letters_not_in_force``); the letter itself is never changed. A group that ends or
+changes outside the officer's page — an import that re-approves a partnership or adds to a group,
+``baotuan partnership end`` — gets the same records from ``revoke_ended_letters``, told which
+partnerships there were before. A village checks a letter with its 文号 and the verification code
+printed on it (``verify``, the public page ``/letters/verify``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from graph_schema.contract.dataset import Dataset
 from graph_schema.store import GraphStore
 from graph_schema.store.base import IssuedLetter, LetterRequest, now_iso
 
@@ -31,6 +36,7 @@ __all__ = [
     "issuer",
     "issue_group_letters",
     "letter_in_force",
+    "revoke_ended_letters",
     "revoke_letters_not_in_force",
     "verification_code",
     "verify",
@@ -61,10 +67,11 @@ def _keys(store: GraphStore, village_id: str, group: list[dict]) -> list[str]:
     for record in store.issued_letters(village_id=village_id):
         if record.kind == "revocation":
             revoked[record.org_id] = revoked.get(record.org_id, 0) + 1
-    return [
-        f"{village_id}/{r['org_id']}/{r['approved_at'] or r['since']}/{revoked.get(r['org_id'], 0)}"
-        for r in group
-    ]
+    return [_key(village_id, r, revoked.get(r["org_id"], 0)) for r in group]
+
+
+def _key(village_id: str, row: Mapping, revocations: int) -> str:
+    return f"{village_id}/{row['org_id']}/{row['approved_at'] or row['since']}/{revocations}"
 
 
 def _group(store: GraphStore, village_id: str) -> list[dict]:
@@ -173,49 +180,155 @@ def letter_in_force(
 
 
 def revoke_letters_not_in_force(
-    store: GraphStore, village_id: str, actor: str, reason: str, config: Mapping
+    store: GraphStore,
+    village_id: str,
+    actor: str,
+    reason: str,
+    config: Mapping,
+    *,
+    at: str | None = None,
 ) -> list[IssuedLetter]:
     """A 撤销 record for each letter of the village whose membership is no longer in force."""
-    settings = _settings(config)
     in_force = set(_keys(store, village_id, _group(store, village_id)))
     records = store.issued_letters(village_id=village_id)
     revoked = {r.revokes for r in records if r.kind == "revocation"}
-    villages = store.query("villages", {"village_id": village_id})
-    name = str(villages["name"].iloc[0]) if not villages.empty else village_id
-    out = []
-    for letter in records:
-        if letter.kind != "letter" or letter.key in in_force or letter.reference in revoked:
-            continue
-        orgs = store.query("organizations", {"org_id": letter.org_id})
-        org_name = str(orgs["name"].iloc[0]) if not orgs.empty else letter.org_id
+    ended = [
+        letter
+        for letter in records
+        if letter.kind == "letter"
+        and letter.key not in in_force
+        and letter.reference not in revoked
+    ]
+    return [_revoke(store, letter, actor, reason, config, at) for letter in ended]
 
-        def render(reference: str, letter: IssuedLetter = letter, org_name: str = org_name):
-            return revocation_pdf(
-                reference,
-                letter.reference,
-                committee_of(name),
-                org_name,
-                reason,
-                chinese_date(_today_beijing()),
-                settings["OFFICER_BUREAU"],
-            )
 
-        request = LetterRequest(
-            f"revoke/{letter.reference}",
-            settings["OFFICER_LETTER_PREFIX"],
-            int(_today_beijing()[:4]),
-            village_id,
-            letter.org_id,
-            render,
-            kind="revocation",
-            revokes=letter.reference,
+def _revoke(
+    store: GraphStore,
+    letter: IssuedLetter,
+    actor: str,
+    reason: str,
+    config: Mapping,
+    at: str | None,
+) -> IssuedLetter:
+    """Issue the 撤销 record of ``letter`` (keyed by its 文号: issuing it twice returns the first)."""
+    settings = _settings(config)
+    today = beijing_date(at or now_iso())
+    villages = store.query("villages", {"village_id": letter.village_id})
+    name = str(villages["name"].iloc[0]) if not villages.empty else letter.village_id
+    orgs = store.query("organizations", {"org_id": letter.org_id})
+    org_name = str(orgs["name"].iloc[0]) if not orgs.empty else letter.org_id
+
+    def render(reference: str) -> bytes:
+        return revocation_pdf(
+            reference,
+            letter.reference,
+            committee_of(name),
+            org_name,
+            reason,
+            chinese_date(today),
+            settings["OFFICER_BUREAU"],
         )
-        out.append(store.issue_letter(request, actor))
-    return out
+
+    request = LetterRequest(
+        f"revoke/{letter.reference}",
+        settings["OFFICER_LETTER_PREFIX"],
+        int(today[:4]),
+        letter.village_id,
+        letter.org_id,
+        render,
+        kind="revocation",
+        revokes=letter.reference,
+    )
+    return store.issue_letter(request, actor)
 
 
-def _today_beijing() -> str:
-    return beijing_date(now_iso())
+#: what a caller may pass as the partnerships before a change
+PartnershipsBefore: TypeAlias = Dataset | pd.DataFrame | Iterable[Mapping[str, Any]]
+
+
+def _rows(partnerships: PartnershipsBefore) -> list[dict]:
+    if isinstance(partnerships, Dataset):
+        partnerships = partnerships["partnerships"]
+    if isinstance(partnerships, pd.DataFrame):
+        partnerships = partnerships.astype(object).where(partnerships.notna(), None)
+        return partnerships.to_dict("records")
+    return [dict(r) for r in partnerships]
+
+
+def _groups(rows: list[dict]) -> dict[str, frozenset]:
+    """Each village's group as a comparable value: who, in which role, approved when."""
+
+    def text(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    out: dict[str, set] = {}
+    for r in rows:
+        stamp = text(r.get("approved_at")) or text(r.get("since"))
+        out.setdefault(str(r["village_id"]), set()).add((str(r["org_id"]), text(r["role"]), stamp))
+    return {village: frozenset(members) for village, members in out.items()}
+
+
+def revoke_ended_letters(
+    store: GraphStore,
+    before: PartnershipsBefore,
+    actor: str,
+    reason: str,
+    config: Mapping | None = None,
+    *,
+    at: str | None = None,
+) -> list[IssuedLetter]:
+    """Issue a 撤销 record for every letter a change of partnerships took out of force.
+
+    For the doors that change partnerships without the officer's 结束帮扶关系 — an import, the
+    command line. ``before`` are the partnerships as stored right before the change (a
+    :class:`~graph_schema.contract.dataset.Dataset`, its ``partnerships`` frame, or rows as
+    mappings; all of them, or those of the villages the change may touch). A letter is revoked
+    when its membership is no longer in force (the partnership ended, or was approved again: its
+    key is gone) or when its village is in ``before`` and its group changed (organizations, roles
+    or approval differ), since the letter names the group. ``before`` must be read right before
+    the change: with an older one, a letter issued since to the new group would be revoked too.
+    Never twice: a letter already revoked is skipped, and a 撤销 record is keyed by the
+    letter's 文号. The letters themselves are never changed; the group now in force gets new
+    letters on first use (``letter_in_force``). ``config`` holds the issuer settings (the site's
+    ``app.config``; ``None`` = the defaults of ``webapp.officer.letters.DEFAULTS``); ``at`` is
+    the notice's moment (UTC ISO 8601, default now), whose Beijing date the notice prints.
+
+    Examples
+    --------
+    A store that has issued no letters has nothing to revoke:
+
+    >>> import tempfile
+    >>> from graph_schema.store import SqliteGraphStore
+    >>> store = SqliteGraphStore(tempfile.mkdtemp() + "/world.sqlite")
+    >>> before = store.query("partnerships")
+    >>> revoke_ended_letters(store, before, "cli", "数据导入调整了帮扶关系")
+    []
+    >>> store.close()
+    """
+    records = store.issued_letters()
+    letters = [r for r in records if r.kind == "letter"]
+    if not letters:
+        return []
+    revoked = {r.revokes for r in records if r.kind == "revocation"}
+    counts: dict[tuple[str, str], int] = {}
+    for r in records:
+        if r.kind == "revocation":
+            counts[(r.village_id, r.org_id)] = counts.get((r.village_id, r.org_id), 0) + 1
+    now_rows = _rows(store.query("partnerships"))
+    in_force = {
+        _key(str(r["village_id"]), r, counts.get((str(r["village_id"]), str(r["org_id"])), 0))
+        for r in now_rows
+    }
+    groups_before, groups_now = _groups(_rows(before)), _groups(now_rows)
+    # only villages ``before`` speaks of: a caller may pass the rows of one village
+    changed = {v for v, group in groups_before.items() if groups_now.get(v) != group}
+    ended = [
+        letter
+        for letter in letters
+        if letter.reference not in revoked
+        and (letter.key not in in_force or letter.village_id in changed)
+    ]
+    return [_revoke(store, letter, actor, reason, config or {}, at) for letter in ended]
 
 
 def verify(store: GraphStore, reference: str, code: str) -> IssuedLetter | None:
