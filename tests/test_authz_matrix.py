@@ -170,6 +170,21 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "review.integrity": _every(Rule(STAFF), "GET"),
     "review.integrity_mark": _every(Rule(STAFF), "POST"),
     "review.score": _every(Rule(REVIEW), "GET", "POST"),
+    "roadshow.add_entries": _every(Rule(OFFICE), "POST"),
+    "roadshow.add_reviewer": _every(Rule(OFFICE), "POST"),
+    "roadshow.create_event": _every(Rule(OFFICE), "POST"),
+    "roadshow.declare_recusal": _every(Rule(OFFICE), "POST"),
+    "roadshow.event": _every(Rule(OFFICE), "GET"),
+    "roadshow.events": _every(Rule(OFFICE), "GET"),
+    "roadshow.export_pdf": _every(Rule(OFFICE), "GET"),
+    "roadshow.export_xlsx": _every(Rule(OFFICE), "GET"),
+    "roadshow.finish_event": _every(Rule(OFFICE), "POST"),
+    "roadshow.my_events": _every(Rule(REVIEW), "GET"),
+    "roadshow.print_ranking": _every(Rule(OFFICE), "GET"),
+    "roadshow.remove_entry": _every(Rule(OFFICE), "POST"),
+    "roadshow.remove_reviewer": _every(Rule(OFFICE), "POST"),
+    "roadshow.review_event": _every(Rule(REVIEW), "GET"),
+    "roadshow.score_entry": _every(Rule(REVIEW), "GET", "POST"),
     "static": _every(Rule(PUBLIC), "GET"),
 }
 
@@ -177,6 +192,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
 FIXED = {
     "code": "zh",
     "county": "泰山区",
+    "event_id": 999_999,  # no such roadshow event: every allowed role gets 404
     "fmt": "csv",
     "rest": "no-such-resource",
     "run_id": 1,

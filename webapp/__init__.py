@@ -27,6 +27,7 @@ BLUEPRINT_MODULES = (
     "webapp.officer.views",
     "webapp.organization.views",
     "webapp.review.views",
+    "webapp.roadshow.views",
     "webapp.admin.views",
     "webapp.api",
     "webapp.letter_check",

@@ -58,6 +58,7 @@ NAV_BY_ROLE = {
         ("officer.matching", "抱团匹配"),
         ("officer.partnerships", "帮扶关系"),
         ("officer.county_ledger", "帮扶台账"),
+        ("roadshow.events", "公益路演"),
         ("review.integrity", "疑点清单"),
         ("organization.pending", "注册审核"),
     ],
@@ -66,7 +67,11 @@ NAV_BY_ROLE = {
         ("organization.villages", "帮扶村庄"),
         ("organization.activities", "帮扶台账"),
     ],
-    "reviewer": [("review.home", "项目评审"), ("review.integrity", "疑点清单")],
+    "reviewer": [
+        ("review.home", "项目评审"),
+        ("roadshow.my_events", "公益路演"),
+        ("review.integrity", "疑点清单"),
+    ],
     "admin": [
         ("admin.home", "账号管理"),
         ("admin.audit", "审计记录"),

@@ -19,7 +19,7 @@ from ..sitedb import get_session
 from ..sitedb.models import ReviewRubric
 from ..sitedb.upsert import upsert
 
-__all__ = ["save_review"]
+__all__ = ["save_review", "save_panel_review"]
 
 
 def save_review(
@@ -76,3 +76,47 @@ def save_review(
     )
     db.commit()
     return review
+
+
+def save_panel_review(
+    project_id: str,
+    score: float,
+    reviewed_on: str,
+    reviewer: str,
+    comment: str,
+    actor: str,
+    parts: Mapping[str, float] | None = None,
+) -> Review:
+    """Write a panel's combined review (a roadshow's trimmed mean: webapp/roadshow) to the store,
+    audited as ``roadshow_review``, with the panel's mean rubric parts when given.
+
+    The same project, date and reviewer replace the earlier row, so writing it twice leaves one.
+    """
+    if not 0 <= score <= 100:
+        raise ReviewError({"score": _("应为 0–100 的分数")}, status=422)
+    comment = (comment or "").strip()[:MAX_COMMENT]
+    row = pd.DataFrame(
+        [
+            {
+                "project_id": project_id,
+                "score": round(float(score), 1),
+                "reviewed_on": reviewed_on,
+                "reviewer": reviewer,
+                "comment": comment or None,
+            }
+        ]
+    )
+    get_store().upsert_rows("reviews", row, actor, action="roadshow_review")
+    if parts:
+        upsert(
+            get_session(),
+            ReviewRubric,
+            project_id=project_id,
+            reviewed_on=reviewed_on,
+            reviewer=reviewer,
+            saved_at=now_iso(),
+            **{n: float(parts[n]) for n, _l, _h in RUBRIC},
+        )
+    return Review(
+        project_id, round(float(score), 1), reviewed_on, reviewer, comment, dict(parts or {})
+    )

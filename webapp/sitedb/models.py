@@ -206,3 +206,5 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[str | None] = mapped_column(Text)  # ISO 8601 UTC; None: never
     revoked_at: Mapped[str | None] = mapped_column(Text)
+
+from . import models_roadshow  # noqa: E402,F401  (公益路演评选: docs/roadshow.md)
