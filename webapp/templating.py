@@ -58,6 +58,7 @@ NAV_BY_ROLE = {
         ("officer.matching", "抱团匹配"),
         ("officer.partnerships", "帮扶关系"),
         ("officer.county_ledger", "帮扶台账"),
+        ("officer.overdue_arrivals", "逾期未报到"),
         ("roadshow.events", "公益路演"),
         ("review.integrity", "疑点清单"),
         ("organization.pending", "注册审核"),

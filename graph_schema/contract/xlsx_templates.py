@@ -15,7 +15,12 @@ from .tables import CONTRACT_TABLES, Column, Table
 from .vocabulary import ORG_KIND_LABELS_ZH, SERVICE_LABELS_ZH
 from .xlsx_out import Choice, Sheet, workbook_bytes
 
-__all__ = ["data_folder_template", "volunteer_template", "VOLUNTEER_SKILL_COLUMNS"]
+__all__ = [
+    "data_folder_template",
+    "volunteer_template",
+    "activity_template",
+    "VOLUNTEER_SKILL_COLUMNS",
+]
 
 #: the volunteer template's skill columns (a drop-down each; the upload turns them into skills)
 VOLUNTEER_SKILL_COLUMNS = ("service_1", "service_2", "service_3")
@@ -135,3 +140,29 @@ def volunteer_template() -> bytes:
         "技能从 service_1..3 的下拉列表选择，更多技能可填在 volunteer_skills 工作表。"
     )
     return workbook_bytes([guide, sheet, _table_sheet(skills)])
+
+
+def activity_template() -> bytes:
+    """An empty 帮扶台账 workbook for an organization: ``activities`` and ``activity_volunteers``.
+
+    ``org_id`` is left out (the organization's own); services come from a drop-down.
+
+    Examples
+    --------
+    >>> import io
+    >>> from openpyxl import load_workbook
+    >>> book = load_workbook(io.BytesIO(activity_template()))
+    >>> book.sheetnames
+    ['说明', 'activities', 'activity_volunteers']
+    >>> [c.value for c in book["activities"][1]][:3]
+    ['activity_id', 'village_id', 'service']
+    """
+    acts = CONTRACT_TABLES["activities"]
+    hours = CONTRACT_TABLES["activity_volunteers"]
+    guide = _guide([acts, hours])
+    guide.caption = (
+        "填写说明：activities 每行一次帮扶活动（activity_id 自编，如 A2026-001；village_id 须是本组织"
+        "正在帮扶的村），activity_volunteers 每行一名本组织志愿者在一次活动中的时长（小时，0..24）。"
+    )
+    headers = tuple(c for c in acts.column_names if c != "org_id")
+    return workbook_bytes([guide, _table_sheet(acts, headers), _table_sheet(hours)])

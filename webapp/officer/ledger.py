@@ -1,5 +1,5 @@
-"""A village's assistance ledger (帮扶台账) for officers: its activities, newest first, and a
-timeline of activities and volunteer hours per month (issue 15).
+"""A village's assistance ledger (帮扶台账) for officers: its activities, newest first, a
+timeline of activities and volunteer hours per month, and the group's 报到 (issue 15).
 
 The rows are the stored ``activities`` and ``activity_volunteers`` of the village; the village
 must be in the officer's scope (:func:`webapp.scope.scoped_world`), else 404 as on its page.
@@ -13,10 +13,14 @@ import pandas as pd
 from flask import abort, render_template
 
 from graph_schema import Dataset
+from graph_schema.store.base import now_iso
 
 from ..extensions import get_store
 from ..organization.data import rows, rows_in
+from ..people_time import beijing_date
 from ..scope import scoped_world
+from ..services.arrivals import arrival_for, lead_letter
+from ..sitedb import get_session
 from .blueprint import bp
 from .world_cache import current_world
 
@@ -87,6 +91,7 @@ def village_ledger_page(village_id: str):
     parts = ledger["activity_volunteers"]
     people = parts.groupby("activity_id").agg(n=("volunteer_id", "size"), hours=("hours", "sum"))
     timeline = ledger_timeline(ledger)
+    letter = lead_letter(get_store(), village_id)
     return render_template(
         "officer/ledger.html",
         v=village,
@@ -96,4 +101,8 @@ def village_ledger_page(village_id: str):
         timeline=timeline,
         peak=max((m.activities for m in timeline), default=0),
         total_hours=float(parts["hours"].sum()) if len(parts) else 0.0,
+        letter=letter,
+        letter_issued_on=beijing_date(letter.issued_at) if letter else "",
+        arrival=arrival_for(get_session(), letter),
+        today=beijing_date(now_iso()),
     )

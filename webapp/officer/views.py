@@ -6,6 +6,7 @@ Pages live in one module per subject; importing them here attaches their routes 
 from __future__ import annotations
 
 from . import (  # noqa: F401
+    arrivals,
     county_ledger,
     dashboard,
     documents,

@@ -32,6 +32,7 @@ __all__ = [
     "list_volunteers",
     "checked_upload",
     "new_volunteer_id",
+    "read_csv_as",
 ]
 
 
@@ -70,6 +71,18 @@ def list_volunteers(org_id: str, limit: int = 50, offset: int = 0) -> tuple[list
 
 #: columns of the volunteers sheet of the template that name skills (a drop-down each)
 SKILL_COLUMNS = ("service_1", "service_2", "service_3")
+
+
+def read_csv_as(
+    folder: Path, table: str, name: str, data: bytes
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """An uploaded CSV read raw as the contract's ``table`` (None when unreadable), and its
+    problems named by the uploaded file's ``name``; ``folder`` is a scratch directory."""
+    sub = folder / table
+    sub.mkdir(exist_ok=True)
+    (sub / f"{table}.csv").write_bytes(data)
+    got, _labels, got_problems = read_raw(sub)
+    return got.get(table), [Problem(name, p.line, p.column, p.message) for p in got_problems]
 
 
 def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path, org_id: str = ""):
@@ -113,14 +126,11 @@ def _read_upload(files: Sequence[tuple[str, bytes]], folder: Path, org_id: str =
     for i, (name, data) in enumerate(csvs):
         # The first CSV holds volunteers, a second one their skills (or the one named so).
         table = "volunteer_skills" if (i == 1 or "skill" in name.lower()) else "volunteers"
-        sub = folder / table
-        sub.mkdir(exist_ok=True)
-        (sub / f"{table}.csv").write_bytes(data)
-        got, _labels, got_problems = read_raw(sub)
-        if table in got:
-            tables[table] = got[table]
+        frame, got_problems = read_csv_as(folder, table, name, data)
+        if frame is not None:
+            tables[table] = frame
             labels[table] = name
-        problems += [Problem(name, p.line, p.column, p.message) for p in got_problems]
+        problems += got_problems
     if "volunteers" not in tables and not problems:
         problems.append(Problem("upload", 0, "", _("没有找到志愿者表（volunteers）")))
     if org_id and "volunteers" in tables and not problems:

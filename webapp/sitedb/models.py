@@ -208,3 +208,6 @@ class ApiToken(Base):
     revoked_at: Mapped[str | None] = mapped_column(Text)
 
 from . import models_roadshow  # noqa: E402,F401  (公益路演评选: docs/roadshow.md)
+
+
+from . import models_arrivals  # noqa: E402,F401  (arrivals: 报到 of a group at its village)
