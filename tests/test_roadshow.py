@@ -289,3 +289,14 @@ def test_export_cells_stay_text(app, client):
     assert ws["D3"].value == '=HYPERLINK("http://example.invalid","领奖")'
     assert ws["D3"].data_type == "s" and ws["A3"].value == "未评分"
     assert "暂定" in ws["A1"].value
+
+
+def test_the_roadshow_pages_speak_english_when_asked(client):
+    login(client, "officer")
+    client.get("/lang/en")
+    html = client.get("/roadshow/events").get_data(as_text=True)
+    assert "New roadshow" in html and "Create roadshow" in html
+    refused = client.post(
+        "/roadshow/events", data={"name": "x", "held_on": "bad", "tiers": "一等奖 1"}
+    )
+    assert "The date must be YYYY-MM-DD" in refused.get_data(as_text=True)

@@ -16,6 +16,8 @@ setting                     from (first that is given)
 ``secret_key``              ``$BAOTUAN_SECRET_KEY``, else ``<instance>/secret_key`` (made once)
 ``database_url``            ``$BAOTUAN_DATABASE_URL``, ``sqlite:///<instance>/site.sqlite``
 ``redis_url``               ``$BAOTUAN_REDIS_URL``, none (jobs run in-process)
+``queue_name``              ``$BAOTUAN_QUEUE_NAME``, ``baotuan`` (the RQ queue of the site's jobs;
+                            two sites sharing one Redis need two names)
 ``proxy_count``             ``$BAOTUAN_PROXY_COUNT``, 0
 ``secure_cookies``          ``$BAOTUAN_SECURE_COOKIES`` (``1``), off
 ``locale``                  ``$BAOTUAN_LOCALE``, ``zh``
@@ -133,6 +135,7 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)  # None = <instance>/secret_key
     database_url: str = ""  # "" = sqlite:///<instance>/site.sqlite
     redis_url: str | None = None
+    queue_name: str = "baotuan"
     proxy_count: int = 0
     secure_cookies: bool = False
     locale: str = "zh"
@@ -184,6 +187,7 @@ class Settings:
             "secret_key": environ.get("BAOTUAN_SECRET_KEY") or None,
             "database_url": environ.get("BAOTUAN_DATABASE_URL") or "",
             "redis_url": environ.get("BAOTUAN_REDIS_URL") or None,
+            "queue_name": environ.get("BAOTUAN_QUEUE_NAME") or "baotuan",
             "proxy_count": _number(environ, "BAOTUAN_PROXY_COUNT", int) or 0,
             "secure_cookies": _flag(environ, "BAOTUAN_SECURE_COOKIES"),
             "locale": environ.get("BAOTUAN_LOCALE") or "zh",

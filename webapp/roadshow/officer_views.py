@@ -8,9 +8,11 @@ county's event answers 404.
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import role_required
+from ..integrity.items import N_
 from ..organization.data import county_centres
 from ..scope import account_county
 from ..services import roadshow as ops
@@ -67,9 +69,9 @@ def create_event():
     try:
         event = ops.create_event(request.form, current_user.actor, account_county())
     except RoadshowError as exc:
-        flash("路演未创建，请按提示修改", "error")
+        flash(_("路演未创建，请按提示修改"), "error")
         return _events_page(request.form, exc.errors, exc.status)
-    flash(f"已创建路演：{event.name}", "success")
+    flash(_("已创建路演：%(name)s", name=event.name), "success")
     return redirect(url_for("roadshow.event", event_id=event.id))
 
 
@@ -120,7 +122,7 @@ def _act(event_id: int, action, done: str):
             flash(message, "error")
         return _event_page(event, exc.errors, exc.status)
     if done:
-        flash(done.format(result=result), "success")
+        flash(_(done, result=result), "success")
     return redirect(url_for("roadshow.event", event_id=event_id))
 
 
@@ -131,7 +133,7 @@ def add_entries(event_id: int):
     return _act(
         event_id,
         lambda e: len(ops.add_entries(e, picked, current_user.actor)),
-        "已加入 {result} 个项目",
+        N_("已加入 %(result)s 个项目"),
     )
 
 
@@ -139,7 +141,7 @@ def add_entries(event_id: int):
 @role_required(*OFFICERS)
 def remove_entry(event_id: int, project_id: str):
     return _act(
-        event_id, lambda e: ops.remove_entry(e, project_id, current_user.actor), "已移除项目"
+        event_id, lambda e: ops.remove_entry(e, project_id, current_user.actor), N_("已移除项目")
     )
 
 
@@ -150,7 +152,7 @@ def add_reviewer(event_id: int):
     return _act(
         event_id,
         lambda e: ops.add_reviewer(e, username, current_user.actor),
-        "已加入评审专家",
+        N_("已加入评审专家"),
     )
 
 
@@ -160,7 +162,7 @@ def remove_reviewer(event_id: int, username: str):
     return _act(
         event_id,
         lambda e: ops.remove_reviewer(e, username, current_user.actor),
-        "已移出评审专家",
+        N_("已移出评审专家"),
     )
 
 
@@ -179,7 +181,7 @@ def declare_recusal(event_id: int):
                 current_user.actor,
             )
         ),
-        "已登记回避，{result} 个项目该专家不能评分",
+        N_("已登记回避，%(result)s 个项目该专家不能评分"),
     )
 
 
@@ -188,9 +190,9 @@ def declare_recusal(event_id: int):
 def finish_event(event_id: int):
     event = _event(event_id)
     if ops.finish_event(event, current_user.actor):
-        flash("路演已结束：排名和奖项已确定，综合得分已作为评审记录保存", "success")
+        flash(_("路演已结束：排名和奖项已确定，综合得分已作为评审记录保存"), "success")
     else:
-        flash("该路演已经结束，未重复保存", "info")
+        flash(_("该路演已经结束，未重复保存"), "info")
     return redirect(url_for("roadshow.event", event_id=event_id))
 
 

@@ -5,6 +5,7 @@ shown and a POST is refused 403 with the reason (the refusal goes on the audit t
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -80,9 +81,16 @@ def score_entry(event_id: int, project_id: str):
             )
         except RoadshowError as exc:
             errors, status = exc.errors, exc.status
-            flash(next(iter(exc.errors.values())) if status == 403 else "评分未保存", "error")
+            flash(next(iter(exc.errors.values())) if status == 403 else _("评分未保存"), "error")
         else:
-            flash(f"已保存对 {entry.name} 的评分：{score.total:g} 分", "success")
+            flash(
+                _(
+                    "已保存对 %(name)s 的评分：%(score)s 分",
+                    name=entry.name,
+                    score=f"{score.total:g}",
+                ),
+                "success",
+            )
             return redirect(url_for("roadshow.review_event", event_id=event_id))
     elif saved is not None:
         form = {name: f"{getattr(saved, name):g}" for name, _l, _h in RUBRIC}

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from graph_schema.store.base import now_iso
@@ -68,7 +69,7 @@ def _audit(actor: str, action: str, event_id: int, after: Any = None) -> None:
 
 def _open(event: RoadshowEvent) -> None:
     if event.status != "open":
-        raise RoadshowError({"event": "路演已结束，不能再修改"}, status=409)
+        raise RoadshowError({"event": _("路演已结束，不能再修改")}, status=409)
 
 
 def review_name(event: RoadshowEvent) -> str:
@@ -90,22 +91,24 @@ def create_event(form: Mapping[str, str], actor: str, scope_county: str | None) 
     errors: dict[str, str] = {}
     name = (form.get("name") or "").strip()
     if not name or len(name) > 100:
-        errors["name"] = "请填写路演名称（100 字以内）"
+        errors["name"] = _("请填写路演名称（100 字以内）")
     held_on = (form.get("held_on") or "").strip()
     try:
         dt.date.fromisoformat(held_on)
     except ValueError:
-        errors["held_on"] = "日期应为 YYYY-MM-DD"
+        errors["held_on"] = _("日期应为 YYYY-MM-DD")
     place = (form.get("place") or "").strip()
     if len(place) > 100:
-        errors["place"] = "地点 100 字以内"
+        errors["place"] = _("地点 100 字以内")
     county = (form.get("county") or "").strip() or None
     if scope_county is not None:
         if county not in (None, scope_county):
-            errors["county"] = f"您负责 {scope_county}，只能举办本县（市、区）的路演"
+            errors["county"] = _(
+                "您负责 %(county)s，只能举办本县（市、区）的路演", county=scope_county
+            )
         county = scope_county
     elif county is not None and county not in county_centres():
-        errors["county"] = "没有这个县（市、区）"
+        errors["county"] = _("没有这个县（市、区）")
     try:
         tiers = parse_tiers(form.get("tiers") or "")
     except TierError as exc:
@@ -114,7 +117,7 @@ def create_event(form: Mapping[str, str], actor: str, scope_county: str | None) 
     raw_trim = (form.get("trim") or "1").strip()
     trim = int(raw_trim) if raw_trim.isdigit() else -1
     if not 0 <= trim <= MAX_TRIM:
-        errors["trim"] = f"去掉最高、最低分的个数应为 0–{MAX_TRIM}"
+        errors["trim"] = _("去掉最高、最低分的个数应为 0–%(max)s", max=MAX_TRIM)
     if errors:
         raise RoadshowError(errors)
     event = RoadshowEvent(
@@ -141,7 +144,7 @@ def add_entries(event: RoadshowEvent, project_ids: Iterable[str], actor: str) ->
     _open(event)
     wanted = [p.strip() for p in project_ids if p and p.strip()]
     if not wanted:
-        raise RoadshowError({"project_id": "请选择要参加路演的项目"})
+        raise RoadshowError({"project_id": _("请选择要参加路演的项目")})
     db = get_session()
     have = set(
         db.scalars(select(RoadshowEntry.project_id).where(RoadshowEntry.event_id == event.id))
@@ -149,10 +152,16 @@ def add_entries(event: RoadshowEvent, project_ids: Iterable[str], actor: str) ->
     new = [p for p in dict.fromkeys(wanted) if p not in have]
     for project_id in new:
         if one_row("projects", project_id=project_id) is None:
-            raise RoadshowError({"project_id": f"项目 {project_id} 不存在"}, status=404)
+            raise RoadshowError({"project_id": _("项目 %(id)s 不存在", id=project_id)}, status=404)
         if event.county is not None and not candidate_projects(event.county, project_id):
             raise RoadshowError(
-                {"project_id": f"项目 {project_id} 不在 {event.county}，不能参加本县路演"}
+                {
+                    "project_id": _(
+                        "项目 %(id)s 不在 %(county)s，不能参加本县路演",
+                        id=project_id,
+                        county=event.county,
+                    )
+                }
             )
     stamp = now_iso()
     for project_id in new:
@@ -171,7 +180,7 @@ def _unscored(event: RoadshowEvent, column, value: str, what: str) -> None:
         select(RoadshowScore.project_id).where(RoadshowScore.event_id == event.id, column == value)
     )
     if scored is not None:
-        raise RoadshowError({what: "已有评分，不能移除（评分不会被删除）"}, status=409)
+        raise RoadshowError({what: _("已有评分，不能移除（评分不会被删除）")}, status=409)
 
 
 def remove_entry(event: RoadshowEvent, project_id: str, actor: str) -> None:
@@ -191,7 +200,7 @@ def add_reviewer(event: RoadshowEvent, username: str, actor: str) -> None:
     db = get_session()
     user = db.scalar(select(User).where(User.username == username))
     if user is None or user.role != "reviewer" or user.status != "active":
-        raise RoadshowError({"username": "请选择一个在用的评审专家账号"})
+        raise RoadshowError({"username": _("请选择一个在用的评审专家账号")})
     if username in reviewer_names(event.id):
         return
     db.add(
@@ -219,10 +228,10 @@ def declare_recusal(
     """Record that ``username`` is tied to ``org_id`` (回避); returns the entries now barred."""
     _open(event)
     if username not in reviewer_names(event.id):
-        raise RoadshowError({"username": "该评审专家不在本次路演的评审名单中"})
+        raise RoadshowError({"username": _("该评审专家不在本次路演的评审名单中")})
     org_id = (org_id or "").strip()
     if one_row("organizations", org_id=org_id) is None:
-        raise RoadshowError({"org_id": f"组织 {org_id or '（空）'} 不存在"})
+        raise RoadshowError({"org_id": _("组织 %(id)s 不存在", id=org_id or "（空）")})
     db = get_session()
     upsert(
         db,
@@ -323,14 +332,14 @@ def save_score(
     """
     db = get_session()
     if username not in reviewer_names(event.id):
-        raise RoadshowError({"event": "您不在本次路演的评审名单中"}, status=403)
+        raise RoadshowError({"event": _("您不在本次路演的评审名单中")}, status=403)
     if db.get(RoadshowEntry, (event.id, project_id)) is None:
-        raise RoadshowError({"project_id": "该项目没有参加本次路演"}, status=404)
+        raise RoadshowError({"project_id": _("该项目没有参加本次路演")}, status=404)
     _open(event)
     bar = db.get(RoadshowBar, (event.id, project_id, username))
     if bar is not None:
         _audit(actor, "score_refused", event.id, {"project_id": project_id, "reason": bar.reason})
-        raise RoadshowError({"project_id": f"回避：{bar.reason}"}, status=403)
+        raise RoadshowError({"project_id": _("回避：%(reason)s", reason=bar.reason)}, status=403)
     checked, errors = parse_rubric(parts)
     if errors:
         raise RoadshowError(errors, status=422)
