@@ -89,6 +89,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "admin.data_template": _every(Rule(ADMIN), "GET"),
     "admin.home": _every(Rule(ADMIN), "GET"),
     "admin.imports": _every(Rule(ADMIN), "GET"),
+    "admin.import_upload": _every(Rule(ADMIN), "GET"),  # an unknown token: 404 to the admin
+    "admin.confirm_import": _every(Rule(ADMIN), "POST"),
+    "admin.cancel_import": _every(Rule(ADMIN), "POST"),
     "admin.reset_password": _every(Rule(ADMIN), "POST"),
     "admin.revoke_account_tokens": _every(Rule(ADMIN), "POST"),
     "admin.set_account_county": _every(Rule(ADMIN), "POST"),
@@ -110,6 +113,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "api.ProjectById": _every(Rule(ALL, own="project_id", other=404), "GET"),
     "api.Projects": _every(Rule(ALL), "GET"),
     "api.RecommendationRun": _every(Rule(OFFICE), "GET"),
+    "api.RecommendationRunCancel": _every(Rule(OFFICE), "POST"),
     "api.Recommendations": {"GET": Rule(OFFICE), "POST": Rule(OFFICE, json={"max_group": 99})},
     "api.Reviews": {"GET": Rule(ALL), "POST": Rule(REVIEW, json={})},
     "api.VillageById": _every(Rule(ALL), "GET"),
@@ -203,6 +207,7 @@ FIXED = {
     "rest": "no-such-resource",
     "run_id": 1,
     "reg_id": 1,
+    "token": "no-such-import",  # an import preview's token: unknown, so nothing is confirmed
     "token_id": 999_999,  # no such token: revoking it must not end a token the matrix uses
     # an account of its own: a password reset ends that account's sessions, so it must not be one
     # the matrix signs in with
@@ -298,13 +303,20 @@ def world(matrix_app) -> World:
         world = World(ids[own_org], ids[other_org])
         county_of = data["villages"].set_index("village_id")["county"]
         world.county = str(county_of[world.own["village_id"]])
-        world.in_county = dict(world.own, county=world.county)
         away = partners[partners["village_id"].map(county_of) != world.county].iloc[0]
+        project_county = projects["village_id"].map(county_of)
+        world.in_county = dict(
+            world.own,
+            county=world.county,
+            project_id=str(projects.loc[project_county == world.county, "project_id"].iloc[0]),
+        )
+        away_county = str(county_of[away["village_id"]])
         world.out_county = dict(
             world.own,
             village_id=str(away["village_id"]),
             org_id=str(away["org_id"]),
-            county=str(county_of[away["village_id"]]),
+            county=away_county,
+            project_id=str(projects.loc[project_county == away_county, "project_id"].iloc[0]),
         )
         from webapp.accounts.operations import create_user
 
@@ -478,8 +490,8 @@ def test_organization_ids_come_from_the_sample_world(world):
 
 
 # -- the scope dimension -----------------------------------------------------------------------
-#: parameters that place a URL in a county
-PLACED = {"village_id", "county"}
+#: parameters that place a URL in a county (a project by its village)
+PLACED = {"village_id", "county", "project_id"}
 
 
 def scope_checks(app, world: World) -> Iterator[Check]:
@@ -528,3 +540,54 @@ def test_a_county_officer_acts_in_its_county_and_nowhere_else(matrix_app, world)
     headers = {"Authorization": f"Bearer {world.tokens[COUNTY_ROLE]}"}
     other = world.out_county["county"]
     assert client.get(f"/api/v1/villages?county={other}", headers=headers).status_code == 403
+
+
+def _api_lists(app) -> list[str]:
+    """The API's list routes an officer may read (GET, no parameter in the path)."""
+    out = []
+    for url_rule in app.url_map.iter_rules():
+        rule = ACCESS.get(url_rule.endpoint, {}).get("GET")
+        if not url_rule.rule.startswith("/api/v1/") or url_rule.arguments or rule is None:
+            continue
+        if rule.status is None and rule.who not in (PUBLIC, SIGNED_IN) and rule.allows("officer"):
+            out.append(url_rule.rule)
+    return sorted(out)
+
+
+def test_every_api_list_of_a_county_officer_is_its_county(matrix_app, world):
+    """Every item of every API list that names a village (or a project) is in the county
+    officer's county, and asking a list about another county's village is refused."""
+    from webapp.scope import subjects_in_scope
+
+    store = matrix_app.extensions["baotuan_store"]
+    villages = store.query("villages")
+    mine = set(villages.loc[villages["county"] == world.county, "village_id"])
+    with matrix_app.test_request_context():
+        from flask_login import login_user
+
+        from webapp.accounts.models import User, find_by_username
+
+        login_user(User.from_row(find_by_username(COUNTY_OFFICER)))
+        projects = {s.split(":", 1)[1] for s in subjects_in_scope() or () if s[:9] == "projects:"}
+    client = matrix_app.test_client()
+    headers = {"Authorization": f"Bearer {world.tokens[COUNTY_ROLE]}"}
+    lists = _api_lists(matrix_app)
+    assert {"/api/v1/projects", "/api/v1/reviews", "/api/v1/partnerships"} <= set(lists)
+    faults = []
+    away = world.out_county
+    asks = ("", f"&village_id={away['village_id']}", f"&project_id={away['project_id']}")
+    for url, ask in ((url, ask) for url in lists for ask in asks):
+        response = client.get(f"{url}?limit=500{ask}", headers=headers)
+        if ask and response.status_code in (403, 404, 422):
+            continue  # refused, or a parameter the list does not take
+        if response.status_code == 404 and url == "/api/v1/recommendations":
+            continue  # no finished run in this world (tests/test_scopes.py makes one)
+        if response.status_code != 200:
+            faults.append(f"GET {url}?{ask}: {response.status_code}")
+            continue
+        for item in response.get_json().get("items", ()):  # /me is no list
+            if item.get("village_id") is not None and item["village_id"] not in mine:
+                faults.append(f"GET {url}?{ask}: village {item['village_id']} of another county")
+            if "project_id" in item and item["project_id"] not in projects:
+                faults.append(f"GET {url}?{ask}: project {item['project_id']} of another county")
+    assert not faults, "\n".join(faults[:20])

@@ -126,3 +126,123 @@ def test_a_county_run_covers_its_county_with_the_citys_capacities(app):
         assert in_force.get(org_id, 0) + count <= capacity[org_id], org_id
     # the whole city's groups are still there for the matcher to count
     assert len(scope_dataset(dataset, HOME)["partnerships"]) == len(dataset["partnerships"])
+
+
+def _token(app, username: str) -> dict[str, str]:
+    from webapp.accounts.models import User, find_by_username
+    from webapp.accounts.operations import issue_api_token
+
+    with app.app_context():
+        token = issue_api_token(User.from_row(find_by_username(username)), "test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _county_projects(app, county: str) -> set[str]:
+    """Projects of ``county``, worked out here from the data: by the project's village, or by
+    its lead organization's county when it has no village."""
+    store = app.extensions["baotuan_store"]
+    projects, orgs = store.query("projects"), store.query("organizations")
+    villages = set(_villages(app, county))
+    local = set(orgs.loc[orgs["county"] == county, "org_id"])
+    keep = projects["village_id"].isin(villages) | (
+        projects["village_id"].isna() & projects["lead_org_id"].isin(local)
+    )
+    return set(projects.loc[keep, "project_id"])
+
+
+def _items(client, url: str, headers) -> list[dict]:
+    """Every item of an API list, page after page."""
+    items: list[dict] = []
+    while True:
+        sep = "&" if "?" in url else "?"
+        response = client.get(f"{url}{sep}limit=500&offset={len(items)}", headers=headers)
+        assert response.status_code == 200, (url, response.get_json())
+        page = response.get_json()
+        items += page["items"]
+        if len(items) >= page["total"] or not page["items"]:
+            return items
+
+
+def test_the_api_lists_of_projects_reviews_and_groups_are_the_officers_county(county_app):
+    client, headers = county_app.test_client(), _token(county_app, "taishan")
+    mine, theirs = _county_projects(county_app, HOME), _county_projects(county_app, OTHER)
+    assert mine and theirs
+    projects = _items(client, "/api/v1/projects", headers)
+    assert projects and {p["project_id"] for p in projects} == mine
+    assert client.get(f"/api/v1/projects/{min(mine)}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/projects/{min(theirs)}", headers=headers).status_code == 404
+    other_village = _villages(county_app, OTHER)[0]
+    away = client.get(f"/api/v1/projects?village_id={other_village}", headers=headers)
+    assert away.status_code == 404
+    reviews = _items(client, "/api/v1/reviews", headers)
+    assert reviews and {r["project_id"] for r in reviews} <= mine
+    away = client.get(f"/api/v1/reviews?project_id={min(theirs)}", headers=headers)
+    assert away.status_code == 404
+    groups = _items(client, "/api/v1/partnerships", headers)
+    assert groups and {g["village_id"] for g in groups} <= set(_villages(county_app, HOME))
+    away = client.get(f"/api/v1/partnerships?village_id={other_village}", headers=headers)
+    assert away.status_code == 404
+    # the city's officer still sees the whole city
+    city = _token(county_app, "officer")
+    assert client.get(f"/api/v1/projects/{min(theirs)}", headers=city).status_code == 200
+    assert len(_items(client, "/api/v1/projects", city)) > len(projects)
+
+
+def _finished_run(app, started_by: str, villages: list[str]) -> int:
+    """A finished matcher run recommending a one-organization group for each village and
+    leaving each village also listed as unserved (enough for the API's lists)."""
+    import json
+
+    from sqlalchemy import insert
+
+    from webapp.sitedb import get_session
+    from webapp.sitedb.models import MatcherRun
+
+    result = {
+        "recommendations": [
+            {"village_id": v, "organizations": [{"org_id": "O000001", "role": "lead"}]}
+            for v in villages
+        ],
+        "unserved": [{"village_id": v, "reason": "no_needs"} for v in villages],
+        "summary": {},
+    }
+    with app.app_context():
+        db = get_session()
+        run_id = db.execute(
+            insert(MatcherRun)
+            .values(
+                started_by=started_by,
+                started_at="2026-12-01T00:00:00",
+                finished_at="2026-12-01T00:01:00",
+                status="done",
+                result_json=json.dumps(result),
+            )
+            .returning(MatcherRun.id)
+        ).scalar_one()
+        db.commit()
+    return int(run_id)
+
+
+def test_the_api_recommendations_of_a_county_officer_are_its_county(county_app):
+    from webapp.accounts.operations import create_user
+
+    with county_app.app_context():
+        create_user("dongping", PASSWORD, "officer", county=OTHER)
+    mine, theirs = _villages(county_app, HOME)[0], _villages(county_app, OTHER)[0]
+    city_run = _finished_run(county_app, "officer:officer", [mine, theirs])
+    other_run = _finished_run(county_app, "officer:dongping", [theirs])  # newer, elsewhere
+    client, headers = county_app.test_client(), _token(county_app, "taishan")
+    page = client.get("/api/v1/recommendations", headers=headers).get_json()
+    assert page["run"]["id"] == city_run  # the newest run that covers its county
+    assert [r["village_id"] for r in page["items"]] == [mine]
+    assert [u["village_id"] for u in page["unserved"]] == [mine]
+    away = client.get(f"/api/v1/recommendations?village_id={theirs}", headers=headers)
+    assert away.status_code == 404
+    runs = "/api/v1/recommendations/runs/{}"
+    assert client.get(runs.format(city_run), headers=headers).status_code == 200
+    assert client.get(runs.format(other_run), headers=headers).status_code == 404
+    # the other county's officer gets its own run; the city's officer gets the newest of all
+    there = client.get("/api/v1/recommendations", headers=_token(county_app, "dongping"))
+    assert there.get_json()["run"]["id"] == other_run
+    city = client.get("/api/v1/recommendations", headers=_token(county_app, "officer"))
+    assert city.get_json()["run"]["id"] == other_run

@@ -46,6 +46,9 @@ __all__ = [
     "village_county",
     "api_county",
     "subjects_in_scope",
+    "villages_in_scope",
+    "projects_in_scope",
+    "run_in_scope",
     "SCOPED_TABLES",
 ]
 
@@ -187,10 +190,50 @@ def subjects_in_scope() -> set[str] | None:
     for table, key in (("organizations", "org_id"), ("volunteers", "volunteer_id")):
         frame = store.query(table)
         out |= {f"{table}:{k}" for k in frame.loc[frame["county"] == county, key]}
-    projects = store.query("projects")
-    local_orgs = {s.split(":", 1)[1] for s in out if s.startswith("organizations:")}
-    by_village = projects["village_id"].isin(in_county)
-    by_lead = projects["village_id"].isna() & projects["lead_org_id"].isin(local_orgs)
-    for project in projects.loc[by_village | by_lead, "project_id"]:
+    for project in _county_projects(store, county, in_county):
         out |= {f"projects:{project}", f"reviews:{project}"}
     return out
+
+
+def _county_projects(store: Any, county: str, villages: set[str]) -> set[str]:
+    """Projects in ``villages``, and county-wide ones (no village) led by the county's
+    organizations."""
+    projects = store.query("projects")
+    orgs = store.query("organizations")
+    local_orgs = set(orgs.loc[orgs["county"] == county, "org_id"])
+    by_village = projects["village_id"].isin(villages)
+    by_lead = projects["village_id"].isna() & projects["lead_org_id"].isin(local_orgs)
+    return set(projects.loc[by_village | by_lead, "project_id"])
+
+
+def villages_in_scope() -> set[str] | None:
+    """The ids of the villages inside this request's county; None: no cut (the whole city)."""
+    county = account_county()
+    if county is None:
+        return None
+    from .extensions import get_store
+
+    villages = get_store().query("villages")
+    return set(villages.loc[villages["county"] == county, "village_id"])
+
+
+def projects_in_scope() -> set[str] | None:
+    """The ids of the projects inside this request's county (as for the 疑点清单: by the
+    project's village, or its lead organization's county for a county-wide project); None: no
+    cut."""
+    villages = villages_in_scope()
+    if villages is None:
+        return None
+    from .extensions import get_store
+
+    return _county_projects(get_store(), str(account_county()), villages)
+
+
+def run_in_scope(run_id: int) -> bool:
+    """Whether a matcher run is this request's to see: a city-wide run (it covers every county)
+    or one started by an officer of the same county."""
+    scope = account_county()
+    if scope is None:
+        return True
+    county = run_county(run_id)
+    return county is None or county == scope

@@ -10,12 +10,14 @@ from sqlalchemy import select
 from ..db import get_db
 from ..extensions import get_store
 from ..integrity.service import Listed, find_item, listed_items
+from ..scope import run_in_scope, villages_in_scope
 from ..services.integrity import mark_checked, reopen
 from ..sitedb.models import MatcherRun
 from .auth import STAFF, current_api_user, token_required
 from .common import blp, paged
 from .errors import ApiError
 from .schemas import IntegrityArgs, MarkInput, RecommendationArgs, RunInput, page_schema
+from .world import village_in_scope_or_404
 
 __all__: list[str] = []
 
@@ -131,17 +133,20 @@ class Recommendations(MethodView):
         """The latest finished matcher run: a recommended group for each village, explained."""
         from ..officer.runs import decisions_of, get_run
 
-        newest_done = get_db().scalar(
-            select(MatcherRun.id)
-            .where(MatcherRun.status == "done")
-            .order_by(MatcherRun.id.desc())
-            .limit(1)
+        finished = get_db().scalars(
+            select(MatcherRun.id).where(MatcherRun.status == "done").order_by(MatcherRun.id.desc())
         )
+        # A county officer: the newest run that covers its county (city-wide or its own).
+        newest_done = next((r for r in finished if run_in_scope(int(r))), None)
         if newest_done is None:
             raise ApiError(404, "no matcher run has finished yet: POST /api/v1/recommendations")
+        village_in_scope_or_404(args.get("village_id"))
+        in_scope = villages_in_scope()
         run = get_run(int(newest_done))
         decisions = decisions_of(run.id)
         recs = [run.recommendations[v] for v in sorted(run.recommendations)]
+        if in_scope is not None:
+            recs = [r for r in recs if r.village_id in in_scope]
         if args.get("village_id"):
             recs = [r for r in recs if r.village_id == args["village_id"]]
         page = paged(
@@ -149,7 +154,9 @@ class Recommendations(MethodView):
             args,
             convert=lambda part: [_contract(r, decisions.get(r.village_id)) for r in part],
         )
-        unserved = [u.to_dict() for u in run.unserved]
+        unserved = [
+            u.to_dict() for u in run.unserved if in_scope is None or u.village_id in in_scope
+        ]
         return {"run": run.status_json(), "summary": run.summary, "unserved": unserved, **page}
 
     @token_required(blp, "officer", "admin")
@@ -178,9 +185,12 @@ class RecommendationRun(MethodView):
         from ..officer.runs import RunError, get_run
 
         try:
-            return get_run(run_id, with_result=False).status_json()
+            run = get_run(run_id, with_result=False)
         except RunError:
             raise ApiError(404, f"matcher run {run_id} does not exist") from None
+        if not run_in_scope(run_id):  # a run of another county's officer
+            raise ApiError(404, f"matcher run {run_id} does not exist")
+        return run.status_json()
 
 
 # -- 疑点清单 -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from graph_schema.rules import GroupMember, GroupRefused
 from ..extensions import get_store
 from ..organization.data import rows, rows_in
 from ..review.rubric import ReviewError, rubric_of
-from ..scope import county_allows, village_county
+from ..scope import county_allows, projects_in_scope, village_county, villages_in_scope
 from ..services.group_messages import problem_details
 from ..services.groups import approve_group
 from ..services.reviews import save_review
@@ -28,7 +28,7 @@ from .schemas import (
     record_schema,
     records,
 )
-from .world import project_ids_of
+from .world import project_ids_of, village_in_scope_or_404
 
 __all__: list[str] = []
 
@@ -80,6 +80,11 @@ class Reviews(MethodView):
             frame = rows("reviews", project_id=args["project_id"])
         else:
             frame = rows("reviews")
+        in_scope = projects_in_scope()  # a county officer: reviews of its county's projects
+        if in_scope is not None:
+            if args.get("project_id") and args["project_id"] not in in_scope:
+                raise ApiError(404, f"project {args['project_id']} does not exist")
+            frame = frame[frame["project_id"].isin(in_scope)]
         frame = frame.sort_values(["project_id", "reviewed_on", "reviewer"], na_position="first")
         return paged(frame, args, convert=_with_rubric)
 
@@ -122,6 +127,10 @@ class Partnerships(MethodView):
         else:
             where = {k: args[k] for k in ("village_id", "org_id") if args.get(k)}
             frame = rows("partnerships", **where)
+            in_scope = villages_in_scope()  # a county officer: the groups of its county
+            if in_scope is not None:
+                village_in_scope_or_404(args.get("village_id"))
+                frame = frame[frame["village_id"].isin(in_scope)]
         if args.get("village_id"):
             frame = frame[frame["village_id"] == args["village_id"]]
         return paged(frame.sort_values(["village_id", "org_id"]), args)

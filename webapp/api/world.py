@@ -11,7 +11,7 @@ from ..organization.contacts import contacts_for
 from ..organization.data import one_row, rows, rows_in
 from ..organization.profile import ProfileError
 from ..organization.volunteers import VolunteerError
-from ..scope import api_county, county_allows
+from ..scope import api_county, county_allows, projects_in_scope, villages_in_scope
 from ..services.profile import update_profile
 from ..services.volunteers import add_volunteer, delete_volunteer
 from .auth import current_api_user, token_required
@@ -31,7 +31,7 @@ from .schemas import (
     records,
 )
 
-__all__ = ["organization_detail", "project_ids_of"]
+__all__ = ["organization_detail", "project_ids_of", "village_in_scope_or_404"]
 
 Village = record_schema("villages")
 Need = record_schema("needs")
@@ -270,6 +270,14 @@ class VolunteerById(MethodView):
             raise ApiError(404, f"volunteer {volunteer_id} does not exist")
 
 
+def village_in_scope_or_404(village_id: str | None) -> None:
+    """A list asked about one village of another county than the officer's answers 404, as
+    the village itself does."""
+    in_scope = villages_in_scope()
+    if village_id and in_scope is not None and village_id not in in_scope:
+        raise ApiError(404, f"village {village_id} does not exist")
+
+
 def project_ids_of(org_id: str) -> list[str]:
     """Projects an organization leads or takes part in."""
     led = rows("projects", lead_org_id=org_id)["project_id"]
@@ -289,6 +297,10 @@ class Projects(MethodView):
             frame = rows_in("projects", "project_id", project_ids_of(org_id))
         else:
             frame = rows("projects")
+        in_scope = projects_in_scope()  # a county officer: its county's projects (scope.py)
+        if in_scope is not None:
+            village_in_scope_or_404(args.get("village_id"))
+            frame = frame[frame["project_id"].isin(in_scope)]
         if args.get("village_id"):
             frame = frame[frame["village_id"] == args["village_id"]]
         if args.get("service"):
@@ -309,8 +321,11 @@ class ProjectById(MethodView):
         """One project."""
         project = one_row("projects", project_id=project_id)
         user = current_api_user()
-        if project is None or (
-            user.role == "organization" and project_id not in project_ids_of(user.org_id or "")
+        in_scope = projects_in_scope()
+        if (
+            project is None
+            or (user.role == "organization" and project_id not in project_ids_of(user.org_id or ""))
+            or (in_scope is not None and project_id not in in_scope)  # another county's
         ):
             raise ApiError(404, f"project {project_id} does not exist")
         return project

@@ -170,7 +170,7 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
         errors.setdefault("password2", _("两次输入的密码不一致"))
     if errors:
         raise RegistrationError(errors)
-    payload = {
+    payload: dict[str, Any] = {
         "organization": values,
         "levels": levels,
         "contact_name": contact_name,
