@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -120,3 +121,58 @@ def test_the_county_ledger_counts_volunteer_person_times_and_hours(officer_clien
     section = html.split('id="volunteer-hours"')[1].split("</section>")[0]
     assert section.count('class="hours-row"') == 1
     assert "<td>3</td><td>9.5</td>" in section  # 3 人次, 9.5 hours of 健康义诊 in 2025
+
+
+def test_the_city_table_counts_every_county_for_a_city_officer_only(officer_client, app):
+    from tests.webapp_fixtures import login
+    from webapp.accounts.operations import create_user
+
+    store = app.extensions["baotuan_store"]
+    villages = store.query("villages").drop_duplicates("county").head(2)
+    (v1, c1), (v2, c2) = villages[["village_id", "county"]].itertuples(index=False)
+    org_id = store.query("organizations")["org_id"].iloc[0]
+    people = store.query("volunteers")["volunteer_id"].iloc[:2].tolist()
+    store.upsert_rows(
+        "activities",
+        pd.DataFrame(
+            {
+                "activity_id": ["T-A1", "T-A2"],
+                "village_id": [v1, v2],
+                "org_id": [org_id] * 2,
+                "service": ["medical", "visiting"],
+                "date": ["2024-03-01", "2024-04-01"],
+            }
+        ),
+        actor="test",
+    )
+    store.upsert_rows(
+        "activity_volunteers",
+        pd.DataFrame(
+            {
+                "activity_id": ["T-A1", "T-A1", "T-A2"],
+                "volunteer_id": people + people[:1],
+                "hours": [3.0, 4.0, 2.5],
+            }
+        ),
+        actor="test",
+    )
+
+    def rows(client) -> dict[str, list[str]]:
+        html = client.get("/officer/ledger", query_string={"year": 2024}).get_data(as_text=True)
+        section = html.split('id="city-hours"')[1].split("</section>")[0]
+        found = {}
+        for part in section.split('class="city-hours-row" data-county="')[1:]:
+            county, cells = part.split('"', 1)
+            texts = re.findall(r"<td>(.*?)</td>", cells.split("</tr>")[0])
+            found[county] = [re.sub(r"<[^>]+>", "", t) for t in texts[1:]]
+        return found
+
+    city = rows(officer_client)
+    # 健康义诊 then 走访慰问: 人次 and hours each, then the county's 人次 and hours
+    assert city[c1] == ["2", "7", "0", "0", "2", "7"]
+    assert city[c2] == ["0", "0", "1", "2.5", "1", "2.5"]
+    assert city["合计"] == ["2", "7", "1", "2.5", "3", "9.5"]
+    with app.app_context():
+        create_user("ledger-county", "Ledger-2024-qq", "officer", county=c2, actor="test")
+    county_officer = login(app.test_client(), "ledger-county", "Ledger-2024-qq")
+    assert set(rows(county_officer)) == {c2, "合计"}

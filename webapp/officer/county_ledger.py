@@ -1,5 +1,7 @@
 """A county's assistance ledger for officers (issue 15): activities by service and month as an
-inline SVG chart, and the supported villages with no activity for :data:`IDLE_DAYS` days (预警).
+inline SVG chart, the supported villages with no activity for :data:`IDLE_DAYS` days (预警), and
+the year's volunteer service (人次, hours) per service for the county and per county and service
+for the officer's whole scope (the city for a city officer, the county for a county officer).
 
 The chart is one f-string per element with every text escaped, as the dashboard map
 (:mod:`webapp.officer.map_svg`); the villages are those of the officer's scope.
@@ -16,13 +18,13 @@ from markupsafe import Markup, escape
 from graph_schema import SERVICE_LABELS_ZH, SERVICES, Dataset
 
 from ..extensions import get_store
-from ..organization.data import rows, rows_in
-from ..organization.hours import hours_by_county_service
-from ..scope import scoped_world
+from ..organization.data import rows
+from ..organization.hours import hours_by_county_service, hours_table
+from ..scope import account_county, scoped_world
 from .blueprint import bp
 from .world_cache import current_world
 
-__all__ = ["IDLE_DAYS", "SERVICE_COLOURS", "activity_chart", "idle_villages"]
+__all__ = ["IDLE_DAYS", "SERVICE_COLOURS", "activity_chart", "idle_villages", "scope_ledger"]
 
 #: a supported village with no recorded activity for this many days is on the 预警 list
 IDLE_DAYS = 60
@@ -118,6 +120,23 @@ def idle_villages(
     return sorted(out, key=lambda v: (v["days"] is not None, -(v["days"] or 0), v["village_id"]))
 
 
+def scope_ledger(villages: dict) -> Dataset:
+    """The stored activities of ``villages`` (the officer's scope: ``village_id -> Village``) and
+    their volunteers' hours, as a Dataset with a ``villages`` table of ids and counties.
+
+    Two whole-table reads and array filters, however many activities there are (the hours used
+    to be read with one keyed query per activity).
+    """
+    frame = pd.DataFrame(
+        {"village_id": list(villages), "county": [v.county for v in villages.values()]}
+    )
+    acts = rows("activities")
+    acts = acts[acts["village_id"].isin(frame["village_id"])].reset_index(drop=True)
+    parts = rows("activity_volunteers")
+    parts = parts[parts["activity_id"].isin(acts["activity_id"])].reset_index(drop=True)
+    return Dataset({"villages": frame, "activities": acts, "activity_volunteers": parts})
+
+
 @bp.get("/ledger")
 def county_ledger():
     world = scoped_world(current_world(get_store()))
@@ -126,7 +145,8 @@ def county_ledger():
     if county not in counties:
         county = counties[0] if counties else ""
     villages = {vid: v for vid, v in world.villages.items() if v.county == county}
-    acts = rows("activities")
+    scope = scope_ledger(world.villages)  # the city for a city officer, else the county
+    acts = scope["activities"]
     acts = acts[acts["village_id"].isin(list(villages))]
     month = pd.to_datetime(acts["date"], errors="coerce").dt.strftime("%Y-%m")
     counts = (
@@ -138,16 +158,9 @@ def county_ledger():
     )
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     year = request.args.get("year", type=int) or today.year
-    ledger = Dataset(
-        {
-            "villages": rows("villages", county=county),
-            "activities": acts,
-            "activity_volunteers": rows_in(
-                "activity_volunteers", "activity_id", acts["activity_id"]
-            ),
-        }
-    )
-    hours = hours_by_county_service(ledger, year)
+    every = hours_by_county_service(scope, year)
+    hours = every[every["county"] == county]
+    city = hours_table(every)
     supported = {vid: v.name for vid, v in villages.items() if v.supported}
     return render_template(
         "officer/county_ledger.html",
@@ -160,4 +173,7 @@ def county_ledger():
         idle_days=IDLE_DAYS,
         year=year,
         hours=hours.to_dict("records"),
+        city=city.to_dict("records"),
+        city_services=sorted(set(every["service"])),
+        whole_city=account_county() is None,
     )

@@ -3,7 +3,7 @@
 The hours are those recorded in ``activity_volunteers.csv`` against the activities of
 ``activities.csv`` (issue 15). :func:`monthly_hours` sums one volunteer's per month;
 :func:`hours_by_county_service` counts 人次 (one per volunteer per activity) and hours per
-county and service; :func:`hours_certificate_pdf` prints the 志愿服务时长证明 an organization
+county and service (:func:`hours_table`: one row per county, for the city's table); :func:`hours_certificate_pdf` prints the 志愿服务时长证明 an organization
 gives a volunteer, in the letters' one embedded CJK font (:func:`webapp.officer.pdf.cjk_font`).
 """
 
@@ -28,6 +28,7 @@ __all__ = [
     "HoursCertificate",
     "monthly_hours",
     "hours_by_county_service",
+    "hours_table",
     "hours_certificate_pdf",
     "organization_certificate",
 ]
@@ -92,6 +93,36 @@ def hours_by_county_service(ds: Dataset, year: int | None = None) -> pd.DataFram
         person_times=("volunteer_id", "size"), hours=("hours", "sum")
     )
     return out.reset_index().astype({"person_times": int, "hours": float})
+
+
+def hours_table(hours: pd.DataFrame) -> pd.DataFrame:
+    """:func:`hours_by_county_service` as one row per county and one 人次/hours column pair per
+    service, with the county's totals (``person_times``, ``hours``) and a 合计 row last.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> by = pd.DataFrame({"county": ["泰山区", "泰山区", "岱岳区"],
+    ...     "service": ["medical", "visiting", "medical"], "person_times": [2, 1, 3],
+    ...     "hours": [10.0, 2.0, 9.0]})
+    >>> table = hours_table(by)
+    >>> table[["county", "medical_person_times", "visiting_hours", "hours"]].values.tolist()
+    [['岱岳区', 3, 0.0, 9.0], ['泰山区', 2, 2.0, 12.0], ['合计', 5, 2.0, 21.0]]
+    """
+    if hours.empty:
+        return pd.DataFrame({"county": [], "person_times": [], "hours": []})
+    wide = hours.pivot_table(
+        index="county", columns="service", values=["person_times", "hours"], aggfunc="sum"
+    ).fillna(0)
+    out = pd.DataFrame(index=wide.index)
+    for service in sorted(set(hours["service"])):
+        out[f"{service}_person_times"] = wide[("person_times", service)].astype(int)
+        out[f"{service}_hours"] = wide[("hours", service)].astype(float)
+    out["person_times"] = wide["person_times"].sum(axis=1).astype(int)
+    out["hours"] = wide["hours"].sum(axis=1).astype(float)
+    total = out.sum(numeric_only=True).rename("合计")
+    out = pd.concat([out, total.to_frame().T.astype(out.dtypes.to_dict())])
+    return out.rename_axis("county").reset_index()
 
 
 @dataclass(frozen=True)
