@@ -5,6 +5,8 @@ text. docs/roadshow.md."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 
 import pandas as pd
 import pytest
@@ -208,7 +210,13 @@ def test_an_event_from_entries_to_reviews_in_the_store(app, client):
         (2, "二等奖", b, 82.5),
         (3, "三等奖", c, 72.5),
     ]
-    assert client.get(f"/roadshow/events/{event_id}/ranking.pdf").data[:5] == b"%PDF-"
+    pdf = client.get(f"/roadshow/events/{event_id}/ranking.pdf").data
+    assert pdf[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):  # the Chinese is drawn in the embedded font, not boxes
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        assert "一等奖" in text and "综合得分" in text and a in text
 
 
 def test_a_tie_found_by_the_integrity_rules_bars_too(app, client):
