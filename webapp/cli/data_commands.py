@@ -21,7 +21,7 @@ def _import(args) -> int:
     settings = settings_from_args(args)
     with settings.open_store() as store:
         before = store.query("partnerships")
-        report = import_path(store, args.path, actor=args.actor)
+        report = import_path(store, args.path, actor=args.actor, limits=settings.read_limits)
         # an issued letter whose partnership the import re-approved or whose group it changed
         # gets a 撤销 record, as when an officer ends a group on the site
         revoked = revoke_ended_letters(store, before, args.actor, IMPORT_REVOCATION_REASON)
