@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from graph_schema.contract.interchange import read_data
+from tests.support.import_steps import upload_and_confirm
 from tests.webapp_fixtures import login
 from webapp.demo_setup import DEMO_PASSWORD
 
@@ -335,11 +336,14 @@ def _upload(client, data: bytes, name: str):
 
 
 @pytest.mark.parametrize("kind", ["zip", "zip-in-folder", "xlsx"])
-def test_upload_imports_a_data_folder_whole(admin, app, kind):
+def test_upload_imports_a_data_folder_whole(admin, app, run_worker, kind):
     data = _xlsx(SMALL) if kind == "xlsx" else _zip(SMALL, "泰安/" if "folder" in kind else "")
     name = "新增数据.xlsx" if kind == "xlsx" else "新增数据.zip"
     before = _store(app).counts()
-    response = _upload(admin, data, name)
+    preview = _upload(admin, data, name)
+    assert "确认导入" in preview.get_data(as_text=True)
+    assert _store(app).counts() == before  # a preview stores nothing
+    response = upload_and_confirm(admin, data, name)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     assert "已导入" in html and name in html
@@ -389,20 +393,23 @@ def test_uploads_that_are_no_data_folder_are_refused(admin, app, data, name, mes
     assert _store(app).counts() == before
 
 
-def test_zip_members_never_land_outside_the_upload_folder(admin, app, tmp_path):
+def test_zip_members_never_land_outside_the_upload_folder(admin, app, run_worker, tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, text in SMALL.items():
             zf.writestr(f"../../../{name}.csv", text)
-    response = _upload(admin, buffer.getvalue(), "traversal.zip")
+    response = upload_and_confirm(admin, buffer.getvalue(), "traversal.zip")
     assert response.status_code == 200  # taken by base name, inside the upload folder
+    assert "已导入" in response.get_data(as_text=True)
     assert not any(tmp_path.parent.glob("villages.csv"))
 
 
 def test_zip_bomb_is_refused(admin, app, monkeypatch):
-    import webapp.admin.uploads as uploads
+    from graph_schema.contract.limits import ReadLimits
 
-    monkeypatch.setattr(uploads, "MAX_UNPACKED", 1000)
+    settings = app.extensions["baotuan_settings"]  # the site's limits come from its settings
+    small = settings.with_overrides(read_limits=ReadLimits(max_unpacked_bytes=1000))
+    monkeypatch.setitem(app.extensions, "baotuan_settings", small)
     big = dict(SMALL, villages=SMALL["villages"] + "VX3,村,泰山区,36,117,1\n" * 200)
     response = _upload(admin, _zip(big), "bomb.zip")
     assert response.status_code == 422 and "解压后超过" in response.get_data(as_text=True)
@@ -413,8 +420,8 @@ def test_upload_without_a_file_is_refused(admin):
     assert response.status_code == 400 and "请选择要导入的文件" in response.get_data(as_text=True)
 
 
-def test_imports_page_lists_recent_imports(admin, app):
-    _upload(admin, _zip(SMALL), "第一批.zip")
+def test_imports_page_lists_recent_imports(admin, app, run_worker):
+    upload_and_confirm(admin, _zip(SMALL), "第一批.zip")
     html = admin.get("/admin/imports").get_data(as_text=True)
     assert "upload:第一批.zip" in html and "已导入" in html
 
@@ -435,7 +442,7 @@ def test_admin_pages_in_english(admin):
     html = admin.get("/admin/").get_data(as_text=True)
     assert "Accounts" in html and "Create account" in html
     assert "Audit trail" in admin.get("/admin/audit").get_data(as_text=True)
-    assert "Check and import" in admin.get("/admin/imports").get_data(as_text=True)
+    assert "Check and preview" in admin.get("/admin/imports").get_data(as_text=True)
 
 
 def test_a_registration_is_decided_on_its_own_page_not_here(admin, app):

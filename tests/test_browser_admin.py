@@ -95,10 +95,13 @@ def test_admin_manages_accounts_imports_and_reads_the_audit_trail(
     expect(page.locator("#problems")).to_contain_text("villages.csv:3: lat: 136.1 超出范围")
     screenshot(page, "admin-import-refused")
 
-    # The corrected folder goes in.
+    # The corrected folder is previewed, then goes in once confirmed.
     page.set_input_files("#upload-file", str(_zip(tmp_path / "第二批村庄.zip", SMALL)))
     page.click("#upload-submit")
+    expect(page.locator("#preview-counts tr[data-table=villages] .added")).to_have_text("2")
+    page.click("#confirm-import")
     expect(page.locator("#report")).to_contain_text("villages")
+    page.click("text=返回数据导入")
     expect(page.locator("#recent")).to_contain_text("upload:第二批村庄.zip")
     screenshot(page, "admin-import-done")
 

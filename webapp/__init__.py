@@ -116,6 +116,7 @@ def create_app(
         RATELIMIT_STORAGE_URI=storage_uri(str(instance / "throttle.sqlite"), settings.redis_url),
         # Long jobs (matcher runs) on this Redis queue; None: in a thread (webapp/jobs/).
         REDIS_URL=settings.redis_url,
+        JOB_QUEUE=settings.queue_name,  # enqueue and `baotuan worker` use this queue
         # Redis unreachable: count in this process's memory meanwhile (sign-in keeps working and
         # stays throttled), and go back to Redis once it answers again.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=bool(settings.redis_url),

@@ -57,7 +57,9 @@ def register(sub) -> None:
     p = sub.add_parser(
         "worker", help="execute matcher runs from the Redis queue (BAOTUAN_REDIS_URL)"
     )
-    p.add_argument("--queue", help="queue name (default: baotuan; one per site sharing a Redis)")
+    p.add_argument(
+        "--queue", help="queue name (default: $BAOTUAN_QUEUE_NAME, else baotuan; one per site)"
+    )
     p.add_argument(
         "--burst", action="store_true", help="stop when the queue is empty (for scripts)"
     )
