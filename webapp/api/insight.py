@@ -193,6 +193,32 @@ class RecommendationRun(MethodView):
         return run.status_json()
 
 
+@blp.route("/recommendations/runs/<int:run_id>/cancel")
+class RecommendationRunCancel(MethodView):
+    @token_required(blp, "officer", "admin")
+    @blp.response(200, RunStatus)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, run_id):
+        """Cancel a queued or running matcher run (as the officer's page does); 409 once ended."""
+        from ..officer.runs import RunError, cancel_run, get_run
+        from ..services.events import record_event
+
+        try:
+            get_run(run_id, with_result=False)
+        except RunError:
+            raise ApiError(404, f"matcher run {run_id} does not exist") from None
+        if not run_in_scope(run_id):  # a run of another county's officer
+            raise ApiError(404, f"matcher run {run_id} does not exist")
+        actor = current_api_user().actor
+        try:
+            cancel_run(run_id, actor)
+        except RunError as exc:
+            raise ApiError(409, str(exc)) from None
+        record_event(get_store(), actor, "matcher_run_cancelled", f"run:{run_id}")
+        return get_run(run_id, with_result=False).status_json()
+
+
 # -- 疑点清单 -------------------------------------------------------------------------------------
 @blp.route("/integrity")
 class Integrity(MethodView):
