@@ -3,6 +3,8 @@ matcher runs cover its county; the rest answers 403 or 404."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -246,3 +248,69 @@ def test_the_api_recommendations_of_a_county_officer_are_its_county(county_app):
     assert there.get_json()["run"]["id"] == other_run
     city = client.get("/api/v1/recommendations", headers=_token(county_app, "officer"))
     assert city.get_json()["run"]["id"] == other_run
+
+
+def test_the_dashboard_map_and_figures_of_a_county_officer_are_its_county(county_app):
+    mine, theirs = _villages(county_app, HOME), _villages(county_app, OTHER)
+    county = _county_officer(county_app).get("/officer/").get_data(as_text=True)
+    city = login(county_app.test_client(), "officer").get("/officer/").get_data(as_text=True)
+    linked = set(re.findall(r"/officer/villages/(V\d+)", county))
+    assert linked and linked <= set(mine)  # the map's villages
+    assert set(theirs) & set(re.findall(r"/officer/villages/(V\d+)", city))
+
+    # the figures: the coverage table's first count per county (its villages)
+    def villages_of(html: str, name: str) -> int:
+        match = re.search(rf">{name}</a></td>\s*<td>(\d+)</td>", html)
+        assert match, name
+        return int(match.group(1))
+
+    assert villages_of(county, OTHER) == 0 < villages_of(city, OTHER)
+    assert villages_of(county, HOME) == villages_of(city, HOME) == len(mine)
+
+
+@pytest.mark.slow
+def test_a_county_officers_run_from_the_site_recommends_only_in_its_county(county_app, run_worker):
+    """The run a county officer starts (site → queue or thread → webapp.jobs) works on its
+    county's needs and counts the capacities the city's groups already take."""
+    import time
+
+    from webapp.officer.runs import get_run
+
+    client = _county_officer(county_app)
+    response = client.post("/officer/matching/runs", data={"max_group": "3"})
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    deadline = time.monotonic() + 600
+    status = client.get(url + "/status").get_json()
+    while status["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(1)
+        status = client.get(url + "/status").get_json()
+    assert status["status"] == "done", status
+    with county_app.app_context():
+        run = get_run(int(url.rstrip("/").rsplit("/", 1)[1]))
+    mine = set(_villages(county_app, HOME))
+    assert run.recommendations and set(run.recommendations) <= mine
+    dataset = county_app.extensions["baotuan_store"].load_dataset()
+    in_force = dataset["partnerships"]["org_id"].value_counts()
+    capacity = dataset["organizations"].set_index("org_id")["max_villages"]
+    new = pd.Series(
+        [m.org_id for r in run.recommendations.values() for m in r.members]
+    ).value_counts()
+    for org_id, count in new.items():
+        assert in_force.get(org_id, 0) + count <= capacity[org_id], org_id
+
+
+def test_approving_many_skips_the_villages_of_another_county(county_app):
+    store = county_app.extensions["baotuan_store"]
+    supported = set(store.query("partnerships")["village_id"])
+    theirs = next(v for v in _villages(county_app, OTHER) if v not in supported)
+    run_id = _finished_run(county_app, "officer:officer", [theirs])
+    client = _county_officer(county_app)
+    response = client.post(
+        f"/officer/matching/runs/{run_id}/accept-many",
+        data={"village_id": [theirs]},
+        follow_redirects=True,
+    )
+    # neither approved nor refused: to this officer the village is not there to choose
+    assert "请先勾选要批准的村" in response.get_data(as_text=True)
+    assert store.query("partnerships", {"village_id": theirs}).empty

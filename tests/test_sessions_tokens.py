@@ -182,3 +182,38 @@ def test_enabling_a_rejected_registration_without_its_organization_is_refused(ap
         "/login", data={"username": "ghost-org", "password": "Phantom-2027-x"}
     )
     assert refused.status_code == 401  # still not an account that can sign in
+
+
+def test_sessions_and_tokens_end_on_every_worker(app):
+    """Two site processes on the same databases (two workers, or two machines): what one of
+    them ends is ended in the other, which keeps no copy of its own."""
+    from webapp import create_app
+
+    settings = app.extensions["baotuan_settings"]
+    other = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE": str(settings.instance),
+            "STORE": app.config.get("STORE", settings.store),
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": settings.redis_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "test",
+        }
+    )
+    try:
+        token = _token(app)
+        laptop = login(app.test_client(), "officer")
+        there = other.test_client()
+        there.set_cookie("session", laptop.get_cookie("session").value)
+        assert _signed_in(there) and _me(other.test_client(), token) == 200
+        laptop.post("/logout")  # signing out on the first worker
+        assert not _signed_in(there)
+        again = login(app.test_client(), "officer")
+        admin_there = login(other.test_client(), "admin")
+        admin_there.post("/admin/accounts/officer/password")  # a reset on the second one
+        assert not _signed_in(again)
+        assert _me(app.test_client(), token) == 401
+    finally:
+        other.extensions["baotuan_store"].close()

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp_fixtures import _copy_store
+from tests.webapp_fixtures import site_backends
 from webapp.demo_setup import DEMO_PASSWORD
 
 WRONG = "Wrong-password-1"
 
 
 @pytest.fixture
-def throttled_app(tmp_path, seeded_store_file):
-    """The site with throttling on (the shared fixtures turn it off), CSRF off."""
+def throttled_app(request, tmp_path, seeded_store_file):
+    """The site with throttling on (the shared fixtures turn it off), CSRF off; on the second
+    CI pass its counts are in Redis and its accounts in PostgreSQL."""
     from webapp import create_app
     from webapp.demo_setup import ensure_demo_accounts
 
-    store = _copy_store(seeded_store_file, tmp_path / "baotuan.sqlite")
     application = create_app(
         {
             "INSTANCE": str(tmp_path / "instance"),
-            "STORE": str(store),
+            **site_backends(request, tmp_path, seeded_store_file),
             "SECRET_KEY": "s",
             "WTF_CSRF_ENABLED": False,
         }
