@@ -168,6 +168,9 @@ def test_the_officer_list_its_workbook_and_an_officers_arrival(app, group, offic
     assert _arrival(app, village) == ("2026-10-09", "赵敏", "officer:officer")
     again = officer_client.get("/officer/arrivals/overdue").get_data(as_text=True)
     assert f'id="overdue-{village}"' not in again
+    officer_client.get("/lang/en")  # the page speaks English too (arrivals.po)
+    english = officer_client.get("/officer/arrivals/overdue").get_data(as_text=True)
+    assert "Overdue arrivals" in english and "No group is overdue" in english
 
 
 def test_an_officer_confirms_and_then_the_group_cannot_change_it(app, group, officer_client):
