@@ -212,6 +212,13 @@ def test_an_event_from_entries_to_reviews_in_the_store(app, client):
     ]
     pdf = client.get(f"/roadshow/events/{event_id}/ranking.pdf").data
     assert pdf[:5] == b"%PDF-"
+    assert book.sheetnames == ["评选结果", "获奖名单", "评分明细"]
+    awards = [[c.value for c in row] for row in book["获奖名单"].iter_rows(min_row=3)]
+    assert [(r[0], r[1]) for r in awards] == [("一等奖", 1), ("二等奖", 2), ("三等奖", 3)]
+    detail = [[c.value for c in row] for row in book["评分明细"].iter_rows(min_row=3)]
+    recused = [r for r in detail if r[3] == "回避"]
+    assert {(r[0], r[2]) for r in recused} == {(a, "专家rs_wang"), (c, "专家rs_li")}
+    assert len(detail) == 12  # 3 entries × 4 reviewers
     if shutil.which("pdftotext"):  # the Chinese is drawn in the embedded font, not boxes
         text = subprocess.run(
             ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
@@ -308,3 +315,17 @@ def test_the_roadshow_pages_speak_english_when_asked(client):
         "/roadshow/events", data={"name": "x", "held_on": "bad", "tiers": "一等奖 1"}
     )
     assert "The date must be YYYY-MM-DD" in refused.get_data(as_text=True)
+
+
+def test_an_administrator_gives_a_reviewer_their_organization(app, client):
+    from webapp.accounts.models import find_by_username
+
+    org = str(app.extensions["baotuan_store"].query("organizations")["org_id"].iloc[0])
+    login(client, "admin")
+    form = {"username": "rs_affiliated", "role": "reviewer", "org_id": org, "password": PASSWORD}
+    client.post("/admin/accounts", data=form)
+    unknown = dict(form, username="rs_nowhere", org_id="O-NO-SUCH")
+    client.post("/admin/accounts", data=unknown)
+    with app.app_context():
+        assert find_by_username("rs_affiliated")["org_id"] == org  # barred from its projects
+        assert find_by_username("rs_nowhere") is None

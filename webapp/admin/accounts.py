@@ -144,6 +144,10 @@ def home():
     return _render()
 
 
+#: roles whose account may name an organization: its own, or a reviewer's (回避 at a roadshow)
+ORG_ROLES = ("organization", "reviewer")
+
+
 @bp.post("/accounts")
 def create_account():
     form = {
@@ -154,7 +158,7 @@ def create_account():
     generated = not password
     password = password or temporary_password()
     try:
-        if form["role"] == "organization" and form["org_id"]:
+        if form["role"] in ORG_ROLES and form["org_id"]:
             known = get_store().known_ids().get(("organizations", "org_id"), set())
             if form["org_id"] not in known:
                 raise AccountError(_("没有编号为 %(org_id)s 的社会组织", org_id=form["org_id"]))
@@ -166,7 +170,7 @@ def create_account():
             form["username"],
             password,
             form["role"],
-            org_id=form["org_id"] if form["role"] == "organization" else None,
+            org_id=form["org_id"] if form["role"] in ORG_ROLES else None,
             display_name=form["display_name"] or None,
             county=form["county"] or None,
             actor=current_user.actor,

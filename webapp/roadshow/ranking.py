@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -18,13 +19,17 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from sqlalchemy import select
 
 from graph_schema.contract.xlsx_out import Sheet, workbook_bytes
 
 from ..officer.pdf import cjk_font
+from ..review.rubric import RUBRIC
+from ..sitedb import get_session
+from ..sitedb.models import User
 from ..sitedb.models_roadshow import RoadshowEvent
 from ..templating import service_label
-from .queries import entries, frozen_results, standings
+from .queries import PARTS, bars, entries, frozen_results, reviewer_names, scores, standings
 
 __all__ = ["RankingRow", "ranking_rows", "caption", "ranking_xlsx", "ranking_pdf", "HEADERS"]
 
@@ -140,17 +145,63 @@ def caption(event: RoadshowEvent) -> str:
     return f"{event.name} 评选结果{state} {event.held_on} {event.place}".strip()
 
 
-def ranking_xlsx(event: RoadshowEvent) -> bytes:
-    """The ranking as an xlsx workbook (one sheet, caption, header repeated on every page)."""
-    widths = {"项目名称": 36, "牵头组织": 28, "奖项": 10, "名次": 8}
-    sheet = Sheet(
-        "评选结果",
-        HEADERS,
-        [row.cells() for row in ranking_rows(event)],
-        caption=caption(event),
-        widths=widths,
+def _score_rows(event: RoadshowEvent, rows: list[RankingRow]) -> list[list]:
+    """Every reviewer × entry: the total and parts given, or 回避 with the reason."""
+    saved, barred = scores(event.id), bars(event.id)
+    names = dict(
+        get_session()
+        .execute(
+            select(User.username, User.display_name).where(
+                User.username.in_(reviewer_names(event.id))
+            )
+        )
+        .all()
     )
-    return workbook_bytes([sheet])
+    out: list[list[Any]] = []
+    for row in rows:
+        for username in reviewer_names(event.id):
+            who = names.get(username) or username
+            bar, score = (
+                barred.get((row.project_id, username)),
+                saved.get((row.project_id, username)),
+            )
+            if bar is not None:
+                out.append(
+                    [row.project_id, row.name, who, "回避", *[None] * len(PARTS), bar.reason]
+                )
+            elif score is not None:
+                parts = [getattr(score, p) for p in PARTS]
+                out.append([row.project_id, row.name, who, score.total, *parts, score.comment])
+    return out
+
+
+def ranking_xlsx(event: RoadshowEvent) -> bytes:
+    """The ranking as an xlsx workbook: 评选结果 (every entry), 获奖名单 (the awards, tier by
+    tier) and 评分明细 (each reviewer's score or 回避); caption and header on every page."""
+    rows = ranking_rows(event)
+    widths = {"项目名称": 36, "牵头组织": 28, "奖项": 10, "名次": 8, "评语或回避原因": 40}
+    awarded = [
+        [r.award, r.rank, r.name, r.lead_name, r.county, r.combined] for r in rows if r.award
+    ]
+    part_labels = [label for _name, label, _hint in RUBRIC]
+    sheets = [
+        Sheet("评选结果", HEADERS, [row.cells() for row in rows], caption(event), widths),
+        Sheet(
+            "获奖名单",
+            ["奖项", "名次", "项目名称", "牵头组织", "县（市、区）", "综合得分"],
+            awarded,
+            caption(event),
+            widths,
+        ),
+        Sheet(
+            "评分明细",
+            ["项目编号", "项目名称", "评审专家", "总分", *part_labels, "评语或回避原因"],
+            _score_rows(event, rows),
+            caption(event),
+            widths,
+        ),
+    ]
+    return workbook_bytes(sheets)
 
 
 def ranking_pdf(event: RoadshowEvent) -> bytes:
