@@ -568,7 +568,8 @@ def test_every_api_list_of_a_county_officer_is_its_county(matrix_app, world):
         from webapp.accounts.models import User, find_by_username
 
         login_user(User.from_row(find_by_username(COUNTY_OFFICER)))
-        projects = {s.split(":", 1)[1] for s in subjects_in_scope() or () if s[:9] == "projects:"}
+        subjects = subjects_in_scope() or set()  # the 疑点清单's records of the county
+        projects = {s.split(":", 1)[1] for s in subjects if s[:9] == "projects:"}
     client = matrix_app.test_client()
     headers = {"Authorization": f"Bearer {world.tokens[COUNTY_ROLE]}"}
     lists = _api_lists(matrix_app)
@@ -590,4 +591,6 @@ def test_every_api_list_of_a_county_officer_is_its_county(matrix_app, world):
                 faults.append(f"GET {url}?{ask}: village {item['village_id']} of another county")
             if "project_id" in item and item["project_id"] not in projects:
                 faults.append(f"GET {url}?{ask}: project {item['project_id']} of another county")
+            if "subject" in item and item["subject"] not in subjects:
+                faults.append(f"GET {url}?{ask}: 疑点 about {item['subject']} of another county")
     assert not faults, "\n".join(faults[:20])

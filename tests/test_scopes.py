@@ -314,3 +314,22 @@ def test_approving_many_skips_the_villages_of_another_county(county_app):
     # neither approved nor refused: to this officer the village is not there to choose
     assert "请先勾选要批准的村" in response.get_data(as_text=True)
     assert store.query("partnerships", {"village_id": theirs}).empty
+
+
+def test_a_county_officer_cannot_mark_an_integrity_item_of_another_county(county_app):
+    from flask_login import login_user
+
+    from webapp.accounts.models import User, find_by_username
+    from webapp.scope import subjects_in_scope
+
+    with county_app.test_request_context():
+        login_user(User.from_row(find_by_username("taishan")))
+        subjects = subjects_in_scope() or set()
+    client = county_app.test_client()
+    city_items = _items(client, "/api/v1/integrity?status=all", _token(county_app, "officer"))
+    away = next(i for i in city_items if i["subject"] not in subjects)
+    headers = _token(county_app, "taishan")
+    mine = {i["key"] for i in _items(client, "/api/v1/integrity?status=all", headers)}
+    assert mine and away["key"] not in mine
+    mark = {"key": away["key"], "checked": True, "note": "越权核查"}
+    assert client.post("/api/v1/integrity/marks", json=mark, headers=headers).status_code == 404
