@@ -101,9 +101,9 @@ def test_admin_manages_accounts_imports_and_reads_the_audit_trail(
     expect(page.locator("#preview-counts tr[data-table=villages] .added")).to_have_text("2")
     page.click("#confirm-import")
     expect(page.locator("#report")).to_contain_text("villages")
+    screenshot(page, "admin-import-done")
     page.click("text=返回数据导入")
     expect(page.locator("#recent")).to_contain_text("upload:第二批村庄.zip")
-    screenshot(page, "admin-import-done")
 
     # Everything stored, as one workbook.
     with page.expect_download() as download:
