@@ -13,7 +13,7 @@ from graph_schema.rules import MAX_GROUP
 
 from .assemble import assemble
 from .calibration import HeldOut, attach_uncertainty, calibrate
-from .candidates import Candidates, find_candidates
+from .candidates import Candidates, find_candidates, list_sizes
 from .errors import MatcherError
 from .formation import check_capacity, greedy, objective, urgency_order
 from .result import Calibration, RecommendationResult
@@ -44,8 +44,8 @@ def recommend(
     *,
     method: str = "colgen",
     evaluate: bool = True,
-    max_candidates: int = 16,
-    top_k: int = 6,
+    max_candidates: int = 24,
+    top_k: int = 8,
     baseline: bool = False,
     variant: str = "full",
 ) -> RecommendationResult:
@@ -126,7 +126,9 @@ def recommend(
     if violations:  # never expected: the formation keeps capacities by construction
         raise MatcherError(f"internal error: {violations} organizations over capacity")
     first = Formed(cand, inp, pats, values, chosen, np.arange(len(cand)))
-    rounds = [first, *second_chance(scorer, first, cap, max_group, max_candidates)]
+    # the second chance's lists are no longer than the formation's (smaller in large worlds)
+    width = list_sizes(len(cand), max_candidates, top_k)[0]
+    rounds = [first, *second_chance(scorer, first, cap, max_group, width)]
     loads = [team_load(f, snap.n_orgs) for f in rounds]
     cap_final = cap - sum(loads)
     if (cap_final < 0).any():  # never expected: every round keeps what the earlier ones left
@@ -222,8 +224,8 @@ def build_problem(
     max_group: int = MAX_GROUP,
     seed: int = 0,
     evaluate: bool = False,
-    max_candidates: int = 16,
-    top_k: int = 6,
+    max_candidates: int = 24,
+    top_k: int = 8,
     step: Callable[..., None] | None = None,
     variant: str = "full",
 ) -> Problem:

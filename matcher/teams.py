@@ -24,7 +24,10 @@ import numpy as np
 
 from .outcome_model import TeamTerms
 
-__all__ = ["Patterns", "patterns", "TeamInputs", "team_values", "assign_needs"]
+__all__ = ["Patterns", "patterns", "TeamInputs", "team_values", "assign_needs", "BLOCK_CELLS"]
+
+#: villages × needs × patterns cells computed at once by :func:`team_values`
+BLOCK_CELLS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class TeamInputs:
     terms: TeamTerms
 
 
-def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
+def _block(inp: TeamInputs, rows, comb: np.ndarray) -> np.ndarray:
     k = comb.shape[1]
     u = inp.unary[rows]
     u = np.where(np.isnan(u), np.float32(-np.inf), u)  # (c, S, M)
@@ -108,14 +111,19 @@ def _block(inp: TeamInputs, rows: slice, comb: np.ndarray) -> np.ndarray:
 
 def team_values(inp: TeamInputs, pats: Patterns, chunk: int = 1024) -> np.ndarray:
     """Value of every pattern for every village, (n, P) float32, ``-inf`` where not allowed."""
-    n = inp.unary.shape[0]
-    out = np.empty((n, len(pats)), np.float32)
-    sizes = np.unique(pats.size)
-    for start in range(0, n, chunk):
-        rows = slice(start, min(n, start + chunk))
-        for k in sizes:
-            idx = np.flatnonzero(pats.size == k)
-            out[rows, idx] = _block(inp, rows, pats.members[idx, :k])
+    n, needs = inp.unary.shape[:2]
+    out = np.full((n, len(pats)), -np.inf, np.float32)
+    # every member leads at least one need, so a team is never larger than its village's needs
+    n_needs = (inp.w > 0).sum(axis=1)
+    for k in np.unique(pats.size):
+        idx = np.flatnonzero(pats.size == k)
+        rows_k = np.flatnonzero(n_needs >= k)
+        # villages × needs × patterns arrays of a few MB: larger ones spill out of the caches
+        # (24 candidates: 10,626 teams of 4, and the time grew ~10× with 1,024 villages a block)
+        step = int(max(1, min(chunk, BLOCK_CELLS // max(1, needs * len(idx)))))
+        for start in range(0, len(rows_k), step):
+            rows = rows_k[start : start + step]
+            out[np.ix_(rows, idx)] = _block(inp, rows, pats.members[idx, :k])
     return out
 
 
