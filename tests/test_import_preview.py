@@ -288,3 +288,27 @@ def test_a_confirmed_import_is_executed_by_a_worker(tmp_path, seeded_store_file,
     listing = client.get("/admin/imports").get_data(as_text=True)
     assert 'data-status="applied"' in listing
     _store(app).close()
+
+
+# -- limits come from the settings -------------------------------------------------------------
+def test_the_command_line_reads_with_the_limits_of_its_settings(tmp_path, monkeypatch, capsys):
+    from graph_schema.contract.interchange import write_xlsx
+    from webapp.cli import main
+
+    villages = pd.DataFrame(
+        {
+            "village_id": ["V1", "V2", "V3"],
+            "name": ["甲村", "乙村", "丙村"],
+            "county": ["泰山区"] * 3,
+            "lat": [36.2] * 3,
+            "lon": [117.1] * 3,
+        }
+    )
+    book = tmp_path / "三个村.xlsx"
+    write_xlsx(Dataset({"villages": villages}), book)
+    store = str(tmp_path / "store.sqlite")
+    monkeypatch.setenv("BAOTUAN_MAX_SHEET_ROWS", "3")  # a header and two villages
+    assert main(["import", str(book), "--instance", str(tmp_path), "--store", store]) == 1
+    assert "more than 3 rows" in capsys.readouterr().err
+    monkeypatch.delenv("BAOTUAN_MAX_SHEET_ROWS")
+    assert main(["import", str(book), "--instance", str(tmp_path), "--store", store]) == 0
