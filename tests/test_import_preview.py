@@ -312,3 +312,42 @@ def test_the_command_line_reads_with_the_limits_of_its_settings(tmp_path, monkey
     assert "more than 3 rows" in capsys.readouterr().err
     monkeypatch.delenv("BAOTUAN_MAX_SHEET_ROWS")
     assert main(["import", str(book), "--instance", str(tmp_path), "--store", store]) == 0
+
+
+def test_a_confirmed_import_waits_on_the_queue_the_settings_name(
+    tmp_path, seeded_store_file, sample
+):
+    base = os.environ.get("BAOTUAN_TEST_REDIS_URL")
+    if not base:
+        pytest.skip("no Redis for tests: BAOTUAN_TEST_REDIS_URL is not set")
+    from rq import Queue
+
+    from tests.support.queue_worker import fresh_redis_url
+    from webapp import create_app
+    from webapp.demo_setup import ensure_demo_accounts
+    from webapp.jobs import redis_connection
+    from webapp.settings import Settings
+
+    store_file = tmp_path / "baotuan.sqlite"
+    shutil.copy(seeded_store_file, store_file)
+    redis_url = fresh_redis_url(base)
+    settings = Settings.from_env(
+        {"BAOTUAN_QUEUE_NAME": "site-b", "BAOTUAN_REDIS_URL": redis_url},
+        instance=tmp_path,
+        store=str(store_file),
+        secret_key="test",
+    )
+    app = create_app(settings, {"TESTING": True, "WTF_CSRF_ENABLED": False})
+    ensure_demo_accounts(app)
+    client = app.test_client()
+    login(client, "admin")
+    token = token_of(upload(client, _zip(_changed_copy(sample)), "b.zip"))
+    client.post(f"/admin/imports/{token}/confirm")
+    [row] = _uploads(app)
+    connection = redis_connection(redis_url)
+    assert Queue("site-b", connection=connection).job_ids == [row.job_id]
+    assert Queue("baotuan", connection=connection).job_ids == []
+    cancelled = client.post(f"/admin/imports/{token}/cancel", follow_redirects=True)
+    assert "已取消导入" in cancelled.get_data(as_text=True)  # taken off the queue while waiting
+    assert Queue("site-b", connection=connection).job_ids == []
+    app.extensions["baotuan_store"].close()
