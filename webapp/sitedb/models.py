@@ -207,10 +207,11 @@ class ApiToken(Base):
     expires_at: Mapped[str | None] = mapped_column(Text)  # ISO 8601 UTC; None: never
     revoked_at: Mapped[str | None] = mapped_column(Text)
 
-from . import models_roadshow  # noqa: E402,F401  (公益路演评选: docs/roadshow.md)
 
-
-from . import models_arrivals  # noqa: E402,F401  (arrivals: 报到 of a group at its village)
-
-
-from . import models_imports  # noqa: E402,F401  (import_uploads: the admin import preview)
+# The feature modules declare their tables on the same Base; imported here (after Base exists) so
+# that Alembic and every session see one metadata.
+from . import (  # noqa: E402
+    models_arrivals,  # noqa: F401  (arrivals: 报到 of a group at its village)
+    models_imports,  # noqa: F401  (import_uploads: the admin import preview)
+    models_roadshow,  # noqa: F401  (公益路演评选: docs/roadshow.md)
+)
