@@ -163,6 +163,7 @@ def test_the_site_counts_every_problem_truthfully_in_chinese(client, tmp_path):
         and "organizations.csv: 缺少必需的文件" in html
     )
     assert len(re.findall(r"villages\.csv:\d+: ", html)) == 500 - 3  # the first 500 listed
+    assert f"被拒绝 {total.group(1)} 个问题" in html  # the list of recent imports says it too
     assert "1000 problem" not in html and "byte" not in html
 
 
