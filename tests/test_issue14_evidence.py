@@ -54,18 +54,11 @@ AUDIENCE_FOLDERS = (
 
 #: audience modules that still write directly (issue 14 point 1 not met for them); why each
 KNOWN_DIRECT_WRITES = {
-    "webapp/officer/runs.py": "run rows and decisions (runs are not a services operation)",
-    "webapp/officer/run_rows.py": "run rows (the run's row writes)",
-    "webapp/officer/villages.py": "a view calls store.end_partnership (the CLI has its own path)",
     "webapp/organization/activities_upload.py": "the upload view imports into the store",
     "webapp/organization/contacts.py": "contacts upsert + audit",
     "webapp/organization/registration.py": "registration rows, upsert_rows, audit",
-    "webapp/admin/accounts.py": "audit entry from the accounts page",
-    "webapp/admin/audit_views.py": "audit entry for an audit export",
     "webapp/admin/import_flow.py": "import upload rows",
     "webapp/admin/import_views.py": "audit entries + upload row commit",
-    "webapp/accounts/tokens.py": "API token rows + audit",
-    "webapp/accounts/views.py": "sign-in audit entries",
 }
 
 

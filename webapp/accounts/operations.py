@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
+from typing import cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import CursorResult, insert, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from graph_schema.store.base import now_iso
@@ -12,9 +14,10 @@ from graph_schema.store.base import now_iso
 from ..errors import AccountError, PasswordRuleError
 from ..extensions import get_store
 from ..sitedb import get_session
+from ..sitedb.models import ApiToken
 from ..sitedb.models import User as UserRow
 from .models import ROLES, User, find_by_username
-from .tokens import hash_token, issue_token, revoke_all_tokens
+from .tokens import MAX_LABEL, hash_token, token_expiry
 
 __all__ = [
     "check_password_rules",
@@ -27,6 +30,10 @@ __all__ = [
     "change_own_password",
     "end_sessions",
     "issue_api_token",
+    "issue_token",
+    "revoke_token",
+    "revoke_all_tokens",
+    "revoke_tokens_of_account",
     "hash_token",
     "MIN_PASSWORD_LENGTH",
     "MAX_PASSWORD_LENGTH",
@@ -203,5 +210,70 @@ def _update_user(user_id: int, **values) -> None:
 
 
 def issue_api_token(user: User, actor: str, *, label: str = "", days: int | None = None) -> str:
-    """Make a new API token for ``user`` (see :mod:`webapp.accounts.tokens`)."""
+    """Make a new API token for ``user`` (its token rows: :mod:`webapp.accounts.tokens`)."""
     return issue_token(user.id, user.username, actor, label=label, days=days)
+
+
+def issue_token(
+    user_id: int, username: str, actor: str, *, label: str = "", days: int | None = None
+) -> str:
+    """Make a new token for the account (its other tokens keep working); returns it once."""
+    label = label.strip()
+    if len(label) > MAX_LABEL:
+        raise AccountError(f"令牌名称最多 {MAX_LABEL} 个字符")
+    expires_at = token_expiry(days)
+    token = secrets.token_urlsafe(32)
+    db = get_session()
+    db.add(
+        ApiToken(
+            user_id=user_id,
+            token_hash=hash_token(token),
+            label=label,
+            created_at=now_iso(),
+            expires_at=expires_at,
+        )
+    )
+    db.commit()
+    get_store().append_audit(
+        actor, "issue_api_token", f"user:{username}", None, {"label": label, "expires": expires_at}
+    )
+    return token
+
+
+def revoke_token(user_id: int, username: str, token_id: int, actor: str) -> bool:
+    """Revoke one token of the account; False when it has no such live token."""
+    db = get_session()
+    done = cast(
+        CursorResult,
+        db.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)
+            )
+            .values(revoked_at=now_iso())
+        ),
+    ).rowcount
+    db.commit()
+    if done:
+        get_store().append_audit(actor, "revoke_api_token", f"user:{username}", None, token_id)
+    return bool(done)
+
+
+def revoke_all_tokens(user_id: int) -> int:
+    """Revoke every live token of the account (the caller audits why); returns how many."""
+    db = get_session()
+    statement = (
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now_iso())
+    )
+    count = cast(CursorResult, db.execute(statement)).rowcount
+    db.commit()
+    return int(count or 0)
+
+
+def revoke_tokens_of_account(user_id: int, username: str, actor: str) -> int:
+    """An administrator revokes every live token of the account (audited); returns how many."""
+    count = revoke_all_tokens(user_id)
+    get_store().append_audit(actor, "revoke_api_token", f"user:{username}", None, "all")
+    return count

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required, login_user
 
 from ..errors import AccountError
 from .models import User, find_by_username
-from .operations import change_own_password, issue_api_token
-from .tokens import MAX_DAYS, list_tokens, revoke_token
+from .operations import change_own_password, issue_api_token, revoke_token
+from .tokens import MAX_DAYS, list_tokens
 from .views import bp
 
 __all__ = ["token_page", "no_store"]

@@ -1,5 +1,6 @@
 """API tokens: several per account, each with an optional expiry; listed and revoked by their
-owner and by administrators. Only a token's SHA-256 is kept.
+owner and by administrators. Only a token's SHA-256 is kept. This module reads; the writes
+(issue, revoke) are in :mod:`webapp.accounts.operations`.
 
 Examples
 --------
@@ -10,27 +11,22 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 
 from graph_schema.store.base import now_iso
 
 from ..errors import AccountError
-from ..extensions import get_store
 from ..sitedb import get_session
 from ..sitedb.models import ApiToken
 
 __all__ = [
     "TokenInfo",
     "hash_token",
-    "issue_token",
+    "token_expiry",
     "list_tokens",
-    "revoke_token",
-    "revoke_all_tokens",
     "token_owner_id",
     "MAX_LABEL",
     "MAX_DAYS",
@@ -65,38 +61,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _expiry(days: int | None) -> str | None:
+def token_expiry(days: int | None) -> str | None:
+    """When a token made now for ``days`` days expires (UTC, ISO 8601); None: never.
+
+    Examples
+    --------
+    >>> token_expiry(None) is None
+    True
+    >>> token_expiry(30) > now_iso()
+    True
+    """
     if days is None:
         return None
     if not 1 <= days <= MAX_DAYS:
         raise AccountError(f"有效天数须为 1–{MAX_DAYS}")
     return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="seconds")
-
-
-def issue_token(
-    user_id: int, username: str, actor: str, *, label: str = "", days: int | None = None
-) -> str:
-    """Make a new token for the account (its other tokens keep working); returns it once."""
-    label = label.strip()
-    if len(label) > MAX_LABEL:
-        raise AccountError(f"令牌名称最多 {MAX_LABEL} 个字符")
-    expires_at = _expiry(days)
-    token = secrets.token_urlsafe(32)
-    db = get_session()
-    db.add(
-        ApiToken(
-            user_id=user_id,
-            token_hash=hash_token(token),
-            label=label,
-            created_at=now_iso(),
-            expires_at=expires_at,
-        )
-    )
-    db.commit()
-    get_store().append_audit(
-        actor, "issue_api_token", f"user:{username}", None, {"label": label, "expires": expires_at}
-    )
-    return token
 
 
 def token_owner_id(token: str) -> int | None:
@@ -125,35 +104,3 @@ def list_tokens(user_id: int) -> list[TokenInfo]:
     return [
         TokenInfo(t.id, t.label, t.created_at, t.expires_at, t.revoked_at) for t in rows.scalars()
     ]
-
-
-def revoke_token(user_id: int, username: str, token_id: int, actor: str) -> bool:
-    """Revoke one token of the account; False when it has no such live token."""
-    db = get_session()
-    done = cast(
-        CursorResult,
-        db.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)
-            )
-            .values(revoked_at=now_iso())
-        ),
-    ).rowcount
-    db.commit()
-    if done:
-        get_store().append_audit(actor, "revoke_api_token", f"user:{username}", None, token_id)
-    return bool(done)
-
-
-def revoke_all_tokens(user_id: int) -> int:
-    """Revoke every live token of the account (the caller audits why); returns how many."""
-    db = get_session()
-    statement = (
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now_iso())
-    )
-    count = cast(CursorResult, db.execute(statement)).rowcount
-    db.commit()
-    return int(count or 0)

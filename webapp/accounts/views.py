@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import LANGUAGES, get_store
+from ..services.events import record_event
 from . import throttle
 from .operations import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, authenticate, end_sessions
 
@@ -74,7 +75,7 @@ def login():
         if user is None:
             throttle.record_failure(username)
             flash(_("用户名或密码错误"), "error")
-            get_store().append_audit(username or "?", "login_failed", f"user:{username}")
+            record_event(get_store(), username or "?", "login_failed", f"user:{username}")
         elif not user.is_active:
             flash(
                 _("账号尚未通过审核或已停用") if user.status == "pending" else _("账号已停用"),
@@ -83,7 +84,7 @@ def login():
         else:
             session.clear()
             login_user(user)
-            get_store().append_audit(user.actor, "login", f"user:{user.username}")
+            record_event(get_store(), user.actor, "login", f"user:{user.username}")
             return redirect(_safe_next(request.args.get("next")) or _home_url())
         return render_template("auth/login.html", username=username), 401
     return render_template("auth/login.html", username="")

@@ -26,9 +26,15 @@ from flask_login import current_user
 from sqlalchemy import RowMapping, func, or_, select
 
 from ..accounts.models import ROLES, User, find_by_username
-from ..accounts.operations import create_user, set_county, set_password, set_status
+from ..accounts.operations import (
+    create_user,
+    revoke_tokens_of_account,
+    set_county,
+    set_password,
+    set_status,
+)
 from ..accounts.self_service import no_store
-from ..accounts.tokens import list_tokens, revoke_all_tokens
+from ..accounts.tokens import list_tokens
 from ..errors import AccountError
 from ..extensions import get_store
 from ..sitedb import get_session
@@ -298,9 +304,6 @@ def set_account_county(username: str):
 @bp.post("/accounts/<username>/tokens/revoke")
 def revoke_account_tokens(username: str):
     user = _account_or_404(username)
-    count = revoke_all_tokens(user.id)
-    get_store().append_audit(
-        current_user.actor, "revoke_api_token", f"user:{username}", None, "all"
-    )
+    count = revoke_tokens_of_account(user.id, username, current_user.actor)
     flash(_("已撤销 %(username)s 的 %(n)s 个令牌", username=username, n=count), "success")
     return redirect(url_for("admin.home", **_back_args()))

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..extensions import get_store
 from ..people_time import person
+from ..services.events import record_event
 from .audit_trail import (
     AuditFilter,
     as_json,
@@ -60,9 +61,7 @@ def audit_export(fmt: str):
     flt = _filter()
     store = get_store()
     # Who took a copy of the trail is itself on record.
-    store.append_audit(
-        current_user.actor, "export_audit", f"audit.{fmt}", None, flt.query() or None
-    )
+    record_event(store, current_user.actor, "export_audit", f"audit.{fmt}", flt.query() or None)
     name = dated_name("baotuan-audit", fmt)
     # 操作人 by display name (looked up once per account per request), 账号 the account itself
     if fmt == "csv":
