@@ -91,7 +91,7 @@ def test_the_overdue_list_writes_formula_like_names_as_text(
     officer_client,
     monkeypatch,
 ):
-    from webapp.organization.contacts import set_contact
+    from webapp.organization.operations import set_contact
     from webapp.sitedb import get_session
 
     store = app.extensions["baotuan_store"]
@@ -209,7 +209,7 @@ def test_a_letter_names_the_lead_contact_the_approver_and_the_groups_own_activit
 ):
     from graph_schema.clock import beijing_date
     from webapp.officer.letters import Member, activities_of
-    from webapp.organization.contacts import set_contact
+    from webapp.organization.operations import set_contact
     from webapp.sitedb import get_session
 
     from .test_officer_documents import _approve_two, _pdf_text

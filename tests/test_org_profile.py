@@ -210,7 +210,7 @@ def test_villages_show_partners_and_their_contacts(org_client, app, org_id):
         free, [GroupMember(org_id, "lead"), GroupMember("O000293", "member")], actor="officer:test"
     )
     with app.app_context():
-        from webapp.organization.contacts import set_contact
+        from webapp.organization.operations import set_contact
 
         set_contact("O000293", "陈会长", "0538-1234567", "test")
     html = org_client.get("/organization/villages").get_data(as_text=True)

@@ -85,7 +85,7 @@ def test_docking_list_writes_names_towns_and_approvers_as_text(officer_client, a
 
 
 def test_docking_list_gives_the_profile_contact_and_phone(officer_client, app, hostile):
-    from webapp.organization.contacts import set_contact
+    from webapp.organization.operations import set_contact
 
     with app.test_request_context():
         set_contact(hostile["lead"], "王会长", "0538-8210000", "test")

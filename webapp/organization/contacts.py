@@ -2,7 +2,8 @@
 
 Contacts are not part of the data contract, so they live in the site's ``org_contacts`` table
 (:class:`webapp.sitedb.models.OrgContact`), keyed by ``org_id``, rather than in the store: exports
-of the data folder stay exactly the contract. Every write to them is audited in the store.
+of the data folder stay exactly the contract. Every write to them is audited in the store; the
+write is :func:`webapp.organization.operations.set_contact`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select
 
-from graph_schema.store.base import now_iso
-
 from ..errors import WebappError
-from ..extensions import get_store
 from ..sitedb import get_session
 from ..sitedb.models import OrgContact
-from ..sitedb.upsert import upsert
 
 __all__ = [
     "Contact",
@@ -27,7 +24,6 @@ __all__ = [
     "get_contact",
     "contacts_for",
     "contacts_frame",
-    "set_contact",
     "check_contact",
 ]
 
@@ -86,30 +82,3 @@ def contacts_frame() -> pd.DataFrame:
     query = select(OrgContact.org_id, OrgContact.contact_name, OrgContact.phone)
     rows = get_session().execute(query).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=["org_id", "contact_name", "phone"])
-
-
-def set_contact(org_id: str, contact_name: str, phone: str, actor: str) -> bool:
-    """Store the contact of ``org_id`` (audited); returns whether anything changed."""
-    contact_name, phone = check_contact(contact_name, phone)
-    before = get_contact(org_id)
-    if (before.contact_name, before.phone) == (contact_name, phone):
-        return False
-    db = get_session()
-    upsert(
-        db,
-        OrgContact,
-        org_id=org_id,
-        contact_name=contact_name,
-        phone=phone,
-        updated_by=actor,
-        updated_at=now_iso(),
-    )
-    db.commit()
-    get_store().append_audit(
-        actor,
-        "set_contact",
-        f"organizations:{org_id}",
-        {"contact_name": before.contact_name, "phone": before.phone},
-        {"contact_name": contact_name, "phone": phone},
-    )
-    return True

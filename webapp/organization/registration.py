@@ -16,10 +16,9 @@ from typing import Any
 
 import pandas as pd
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from graph_schema import Dataset
-from graph_schema.store.base import now_iso
 
 from ..accounts.models import find_by_username
 from ..accounts.operations import check_password_rules, create_user, rename_user, set_status
@@ -29,9 +28,17 @@ from ..integrity import Item
 from ..integrity.duplicates import duplicate_organizations
 from ..sitedb import get_session
 from ..sitedb.models import OrgRegistration
-from .contacts import ContactError, check_contact, contacts_frame, set_contact
+from .contacts import ContactError, check_contact, contacts_frame
 from .data import county_centres, rows
 from .forms import FormError, check_row, levels_from_form
+from .operations import (
+    audit_rejection,
+    decide_registration,
+    insert_registration,
+    rename_registration,
+    set_contact,
+    store_registered_organization,
+)
 
 __all__ = [
     "Registration",
@@ -190,20 +197,7 @@ def submit_registration(form: Mapping[str, str]) -> Registration:
         account = placeholder_username(org_id)
         _create_pending_account(account, password, org_id, values["name"], username)
     payload["username_taken"] = account != username
-    db = get_session()
-    reg_id = db.execute(
-        insert(OrgRegistration)
-        .values(
-            org_id=org_id,
-            username=account,
-            name=values["name"],
-            payload=json.dumps(payload, ensure_ascii=False),
-            status="pending",
-            submitted_at=now_iso(),
-        )
-        .returning(OrgRegistration.id)
-    ).scalar_one()
-    db.commit()
+    reg_id = insert_registration(org_id, account, values["name"], payload)
     return get_registration(int(reg_id))
 
 
@@ -283,15 +277,9 @@ def approve_registration(reg_id: int, actor: str, username: str = "") -> Registr
             rename_user(reg.username, username, actor)
         except AccountError as exc:
             raise RegistrationError({"username": _(str(exc))}) from None
-        db = get_session()
-        db.execute(
-            update(OrgRegistration).where(OrgRegistration.id == reg.id).values(username=username)
-        )
-        db.commit()
+        rename_registration(reg.id, username)
         reg.username = username
-    store = get_store()
-    store.upsert_rows("organizations", org, actor, action="approve_registration")
-    store.upsert_rows("capabilities", caps, actor, action="approve_registration")
+    store_registered_organization(org, caps, actor)
     set_contact(
         reg.org_id, reg.payload.get("contact_name", ""), reg.payload.get("phone", ""), actor
     )
@@ -310,20 +298,12 @@ def reject_registration(reg_id: int, actor: str, reason: str) -> Registration:
         raise RegistrationError({"status": _("该注册已处理")})
     set_status(reg.username, "rejected", actor)
     _decide(reg, "rejected", actor, reason[:MAX_REASON])
-    get_store().append_audit(
-        actor, "reject_registration", f"registration:{reg.org_id}", None, {"reason": reason}
-    )
+    audit_rejection(reg.org_id, actor, reason)
     return get_registration(reg_id)
 
 
 def _decide(reg: Registration, status: str, actor: str, reason: str | None) -> None:
-    db = get_session()
-    db.execute(
-        update(OrgRegistration)
-        .where(OrgRegistration.id == reg.id)
-        .values(status=status, decided_by=actor, decided_at=now_iso(), reason=reason)
-    )
-    db.commit()
+    decide_registration(reg.id, status, actor, reason)
 
 
 def possible_duplicates(regs: list[Registration]) -> dict[int, list[Item]]:

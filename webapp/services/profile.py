@@ -12,9 +12,10 @@ from graph_schema import TABLES
 from graph_schema.contract.dataset import format_frame
 
 from ..extensions import get_store
-from ..organization.contacts import ContactError, check_contact, set_contact
+from ..organization.contacts import ContactError, check_contact
 from ..organization.data import rows
 from ..organization.forms import check_row, levels_from_form
+from ..organization.operations import set_contact
 from ..organization.profile import ProfileError
 
 __all__ = ["update_profile"]
