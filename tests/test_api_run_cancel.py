@@ -6,8 +6,8 @@ from tests.test_api import token_for
 
 
 def test_a_running_run_is_cancelled_through_the_api_once(app, client):
-    from webapp.officer.run_rows import insert_run
-    from webapp.officer.runs import get_run
+    from webapp.services.run_rows import insert_run
+    from webapp.services.runs import get_run
 
     with app.app_context():  # a run going on on another machine of the site
         run_id = insert_run("officer:officer", 3, "another-machine:4242")

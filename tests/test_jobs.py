@@ -79,7 +79,7 @@ def _job(app, run_id: int):
     from rq.job import Job
 
     from webapp.jobs import redis_connection
-    from webapp.officer.runs import QUEUED_OWNER, get_run
+    from webapp.services.runs import QUEUED_OWNER, get_run
 
     with app.app_context():
         owner = get_run(run_id, with_result=False).owner or ""
@@ -235,7 +235,7 @@ def test_without_redis_a_run_is_a_thread_of_the_site_and_can_be_cancelled(
         status = _status(client, url)
         assert status["status"] == "running"
         client.post(url + "/cancel")
-        from webapp.officer import runs
+        from webapp.services import runs
 
         with app.app_context():
             thread = runs._threads[runs._key(_run_id(url))]

@@ -274,7 +274,7 @@ def test_a_county_officers_run_from_the_site_recommends_only_in_its_county(count
     county's needs and counts the capacities the city's groups already take."""
     import time
 
-    from webapp.officer.runs import get_run
+    from webapp.services.runs import get_run
 
     client = _county_officer(county_app)
     response = client.post("/officer/matching/runs", data={"max_group": "3"})

@@ -131,7 +131,7 @@ class Recommendations(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args):
         """The latest finished matcher run: a recommended group for each village, explained."""
-        from ..officer.runs import decisions_of, get_run
+        from ..services.runs import decisions_of, get_run
 
         finished = get_db().scalars(
             select(MatcherRun.id).where(MatcherRun.status == "done").order_by(MatcherRun.id.desc())
@@ -165,7 +165,7 @@ class Recommendations(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def post(self, body):
         """Start a matcher run over the stored world; poll ``/recommendations/runs/{id}``."""
-        from ..officer.runs import RunError, get_run, start_run
+        from ..services.runs import RunError, get_run, start_run
 
         try:
             run_id = start_run(current_api_user().actor, body["max_group"], body["seed"])
@@ -182,7 +182,7 @@ class RecommendationRun(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, run_id):
         """Progress of a matcher run (``status`` becomes ``done`` or ``failed``)."""
-        from ..officer.runs import RunError, get_run
+        from ..services.runs import RunError, get_run
 
         try:
             run = get_run(run_id, with_result=False)
@@ -201,8 +201,8 @@ class RecommendationRunCancel(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def post(self, run_id):
         """Cancel a queued or running matcher run (as the officer's page does); 409 once ended."""
-        from ..officer.runs import RunError, cancel_run, get_run
         from ..services.events import record_event
+        from ..services.runs import RunError, cancel_run, get_run
 
         try:
             get_run(run_id, with_result=False)

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import tempfile
 >>> from webapp import create_app
->>> from webapp.officer.runs import get_run
+>>> from webapp.services.runs import get_run
 >>> app = create_app({"TESTING": True, "INSTANCE": tempfile.mkdtemp(), "REDIS_URL": None})
 >>> with app.app_context():  # a run row, then its body in this thread (an empty world)
 ...     run_id = insert_run_row("doc", max_group=3)
@@ -36,8 +36,8 @@ class RunCancelled(Exception):  # noqa: N818  (a signal through the matcher, not
 
 def insert_run_row(actor: str, max_group: int) -> int:
     """A ``running`` row owned by this process (for examples and tests of the body alone)."""
-    from webapp.officer.run_owner import this_process
-    from webapp.officer.run_rows import insert_run
+    from webapp.services.run_owner import this_process
+    from webapp.services.run_rows import insert_run
 
     return insert_run(actor, max_group, this_process())
 
@@ -50,7 +50,7 @@ def execute_run(app: Flask, run_id: int, max_group: int, seed: int) -> str:
     app : Flask
         The site (in a thread) or the worker's app (on the queue): its store and site database.
     run_id : int
-        The run's row, inserted by :func:`webapp.officer.runs.start_run`.
+        The run's row, inserted by :func:`webapp.services.runs.start_run`.
     max_group, seed : int
         The matcher's settings for this run.
 
@@ -59,7 +59,7 @@ def execute_run(app: Flask, run_id: int, max_group: int, seed: int) -> str:
     str
         How it ended: ``done``, ``failed`` or ``cancelled`` (kept by RQ as the job's result).
     """
-    from webapp.officer.run_rows import record_failure, record_progress, record_result
+    from webapp.services.run_rows import record_failure, record_progress, record_result
 
     with app.app_context():
         last = 0.0

@@ -11,10 +11,7 @@ from graph_schema.rules import MAX_GROUP_RANGE
 from ..extensions import get_store
 from ..scope import scoped_world
 from ..services.events import record_event
-from .blueprint import bp
-from .listing import filter_args, paginate
-from .queries import World
-from .runs import (
+from ..services.runs import (
     DEFAULT_MAX_GROUP,
     Run,
     RunError,
@@ -24,6 +21,9 @@ from .runs import (
     list_runs,
     start_run,
 )
+from .blueprint import bp
+from .listing import filter_args, paginate
+from .queries import World
 from .world_cache import current_world
 
 __all__ = ["matching", "start", "cancel", "run_status", "run_page", "village_status"]

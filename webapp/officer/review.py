@@ -19,10 +19,10 @@ from ..scope import scoped_world
 from ..services.events import record_event
 from ..services.group_messages import problem_messages
 from ..services.groups import GroupBatch
+from ..services.runs import Run, decisions_of, record_decision
 from .blueprint import bp
 from .matching import _run_or_404, village_status
 from .operations import parse_members
-from .runs import Run, decisions_of, record_decision
 from .volunteers import volunteer_cards
 from .world_cache import current_world
 

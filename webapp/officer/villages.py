@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from ..extensions import get_store
 from ..scope import scoped_world
-from ..services.letters import revoke_letters_not_in_force
+from ..services import ending
+from ..services.runs import latest_recommendation
 from .blueprint import bp
 from .listing import filter_args, paginate
 from .queries import VillageRow, World
-from .runs import latest_recommendation
 from .world_cache import current_world
 
 __all__ = ["villages", "village", "end_group", "filter_villages"]
@@ -83,11 +83,10 @@ def end_group(village_id: str):
     if not reason:
         flash(_("请填写结束帮扶关系的理由"), "error")
     else:
-        n = get_store().end_partnership(village_id, current_user.actor, reason)
         # each letter of the ended group gets a 撤销 record; the letters stay as issued
-        revoke_letters_not_in_force(
+        ended = ending.end_group(
             get_store(), village_id, current_user.actor, reason, current_app.config
         )
-        if n:
-            flash(_("已结束该村的帮扶关系（%(n)s 个组织）", n=n), "success")
+        if ended.ended:
+            flash(_("已结束该村的帮扶关系（%(n)s 个组织）", n=ended.ended), "success")
     return redirect(url_for("officer.village", village_id=village_id))

@@ -1,4 +1,7 @@
-"""Matcher runs started from the site: a job per run, its progress, its result, its cancellation.
+"""Matcher runs as operations: a job per run, its progress, its result, its cancellation.
+
+The officer's pages (``webapp/officer/matching.py``, ``review.py``), the JSON API and the jobs
+(:mod:`webapp.jobs.matcher_run`) all call these; none of them writes a run's rows itself.
 
 A run is a row of the site database's ``matcher_runs`` table. Its job (:mod:`webapp.jobs`: on the
 Redis queue when ``BAOTUAN_REDIS_URL`` is set, else a thread of this process) writes its stage
@@ -133,7 +136,7 @@ def start_run(actor: str, max_group: int = DEFAULT_MAX_GROUP, seed: int = 0) -> 
     """
     too_many = max_group_problem(max_group)
     if too_many is not None:
-        from ..services.group_messages import problem_message
+        from .group_messages import problem_message
 
         raise RunError(problem_message(too_many))
     with _start_lock:
