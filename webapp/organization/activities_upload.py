@@ -31,6 +31,7 @@ from graph_schema.store.base import ImportReport
 from ..accounts.access import role_required
 from ..admin.downloads import send_xlsx
 from ..extensions import get_store
+from ..services.activities import import_ledger
 from .data import rows, rows_in
 from .forms import problem_text
 from .views import _activities_page, _own_org_id, bp
@@ -190,8 +191,7 @@ def import_activities(org_id: str, files: Sequence[tuple[str, bytes]], actor: st
         See :func:`checked_activities`; nothing is stored.
     """
     upload = checked_activities(org_id, files)
-    source = f"organization:{org_id} activities " + ", ".join(n for n, _d in files)
-    return get_store().import_dataset(upload, actor=actor, source=source)
+    return import_ledger(org_id, upload, [n for n, _d in files], actor)
 
 
 @bp.get("/activities/template.xlsx")

@@ -12,12 +12,13 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from graph_schema import Dataset
+from graph_schema.store.base import ImportReport
 
 from ..extensions import get_store
 from ..organization.data import rows
 from ..organization.forms import FormError, check_row
 
-__all__ = ["ActivityError", "record_activity", "new_activity_id"]
+__all__ = ["ActivityError", "record_activity", "new_activity_id", "import_ledger"]
 
 
 class ActivityError(FormError):
@@ -93,3 +94,11 @@ def record_activity(
     dataset = Dataset({"activities": frame, "activity_volunteers": parts})
     get_store().import_dataset(dataset, actor=actor, source=f"activity:{activity_id}")
     return activity_id
+
+
+def import_ledger(org_id: str, upload: Dataset, file_names: list[str], actor: str) -> ImportReport:
+    """Store an organization's checked ledger upload in one transaction (audited as an import
+    whose source names the organization and the files; the checks:
+    :func:`webapp.organization.activities_upload.checked_activities`)."""
+    source = f"organization:{org_id} activities " + ", ".join(file_names)
+    return get_store().import_dataset(upload, actor=actor, source=source)
