@@ -234,3 +234,34 @@ def test_ending_a_group_on_the_command_line_revokes_its_letters_once(officer_cli
     # nothing left to end: refused, and no second 撤销
     assert _cli(app, "partnership", "end", village_id, "--reason", "再次") == 1
     assert len(_revocations(store, village_id)) == 2
+
+
+def test_a_group_approved_on_the_command_line_gets_its_letters_at_approval(officer_client, app):
+    village_id, orgs = _free_village_and_orgs(app)
+    store = _store(app)
+    settings = app.extensions["baotuan_settings"]
+    before = {r.reference for r in store.issued_letters(village_id=village_id)}
+    status = _cli(
+        app,
+        "partnership",
+        "add",
+        village_id,
+        "--lead",
+        orgs[0],
+        "--member",
+        orgs[1],
+        "--instance",
+        str(settings.instance),
+    )
+    assert status == 0
+    # issued by the approval itself, before anybody opens them (留存备查 from the first moment)
+    issued = [
+        r
+        for r in store.issued_letters(village_id=village_id)
+        if r.kind == "letter" and r.reference not in before
+    ]
+    assert sorted(r.org_id for r in issued) == sorted(orgs)
+    assert len({r.number for r in issued}) == 2  # two 文号 of the bureau's sequence
+    for letter in issued:
+        page = officer_client.get(f"/officer/letters/{village_id}/{letter.org_id}.pdf")
+        assert page.status_code == 200 and page.data == letter.pdf

@@ -45,7 +45,8 @@ def _add(args) -> int:
     from . import settings_from_args
 
     group = members_from_args(args.lead or [], args.member or [])
-    with settings_from_args(args).open_store() as store:
+    settings = settings_from_args(args)
+    with settings.open_store() as store:
         try:
             approved = approve_group(
                 store,
@@ -65,9 +66,28 @@ def _add(args) -> int:
                 print(f"  {problem.where}: {problem.what} [{problem.code}]", file=sys.stderr)
             return 1
         location = store.location
+        letters = _issue_letters(settings, store, args.village, args.actor)
     listed = ", ".join(f"{m.org_id} ({m.role})" for m in approved)
     print(f"approved for {args.village} in {location}: {listed}", file=sys.stderr)
+    for letter in letters:
+        print(f"  介绍信 {letter.reference} → {letter.org_id}", file=sys.stderr)
     return 0
+
+
+def _issue_letters(settings, store, village_id: str, actor: str) -> list:
+    """Issue the new group's letters now, as an approval on the site does (``docs/letters.md``).
+
+    The site's own configuration (issuing bureau, 文号 prefix, an instance ``config.py``) and its
+    database (the lead's contact, the approver's name) are those of the instance folder, so the
+    app is built for them; its database is migrated first if it is new.
+    """
+    from webapp import create_app
+    from webapp.services.letters import issue_group_letters
+    from webapp.sitedb import get_session
+
+    app = create_app(settings)
+    with app.app_context():
+        return issue_group_letters(store, get_session(), village_id, actor, app.config)
 
 
 def _end(args) -> int:
