@@ -54,8 +54,6 @@ AUDIENCE_FOLDERS = (
 
 #: audience modules that still write directly (issue 14 point 1 not met for them); why each
 KNOWN_DIRECT_WRITES = {
-    "webapp/admin/import_flow.py": "import upload rows",
-    "webapp/admin/import_views.py": "audit entries + upload row commit",
 }
 
 

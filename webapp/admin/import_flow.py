@@ -5,22 +5,17 @@ web server's disk: any server or worker of the site can read it) under an ungues
 that expires after :data:`UPLOAD_HOURS`. Its preview is computed from the stored world and the
 upload (:func:`graph_schema.contract.diff.upsert_result`, exactly what the store's import does)
 together with the store's table versions; a confirmation applies it only while those versions
-are unchanged. See docs/imports.md.
+are unchanged. See docs/imports.md. The upload rows' writes (keep, expire, claim) are in
+:mod:`webapp.admin.operations`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import secrets
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from graph_schema.contract.dataset import Dataset
 from graph_schema.contract.diff import DatasetDiff, diff_datasets, upsert_result
@@ -28,26 +23,18 @@ from graph_schema.contract.interchange import read_data
 from graph_schema.contract.limits import ReadLimits
 from graph_schema.store.base import GraphStore, IssuedLetter, now_iso
 
-from ..sitedb.models_imports import ImportUpload
 from .uploads import save_upload
 
 __all__ = [
     "UPLOAD_HOURS",
     "Preview",
     "read_upload",
-    "keep_upload",
     "store_versions",
     "compute_preview",
-    "expire_uploads",
-    "claim",
 ]
 
 #: how long a previewed upload waits for its confirmation
 UPLOAD_HOURS = 1
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat(timespec="seconds")
 
 
 def read_upload(
@@ -66,49 +53,6 @@ def read_upload(
 def store_versions(store: GraphStore) -> str:
     """The store's table versions as text: equal texts, same stored rows."""
     return json.dumps(store.table_versions(), sort_keys=True)
-
-
-def keep_upload(
-    session: Session, actor: str, name: str, data: bytes, versions: str
-) -> ImportUpload:
-    """Keep a validated upload for :data:`UPLOAD_HOURS` under a new token (committed)."""
-    now = datetime.now(UTC)
-    row = ImportUpload(
-        token=secrets.token_urlsafe(24),
-        actor=actor,
-        file_name=name,
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        created_at=_iso(now),
-        expires_at=_iso(now + timedelta(hours=UPLOAD_HOURS)),
-        store_versions=versions,
-        status="pending",
-    )
-    session.add(row)
-    session.commit()
-    return row
-
-
-def expire_uploads(session: Session) -> int:
-    """Mark pending uploads past their time ``expired`` and drop their bytes; how many."""
-    result = session.execute(
-        update(ImportUpload)
-        .where(ImportUpload.status == "pending", ImportUpload.expires_at < _iso(datetime.now(UTC)))
-        .values(status="expired", data=b"")
-    )
-    session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def claim(session: Session, upload_id: int, was: str, becomes: str, **values) -> bool:
-    """Move upload ``upload_id`` from status ``was`` to ``becomes`` if nobody did it first."""
-    result = session.execute(
-        update(ImportUpload)
-        .where(ImportUpload.id == upload_id, ImportUpload.status == was)
-        .values(status=becomes, **values)
-    )
-    session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -33,15 +33,16 @@ from ..sitedb.models_imports import ImportUpload
 from .audit_trail import local_time
 from .blueprint import bp
 from .downloads import account_names, dated_name, xlsx_download
-from .import_flow import (
+from .import_flow import compute_preview, read_upload, store_versions
+from .labels import TABLE_LABELS
+from .operations import (
+    audit_export,
+    audit_refused_import,
     claim,
-    compute_preview,
     expire_uploads,
     keep_upload,
-    read_upload,
-    store_versions,
+    set_upload_versions,
 )
-from .labels import TABLE_LABELS
 from .uploads import safe_name
 
 __all__: list[str] = []
@@ -109,13 +110,7 @@ def upload_import():
     try:
         dataset, name = read_upload(store, upload.filename, data, current_settings().read_limits)
     except ValidationError as exc:
-        store.append_audit(
-            actor,
-            "import_refused",
-            f"upload:{name}",
-            None,
-            {"problems": exc.total, "first": [str(p) for p in exc.problems[:20]]},
-        )
+        audit_refused_import(store, actor, name, exc.total, [str(p) for p in exc.problems[:20]])
         flash(_("导入被拒绝：发现 %(n)s 个问题，没有写入任何数据。", n=f"{exc.total:,}"), "error")
         # in the visitor's language, with file and line (only those shown are translated)
         shown = [problem_text(p) for p in exc.problems[:SHOWN_PROBLEMS]]
@@ -211,8 +206,7 @@ def confirm_import(token: str):
         read, preview = _repreview(row)
         if read is None:
             return preview
-        row.store_versions = read[1]
-        session.commit()
+        set_upload_versions(session, row, read[1])
         return _preview_page(row, preview, 409, changed_meanwhile=True)
     at = datetime.now(UTC).isoformat(timespec="seconds")
     if not claim(
@@ -265,6 +259,6 @@ def export_xlsx():
     store = get_store()
     name = dated_name("baotuan-export", "xlsx")
     dataset = store.load_dataset()
-    store.append_audit(current_user.actor, "export", name, None, {"rows": dataset.counts()})
+    audit_export(store, current_user.actor, name, dataset.counts())
     names = account_names(dataset)  # 批准人 by display name next to the account id
     return xlsx_download(lambda path: write_xlsx(dataset, path, names=names), name)

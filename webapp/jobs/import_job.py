@@ -40,7 +40,8 @@ def execute_import(app: Flask, upload_id: int) -> str:
     """
     from graph_schema.errors import ValidationError
     from graph_schema.store.base import now_iso
-    from webapp.admin.import_flow import claim, read_upload
+    from webapp.admin.import_flow import read_upload
+    from webapp.admin.operations import claim
     from webapp.cli.data_commands import IMPORT_REVOCATION_REASON
     from webapp.services.letters import revoke_ended_letters
     from webapp.sitedb import get_session
@@ -92,7 +93,7 @@ def execute_import(app: Flask, upload_id: int) -> str:
 
 
 def _failed(session, upload_id: int, error: str, at: str) -> str:
-    from webapp.admin.import_flow import claim
+    from webapp.admin.operations import claim
 
     session.rollback()
     claim(session, upload_id, "running", "failed", progress=None, error=error, finished_at=at)
