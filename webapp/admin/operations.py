@@ -87,12 +87,31 @@ def set_upload_versions(session: Session, row: ImportUpload, versions: str) -> N
 def audit_refused_import(
     store: GraphStore, actor: str, name: str, total: int, first: list[str]
 ) -> None:
-    """An upload refused whole on the audit trail (nothing of it was stored)."""
+    """An upload refused whole on the audit trail (nothing of it was stored).
+
+    Examples
+    --------
+    >>> from graph_schema.store import open_store
+    >>> with open_store(":memory:") as store:
+    ...     audit_refused_import(store, "admin:a", "data.xlsx", 3, ["villages.csv:2: bad"])
+    ...     entry = store.audit_log(limit=1)[0]
+    >>> entry.action, entry.target, entry.after["problems"]
+    ('import_refused', 'upload:data.xlsx', 3)
+    """
     record_event(
         store, actor, "import_refused", f"upload:{name}", {"problems": total, "first": first}
     )
 
 
 def audit_export(store: GraphStore, actor: str, name: str, rows: dict[str, int]) -> None:
-    """Who downloaded everything stored, and how many rows per table."""
+    """Who downloaded everything stored, and how many rows per table.
+
+    Examples
+    --------
+    >>> from graph_schema.store import open_store
+    >>> with open_store(":memory:") as store:
+    ...     audit_export(store, "admin:a", "baotuan-export.xlsx", {"villages": 2})
+    ...     [(e.action, e.after) for e in store.audit_log(limit=1)]
+    [('export', {'rows': {'villages': 2}})]
+    """
     record_event(store, actor, "export", name, {"rows": rows})
