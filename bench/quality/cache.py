@@ -15,7 +15,8 @@ from .world import World, build_world
 __all__ = ["load_world", "cached", "DEFAULT_CACHE"]
 
 DEFAULT_CACHE = Path("/tmp/baotuan-quality")
-_NOT_IN_KEY = {"cache.py", "evaluate.py", "__init__.py", "errors.py", "loop.py"}  # no worlds made there
+# loop.py: a simulated year on the platform, made from a world (it makes no worlds itself)
+_NOT_IN_KEY = {"cache.py", "evaluate.py", "__init__.py", "errors.py", "loop.py"}
 
 
 def _code(path: Path) -> bytes:
