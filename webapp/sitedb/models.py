@@ -90,7 +90,8 @@ class MatcherRun(Base):
     max_group: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     result_json: Mapped[str | None] = mapped_column(Text)
-    owner: Mapped[str | None] = mapped_column(Text)  # who runs it (see webapp/services/run_owner.py)
+    # who runs it (see webapp/services/run_owner.py)
+    owner: Mapped[str | None] = mapped_column(Text)
 
 
 class RecommendationDecision(Base):
