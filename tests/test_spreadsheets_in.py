@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
 
 from graph_schema import ValidationError, read_data
 from graph_schema.contract.interchange import read_raw, write_data
 from graph_schema.contract.limits import ReadLimits, check_workbook
 from graph_schema.operations import import_path
 from graph_schema.store import SqliteGraphStore
+
+from .support.bombs import SITE_UPLOAD, run_measured, unpacking_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,34 +191,7 @@ def test_a_workbook_lying_about_its_dimension_is_read_whole(sample_dir, tmp_path
     assert whole.counts()["villages"] == 300
 
 
-def _bomb(path: Path, unpacked: int = 1024**3, claimed: int | None = None) -> Path:
-    """A valid small workbook whose villages sheet unpacks to ``unpacked`` bytes of blanks.
-
-    With ``claimed``, the archive's directory lies that the sheet unpacks to that many bytes.
-    """
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "villages"
-    sheet.append(["village_id", "name", "county", "lat", "lon"])
-    sheet.append(["V1", "易洼村", "泰山区", "36.3", "117.2"])
-    small = io.BytesIO()
-    book.save(small)
-    with zipfile.ZipFile(small) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(info.filename, data)
-                continue
-            head, tail = data.split(b"</sheetData>")
-            with dst.open(info.filename, "w", force_zip64=True) as member:
-                member.write(head)
-                blanks = b" " * (16 * 1024 * 1024)
-                for _ in range(unpacked // len(blanks)):
-                    member.write(blanks)  # whitespace between rows: well-formed XML
-                member.write(b"</sheetData>" + tail)
-        if claimed is not None:
-            dst.getinfo("xl/worksheets/sheet1.xml").file_size = claimed
-    return path
+_bomb = unpacking_workbook
 
 
 @pytest.fixture(scope="module")
@@ -257,23 +230,8 @@ def test_a_workbook_lying_about_its_unpacked_size_is_refused_unread(tmp_path):
 
 def _peak(command: list[str], env=None) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``command``; return its result and the peak memory (MiB) of the process it started."""
-    wrapper = (
-        "import resource, subprocess, sys; "
-        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "sys.stdout.write(r.stdout); sys.stderr.write(r.stderr); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-        "sys.exit(r.returncode)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", wrapper, *command],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=300,
-    )
-    peak_kib = int(done.stderr.strip().splitlines()[-1])
-    return done, peak_kib / 1024
+    done, peak, _seconds = run_measured(command, env)
+    return done, peak
 
 
 def test_a_workbook_unpacking_to_1gb_is_refused_by_the_command_line(bomb, tmp_path):
@@ -283,24 +241,6 @@ def test_a_workbook_unpacking_to_1gb_is_refused_by_the_command_line(bomb, tmp_pa
     assert "泰安数据.xlsx: unpacks to more than 256 MB" in done.stderr
     assert "Traceback" not in done.stderr
     assert peak < 500, f"peak memory {peak:.0f} MiB"
-
-
-_SITE_UPLOAD = """
-import io, json, sys, tempfile
-from webapp import create_app
-from webapp.demo_setup import ensure_demo_accounts
-from tests.webapp_fixtures import login
-
-store, path, url, field, user = sys.argv[1:6]
-app = create_app({"TESTING": True, "INSTANCE": tempfile.mkdtemp(), "STORE": store,
-                  "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "SECRET_KEY": "t"})
-ensure_demo_accounts(app)
-client = login(app.test_client(), user)
-data = open(path, "rb").read()
-response = client.post(url, data={field: (io.BytesIO(data), "泰安数据.xlsx")},
-                       content_type="multipart/form-data")
-print(json.dumps({"status": response.status_code, "html": response.get_data(as_text=True)}))
-"""
 
 
 @pytest.mark.parametrize(
@@ -316,9 +256,7 @@ def test_a_workbook_unpacking_to_1gb_is_refused_by_the_site(
 ):
     store = tmp_path / "site.sqlite"
     shutil.copy(seeded_store_file, store)
-    done, peak = _peak(
-        [sys.executable, "-c", _SITE_UPLOAD, str(store), str(bomb), url, field, user]
-    )
+    done, peak = _peak([sys.executable, "-c", SITE_UPLOAD, str(store), str(bomb), url, field, user])
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] in (400, 422)
