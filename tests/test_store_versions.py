@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from graph_schema.operations import import_path
 from graph_schema.store import GroupMember
@@ -50,3 +51,36 @@ def test_query_reads_rows_by_column(store, sample_dir):
     assert sorted(needs["service"]) == sorted(expected["service"])
     assert needs["severity"].dtype == "Int64"
     assert store.query("villages", {"village_id": "nope"}).empty
+
+
+@pytest.mark.neo4j
+def test_an_emptied_and_reimported_neo4j_store_never_shows_the_cached_world(
+    neo4j_store, sample_dir
+):
+    # A demo reset (clear, then import) while the site runs: had the versions started again at 0,
+    # the same writes would bring them back to numbers the site cached a World for, and its pages
+    # would go on showing the old partnerships (seen as an order-dependent test failure).
+    from webapp.officer.world_cache import current_world
+
+    def approve_a_free_village(index: int) -> str:
+        dataset = neo4j_store.load_dataset()
+        villages = sorted(
+            set(dataset["villages"]["village_id"]) - set(dataset["partnerships"]["village_id"])
+        )
+        village = villages[index]
+        orgs = dataset["organizations"]
+        free = orgs.loc[orgs["max_villages"] >= 3, "org_id"].iloc[0]
+        neo4j_store.approve_group(village, [GroupMember(free, "lead")], actor="officer:a")
+        return village
+
+    import_path(neo4j_store, sample_dir)
+    first = approve_a_free_village(0)
+    seen = neo4j_store.table_versions()
+    assert first in set(current_world(neo4j_store).dataset["partnerships"]["village_id"])
+
+    neo4j_store.clear()
+    assert all(v > seen[t] for t, v in neo4j_store.table_versions().items())  # never back
+    import_path(neo4j_store, sample_dir)
+    second = approve_a_free_village(1)  # as many writes as before
+    shown = set(current_world(neo4j_store).dataset["partnerships"]["village_id"])
+    assert second in shown and first not in shown

@@ -153,10 +153,16 @@ class Neo4jGraphStore(Neo4jLetterRecords, GraphStore):
                     session.run(statement).consume()
 
     def clear(self) -> None:
-        """Delete every node and relationship, in small transactions; the schema stays (tests, demo resets)."""
+        """Delete every node and relationship, in small transactions; the schema stays (tests, demo resets).
+
+        Every table's version moves on rather than back to 0 (:meth:`table_versions` only grows):
+        a site's cache keyed on the versions must not take the emptied or re-imported data for
+        what it cached before.
+        """
         with self.tx.session() as session:
             for statement in cypher.DELETE_ALL_BATCHED:
                 session.run(statement).consume()
+            bump_versions(session, list(TABLE_ORDER))
 
     # -- audit ---------------------------------------------------------------------------
     def append_audit(self, actor, action, target, before=None, after=None) -> None:
