@@ -204,6 +204,9 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         with _threads(len(y)):
             # the out-of-fold fits only need to be good enough to separate the group part
             oof = cross_val_predict(self._trees(0.5), xu, y, cv=folds)
+            # what the leads' own features do not explain, out of fold: the joint pair effects
+            # are fitted on it (:mod:`matcher.pair_effects`)
+            self.residual_ = y - oof
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
             self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu), target)

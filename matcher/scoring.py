@@ -20,6 +20,7 @@ from .features import (
     unary_features,
 )
 from .outcome_model import N_UNARY, QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel, TeamTerms
+from .pair_effects import JointEffects, fit_joint_effects
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
@@ -47,6 +48,8 @@ class Scorer:
     variant: str = "full"
     #: the time split's own test predictions (:class:`matcher.calibration.HeldOut`), if evaluated
     held_out: object = None
+    #: pair and community effects fitted jointly with who is good (:mod:`matcher.pair_effects`)
+    joint: JointEffects | None = None
 
     @property
     def group_terms(self) -> bool:
@@ -83,10 +86,16 @@ class Scorer:
         a, b = a[keep], b[keep]
         key = np.unique(a * n + b)
         a, b = key // n, key % n
-        term = self.model.team_terms(hist.next_year).pair_term(pair_vectors(hist, a, b))
+        term = self._pair_term(a, b)
         weight = term + self._quality_weight() * quality[b]
         ok = (term > 0) & (weight > 0)
         return sparse.csr_matrix((weight[ok], (a[ok], b[ok])), shape=(n, n))
+
+    def _pair_term(self, a, b) -> np.ndarray:
+        """What pairs ``(a, b)`` add to a group's score, in the model's units."""
+        if self.joint is not None:
+            return self.joint.pair_term(a, b)
+        return self.model.team_terms(self.hist.next_year).pair_term(pair_vectors(self.hist, a, b))
 
     def _quality_weight(self) -> float:
         screen = getattr(self.model, "screen_", None)
@@ -125,7 +134,7 @@ class Scorer:
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
             a, b = cand.orgs[rr, a_slot[pp]], cand.orgs[rr, b_slot[pp]]
-            term = terms.pair_term(pair_vectors(self.hist, a, b)) if self.group_terms else 0.0
+            term = self._pair_term(a, b) if self.group_terms else 0.0
             pair[rr, a_slot[pp], b_slot[pp]] = term
             pair[rr, b_slot[pp], a_slot[pp]] = term
         # the member terms are folded into ``quality``: the optimiser only takes their mean
@@ -172,5 +181,9 @@ def fit_scorer(
             )
         except MatcherError as exc:
             metrics["time_split"] = {"skipped": str(exc)}
+    joint = None
+    if variant == "full":
+        joint = fit_joint_effects(snap, hist, rows, model.residual_)
+        metrics["joint_effects"] = joint.summary()
     # calibration reads the evaluation's own predictions (no second fit)
-    return Scorer(snap, hist, model, True, metrics, variant, held_out)
+    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint)
