@@ -6,10 +6,11 @@ organizations work together. :class:`Effects` separates them, as a mixed model w
 
 1. a ridge *baseline* on the observable columns (:data:`BASE_COLUMNS`) fitted on the reviewed
    projects; a project's *residual* is its score minus that baseline;
-2. an organization's *quality* is the mean residual of the projects it took part in, shrunk
-   towards 0 with a pseudo-count ``k = σ² / τ²`` estimated from the data (one-way random-effects
-   model, method of moments): an organization with one review is trusted little when reviews are
-   noisy and organizations differ little, a lot in the opposite case;
+2. an organization's *quality*: the residual of a project is the mean of its members' qualities,
+   fitted jointly with a ridge penalty ``k = σ² / τ²`` estimated from the data (one-way
+   random-effects model, method of moments; :mod:`matcher.org_quality`): an organization with one
+   review is trusted little when reviews are noisy and organizations differ little, a lot in the
+   opposite case, and a strong partner's work is not credited to it;
 3. a *pair effect* is the mean, over the projects two organizations shared, of what is left after
    their members' qualities (residual − mean member quality known before that project), shrunk
    the same way with its own pseudo-count: a sign and a size, trusted in proportion to the evidence;
@@ -28,6 +29,7 @@ from sklearn.linear_model import Ridge
 from graph_schema.contract.vocabulary import SERVICES
 
 from .collaboration import Cumulative, members_matrix, pairs_of
+from .org_quality import JointQuality
 from .snapshot import Snapshot, haversine_km
 
 __all__ = ["Effects", "BASE_COLUMNS", "pseudo_count", "baseline_features"]
@@ -181,7 +183,8 @@ class Effects:
         mrow = np.repeat(np.arange(len(rows)), size)
         morg = members.indices.astype(np.int64)
         self.k_org = pseudo_count(morg, resid[mrow])
-        self.orgs = Cumulative(morg, t[mrow], resid[mrow])
+        # fitted jointly, so that a partner's work is not credited to the organization
+        self.quality = JointQuality(members, t, resid, self.k_org)
         # the same, counting only the projects an organization led (a lead weighs most)
         lead = snap.proj_lead[rows]
         self.k_lead = pseudo_count(lead, resid)
@@ -204,8 +207,12 @@ class Effects:
         return n, total / (n + k)
 
     def org_effect(self, o, t=np.inf) -> np.ndarray:
-        """Shrunk quality of organizations ``o`` (review points above what is observable)."""
-        return self._shrunk(self.orgs, o, t, self.k_org)[1]
+        """Shrunk quality of organizations ``o`` (review points above what is observable).
+
+        Fitted jointly over the projects' members (:class:`matcher.org_quality.JointQuality`);
+        before ``t`` means before the last 1 January up to ``t``.
+        """
+        return self.quality.at(o, t)
 
     def lead_effect(self, o, t=np.inf) -> np.ndarray:
         """Shrunk quality of organizations ``o`` from the projects they led only."""

@@ -104,17 +104,20 @@ def test_effects_only_see_earlier_reviews():
 
 def test_pair_effects_have_a_sign_and_need_evidence():
     villages = [("V1", 36.0, 117.0, {"medical": 3})]
-    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in "ABCD"]
-    dates = [f"{2010 + i // 4}-{1 + i % 12:02d}-28" for i in range(40)]
+    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in "ABCDE"]
+    dates = [f"{2010 + i // 6}-{1 + i % 12:02d}-28" for i in range(42)]
+    # every pair worked together: A with B does better, C with D worse, than their own records
+    # say (with fewer pairs, "A and B are simply good" would explain the scores as well)
     teams = [(["A", "B"], 80.0), (["C", "D"], 35.0), (["A", "C"], 55.0), (["B", "D"], 55.0)]
+    teams += [(["A", "D"], 55.0), (["B", "C"], 55.0)]
     projects = [
         (f"J{i}", "medical", team, "V1", score + i % 3, dates[i])
-        for i, (team, score) in enumerate(teams * 10)
+        for i, (team, score) in enumerate(teams * 7)
     ]
     eff = History(build_snapshot(tiny_dataset(villages, orgs, projects=projects))).effects
     _, good = eff.pair_effect(np.array([0]), np.array([1]))
     _, bad = eff.pair_effect(np.array([2]), np.array([3]))
     assert good[0] > 5.0 and bad[0] < -5.0
     # pairs that never worked together get nothing from the pair record
-    n, none = eff.pair_effect(np.array([0]), np.array([3]))
+    n, none = eff.pair_effect(np.array([0]), np.array([4]))
     assert n.tolist() == [0] and none.tolist() == [0.0]
