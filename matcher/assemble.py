@@ -102,7 +102,9 @@ def _one(
     members = []
     for i, (slot, o) in enumerate(zip(slots.tolist(), orgs, strict=True)):
         covered = [j for j in needs if cover[j] == slot]
-        levels = {SERVICES[need_s[j]]: int(look.levels[o][need_s[j]]) for j in covered}
+        # a member that leads no need supports the leads of the needs it provides
+        shown = covered or [j for j in needs if look.levels[o][need_s[j]] > 0]
+        levels = {SERVICES[need_s[j]]: int(look.levels[o][need_s[j]]) for j in shown}
         shared = {ids[k]: look.pair(o, other) for k, other in enumerate(orgs) if k != i}
         predicted = {SERVICES[need_s[j]]: predicted_by_need[j] for j in covered}
         n_rec, mean = look.record[o]
@@ -110,9 +112,10 @@ def _one(
             n_rec, mean, snap.o_rating[o], ORG_KINDS[snap.o_kind[o]], shared, predicted
         )
         km = round(float(cand.km[r, slot]), 1)
-        zh, en = member_sentences(names[ids[i]], levels, km, facts, names)
+        zh, en = member_sentences(names[ids[i]], levels, km, facts, names, not covered)
         role = "lead" if slot == lead_slot else "member"
-        members.append(Member(ids[i], role, list(levels), levels, km, facts, zh, en))
+        covers, supports = (list(levels), []) if covered else ([], list(levels))
+        members.append(Member(ids[i], role, covers, levels, km, facts, zh, en, supports))
     members.sort(key=lambda m: (m.role != "lead", -len(m.covers), m.org_id))
     uncovered = [SERVICES[need_s[j]] for j in needs if cover[j] < 0]
     total_w = float(need_w.sum())

@@ -47,22 +47,31 @@ def member_facts(
 
 
 def member_sentences(
-    name: str, levels: dict[str, int], km: float, facts: dict[str, Any], names: dict[str, str]
+    name: str,
+    levels: dict[str, int],
+    km: float,
+    facts: dict[str, Any],
+    names: dict[str, str],
+    supports: bool = False,
 ) -> tuple[str, str]:
     """One or two sentences (Chinese, English) about why this organization is in the group.
+
+    ``supports``: it leads none of ``levels``' services but helps their leads (协助).
 
     Examples
     --------
     >>> f = member_facts(3, 81.0, 4, "foundation", {"O2": (2, 2, 85.0)}, {})
     >>> member_sentences("甲基金会", {"medical": 5}, 12.34, f, {"O2": "乙协会"})[0]
     '甲基金会承担健康义诊（能力5级），距村12.3公里；过去3个评审项目平均81.0分，曾与乙协会合作2个项目（平均85.0分）。'
+    >>> member_sentences("乙协会", {"medical": 3}, 4.0, f, {}, supports=True)[1].split(";")[0]
+    '乙协会 supports medical (level 3), 4.0 km away'
     """
     covers_zh = "、".join(
         f"{SERVICE_LABELS_ZH.get(s, s)}（能力{lv}级）" for s, lv in levels.items()
     )
     covers_en = ", ".join(f"{s} (level {lv})" for s, lv in levels.items())
-    zh = f"{name}承担{covers_zh}，距村{km:.1f}公里；"
-    en = f"{name} covers {covers_en}, {km:.1f} km away; "
+    zh = f"{name}{'协助' if supports else '承担'}{covers_zh}，距村{km:.1f}公里；"
+    en = f"{name} {'supports' if supports else 'covers'} {covers_en}, {km:.1f} km away; "
     if facts["projects"]:
         zh += f"过去{facts['projects']}个评审项目平均{facts['mean_score']:.1f}分"
         en += f"{facts['projects']} reviewed projects averaging {facts['mean_score']:.1f}"

@@ -70,6 +70,16 @@ class JointEffects:
         out[same] += self.community_coef[ca[same]]
         return out
 
+    def proven(self, a, b) -> np.ndarray:
+        """Whether ``a`` and ``b`` shared reviewed projects and did better together than alone."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        out = np.zeros(len(a), bool)
+        if len(a) and len(self.pair_keys):
+            key = np.minimum(a, b) * self.n_orgs + np.maximum(a, b)
+            pos = np.minimum(np.searchsorted(self.pair_keys, key), len(self.pair_keys) - 1)
+            out = (self.pair_keys[pos] == key) & (self.pair_coef[pos] > 0)
+        return out
+
     def summary(self) -> dict:
         """Chosen penalties and the time split's mean squared errors (for the run summary)."""
         return {"penalties": dict(self.penalties), **self.holdout}

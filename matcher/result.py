@@ -63,6 +63,9 @@ class Member:
     facts: dict[str, Any]
     explanation: str
     explanation_en: str
+    #: needs of the village it provides but does not lead: it supports their leads (then
+    #: ``covers`` is empty and ``levels`` are those of these needs)
+    supports: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The member as JSON (an ``organizations`` entry of the batch interface)."""
@@ -80,6 +83,7 @@ class Member:
             facts=dict(data.get("facts") or {}),
             explanation=str(data.get("explanation") or ""),
             explanation_en=str(data.get("explanation_en") or ""),
+            supports=list(data.get("supports") or []),
         )
 
 

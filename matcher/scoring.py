@@ -124,6 +124,7 @@ class Scorer:
         present = cand.orgs >= 0
         quality = np.zeros((n, m), np.float32)
         pair = np.zeros((n, m, m), np.float32)
+        proven = None
         terms = self.model.team_terms(self.hist.next_year)
         if self.history_used:
             pr, pc = np.nonzero(present)
@@ -137,10 +138,17 @@ class Scorer:
             term = self._pair_term(a, b) if self.group_terms else 0.0
             pair[rr, a_slot[pp], b_slot[pp]] = term
             pair[rr, b_slot[pp], a_slot[pp]] = term
+            if self.joint is not None and self.group_terms:
+                # who may join without leading a need (matcher.teams)
+                proven = np.zeros((n, m, m), bool)
+                good = self.joint.proven(a, b)
+                proven[rr, a_slot[pp], b_slot[pp]] = good
+                proven[rr, b_slot[pp], a_slot[pp]] = good
         # the member terms are folded into ``quality``: the optimiser only takes their mean
         folded = TeamTerms(terms.intercept, terms.size_offset, 1.0, terms.pair_coef)
         folded.floor, folded.link = terms.floor, terms.link
-        return TeamInputs(unary, cand.need_w.astype(np.float32), quality, pair, present, folded)
+        w = cand.need_w.astype(np.float32)
+        return TeamInputs(unary, w, quality, pair, present, folded, proven)
 
 
 def fit_scorer(

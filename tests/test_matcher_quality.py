@@ -90,6 +90,40 @@ def test_a_pair_with_a_bad_joint_record_is_kept_apart():
     assert {"A", "B"} <= fine
 
 
+def _support_world(joint_score: float):
+    """A village that needs only medical care; L and S both provide it, with a joint record."""
+    orgs, projects = _crowd(12)
+    orgs += [
+        ("L", 36.0, 117.0 + 3 * KM, 2, {"medical": 4}),
+        ("S", 36.0, 117.0 + 5 * KM, 2, {"medical": 2}),
+    ]
+    for k, d in enumerate(_dates(8)):
+        projects.append((f"JLS{k}", "medical", ["L", "S"], None, joint_score + k % 3, d))
+    for k, d in enumerate(_dates(5, 2015)):
+        projects.append((f"JL{k}", "medical", ["L"], None, 60.0 + k % 3, d))
+        projects.append((f"JS{k}", "medical", ["S"], None, 52.0 + k % 3, d))
+    # ordinary pairs of the crowd: what working together usually brings (nothing much)
+    for i in range(0, 12, 2):
+        for k, d in enumerate(_dates(3, 2014 + i % 4)):
+            team = [f"E{i:02d}", f"E{i + 1:02d}"]
+            projects.append((f"JE{i}-{k}", "education", team, None, 53.0 + (i + k) % 4, d))
+    village = ("V1", 36.0, 117.0, {"medical": 4})
+    return tiny_dataset([village], orgs, projects=projects)
+
+
+def test_a_partner_that_leads_no_need_supports_the_lead_when_the_history_says_it_pays():
+    (rec,) = recommend(_support_world(joint_score=90.0), seed=0, evaluate=False).recommendations
+    by_id = {m.org_id: m for m in rec.members}
+    assert set(by_id) == {"L", "S"}
+    assert by_id["L"].role == "lead" and by_id["L"].covers == ["medical"]
+    # S provides the service but leads nothing: it is listed as supporting, and says so
+    assert by_id["S"].covers == [] and by_id["S"].supports == ["medical"]
+    assert "协助" in by_id["S"].explanation and "supports" in by_id["S"].explanation_en
+    # with an ordinary joint record, L alone does the job
+    ordinary = recommend(_support_world(joint_score=55.0), seed=0, evaluate=False)
+    assert _members(ordinary) == {"L"}
+
+
 @pytest.mark.parametrize("variant", ["full", "quality_only"])
 def test_same_input_same_output(variant):
     ds = _collaborator_world(joint_score=88.0)

@@ -14,6 +14,7 @@ from tests.officer_helpers import (  # noqa: F401  (fixtures, by their names)
     recommended_village,
     run_id_fixture,
 )
+from webapp.templating import service_label
 
 
 def _store(app):
@@ -76,6 +77,25 @@ def test_review_page_shows_members_explanation_volunteers_and_alternatives(
     assert "推荐的志愿者" in html and "备选组织" in html
     for volunteer in rec["volunteers"][:1]:
         assert volunteer in html
+
+
+def test_a_supporting_member_is_shown_as_supporting_with_its_services(
+    officer_client, run_id, matcher_result
+):
+    rec = next(
+        r
+        for r in matcher_result["recommendations"]
+        if any(m.get("supports") for m in r["organizations"])
+    )
+    member = next(m for m in rec["organizations"] if m.get("supports"))
+    url = f"/officer/matching/runs/{run_id}/villages/{rec['village_id']}"
+    html = _text(officer_client.get(url))
+    # it leads no need: the page says it supports (协助) and which services, with its level
+    assert member["covers"] == [] and "协助" in html and member["explanation"] in html
+    label = service_label(member["supports"][0])
+    assert f"协助 {label}" in html
+    officer_client.get("/lang/en")
+    assert "supports" in _text(officer_client.get(url))
 
 
 def test_accepting_a_recommendation_puts_the_group_in_force(
