@@ -34,6 +34,15 @@ def _crowd(n: int = 26):
     return orgs, projects
 
 
+def _record(service: str, team: list[str], score: float, n: int, start: int = 2014):
+    """``n`` reviewed projects of ``team`` in ``service`` scoring about ``score``."""
+    name = "".join(team)
+    return [
+        (f"J{name}{k}", service, team, None, score + k % 3, d)
+        for k, d in enumerate(_dates(n, start))
+    ]
+
+
 def _collaborator_world(joint_score: float):
     """Lead L (medical) with a far partner P (education, 60 km): ``joint_score`` is their record."""
     orgs, projects = _crowd()
@@ -73,12 +82,10 @@ def _rivals_world(joint_score: float):
         ("B", 36.0, 117.0 + 2.5 * KM, 2, {"education": 5}),
         ("C", 36.0, 117.0 + 8 * KM, 2, {"education": 3}),
     ]
-    for k, d in enumerate(_dates(8)):
-        projects.append((f"JAB{k}", "medical", ["A", "B"], None, joint_score + k % 3, d))
-    for k, d in enumerate(_dates(5, 2015)):
-        projects.append((f"JA{k}", "medical", ["A"], None, 62.0 + k % 3, d))
-        projects.append((f"JB{k}", "education", ["B"], None, 62.0 + k % 3, d))
-        projects.append((f"JAC{k}", "medical", ["A", "C"], None, 60.0 + k % 3, d))
+    projects += _record("medical", ["A", "B"], joint_score, 8)
+    projects += _record("medical", ["A"], 62.0, 5, 2015)
+    projects += _record("education", ["B"], 62.0, 5, 2015)
+    projects += _record("medical", ["A", "C"], 60.0, 5, 2015)
     return tiny_dataset([VILLAGE], orgs, projects=projects)
 
 
@@ -97,11 +104,9 @@ def _support_world(joint_score: float):
         ("L", 36.0, 117.0 + 3 * KM, 2, {"medical": 4}),
         ("S", 36.0, 117.0 + 5 * KM, 2, {"medical": 2}),
     ]
-    for k, d in enumerate(_dates(8)):
-        projects.append((f"JLS{k}", "medical", ["L", "S"], None, joint_score + k % 3, d))
-    for k, d in enumerate(_dates(5, 2015)):
-        projects.append((f"JL{k}", "medical", ["L"], None, 60.0 + k % 3, d))
-        projects.append((f"JS{k}", "medical", ["S"], None, 52.0 + k % 3, d))
+    projects += _record("medical", ["L", "S"], joint_score, 8)
+    projects += _record("medical", ["L"], 60.0, 5, 2015)
+    projects += _record("medical", ["S"], 52.0, 5, 2015)
     # ordinary pairs of the crowd: what working together usually brings (nothing much)
     for i in range(0, 12, 2):
         for k, d in enumerate(_dates(3, 2014 + i % 4)):
