@@ -72,7 +72,7 @@ class JointQuality:
     """
 
     def __init__(self, members: sparse.csr_matrix, t: np.ndarray, residual: np.ndarray, k: float):
-        n_rows, self.n_orgs = members.shape
+        self.n_orgs = members.shape[1]
         size = np.maximum(np.diff(members.indptr), 1)
         design = sparse.diags(1.0 / size) @ members.astype(float)
         design = design.tocsr()
@@ -91,9 +91,9 @@ class JointQuality:
     def _solve(self, design, y, start: np.ndarray) -> np.ndarray:
         if design.shape[0] == 0:
             return np.zeros(self.n_orgs)
-        return lsqr(design, y, damp=np.sqrt(self.k), x0=start, atol=1e-6, btol=1e-6, iter_lim=1000)[
-            0
-        ]
+        damp = np.sqrt(self.k)
+        fit = lsqr(design, y, damp=damp, x0=start, atol=1e-6, btol=1e-6, iter_lim=1000)
+        return fit[0]
 
     def at(self, o, t=np.inf) -> np.ndarray:
         """Quality of organizations ``o`` as known before ``t`` (+inf: now; NaN: nothing known)."""
