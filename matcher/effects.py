@@ -191,6 +191,16 @@ class Effects:
         self.leads = Cumulative(lead, t, resid)
         # what a project did beyond its members' qualities known before it
         q = self.org_effect(morg, t[mrow])
+        # an organization good at one service may be poor at another: how its projects in a
+        # service differ from all it led (a nested effect: 0 for one that led in one service)
+        self.n_services = len(SERVICES)
+        service_key = lead * self.n_services + snap.proj_s[rows]
+        self.services = Cumulative(service_key, t, resid)
+        led = np.bincount(lead, minlength=self.n_orgs)
+        lead_mean = np.bincount(lead, resid, minlength=self.n_orgs) / np.maximum(led, 1)
+        n_kinds = np.bincount(np.unique(service_key) // self.n_services, minlength=self.n_orgs)
+        several = n_kinds[lead] > 1
+        self.k_service = pseudo_count(service_key[several], (resid - lead_mean[lead])[several])
         left = resid - np.bincount(mrow, q, minlength=len(rows)) / np.maximum(size, 1)
         pr, a, b = pairs_of(members_matrix(members))
         key = a * self.n_orgs + b
@@ -218,6 +228,16 @@ class Effects:
         """Shrunk quality of organizations ``o`` from the projects they led only."""
         return self._shrunk(self.leads, o, t, self.k_lead)[1]
 
+    def service_effect(self, o, s, t=np.inf) -> np.ndarray:
+        """How much better (or worse) organizations ``o`` did leading service ``s`` than leading
+        any service, shrunk (review points)."""
+        o = np.asarray(o, dtype=np.int64)
+        key = o * self.n_services + np.asarray(s, dtype=np.int64)
+        n_s, total_s = self.services.before(key, t)
+        n_all, total_all = self.leads.before(o, t)
+        gap = total_s / np.maximum(n_s, 1) - total_all / np.maximum(n_all, 1)
+        return np.where(n_s > 0, n_s / (n_s + self.k_service) * gap, 0.0)
+
     def pair_effect(self, a, b, t=np.inf) -> tuple[np.ndarray, np.ndarray]:
         """``(shared reviewed projects, shrunk pair effect)`` of pairs ``(a, b)`` before ``t``."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
@@ -237,6 +257,7 @@ class Effects:
             "k_org": round(self.k_org, 3),
             "k_lead": round(self.k_lead, 3),
             "k_reviewer": round(self.k_reviewer, 3),
+            "k_service": round(self.k_service, 3),
             "k_pair": round(self.k_pair, 3),
             "k_community": round(self.k_community, 3),
             "residual_sd": round(self.residual_sd, 3),

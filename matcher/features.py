@@ -44,6 +44,7 @@ UNARY_COLUMNS = (
     "quality",
     "need_severity",
     "lead_quality",
+    "service_quality",
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -84,11 +85,13 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
         out[:, 7] = 0.0
         out[:, 8] = np.nan
         out[:, 10] = np.nan
+        out[:, 11] = np.nan
     else:
         n, _ = hist.org_record(o, t)
         out[:, 7] = np.log1p(n)
         out[:, 8] = hist.effects.org_effect(o, t)
         out[:, 10] = hist.effects.lead_effect(o, t)
+        out[:, 11] = hist.effects.service_effect(o, s, t)
     # how badly the village needs this service today (0: not needed, NaN: no village)
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)

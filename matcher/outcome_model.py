@@ -70,6 +70,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             kind == 1,
             kind == 2,
             np.nan_to_num(col["lead_quality"], nan=0.0),
+            np.nan_to_num(col["service_quality"], nan=0.0),
         ]
     ).astype(float)
 

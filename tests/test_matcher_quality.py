@@ -156,3 +156,88 @@ def test_shrinkage_is_chosen_from_the_data():
     assert pseudo_count(keys, rng.normal(0, 8, 300)[keys] + rng.normal(0, 2, 1200)) < 0.5
     # organizations barely differ and reviews are noisy: trust it little
     assert pseudo_count(keys, rng.normal(0, 0.5, 300)[keys] + rng.normal(0, 8, 1200)) > 20
+
+
+def _specialist_world(s_medical: float):
+    """S, the nearest, provides both services at level 4; 40 others provide both at level 3.
+
+    Every organization's record is above its mean in one service and as far below in the other:
+    the others by 0 to 35 points, alternately; S by ``s_medical`` in medical care (negative: S is
+    the one good at education). Its overall record is the same whatever ``s_medical``: only the
+    record by service tells the worlds apart.
+    """
+    orgs, projects = [], []
+    services = ("medical", "education")
+    for i in range(40):
+        o, km = f"X{i:02d}", 4 + 11 * i / 40
+        orgs.append((o, 36.0, 117.0 + km * KM, 2, dict.fromkeys(services, 3)))
+        for j, service in enumerate(services):
+            # projects in the village: nearer organizations did better there
+            split = 0.9 * i if (i + j) % 2 == 0 else -0.9 * i
+            score = 70.0 - km + split
+            for k, d in enumerate(_dates(5, 2014 + (i + j) % 3)):
+                projects.append((f"J{o}{service}{k}", service, [o], "V1", score + k % 3, d))
+    orgs.append(("S", 36.0, 117.0 + 1 * KM, 2, dict.fromkeys(services, 4)))
+    for j, service in enumerate(services):
+        score = 63.0 + (s_medical if j == 0 else -s_medical)
+        for k, d in enumerate(_dates(6, 2014)):
+            projects.append((f"JS{service}{k}", service, ["S"], "V1", score + k % 3, d))
+    return tiny_dataset([VILLAGE], orgs, projects=projects)
+
+
+def _covered_by(result) -> dict[str, str]:
+    (rec,) = result.recommendations
+    return {s: m.org_id for m in rec.members for s in m.covers}
+
+
+def test_an_organization_good_at_one_service_and_poor_at_another_leads_only_the_first():
+    medical = _covered_by(recommend(_specialist_world(40.0), seed=0, evaluate=False))
+    assert medical["medical"] == "S" and medical["education"] != "S"
+    # the same overall record, good at education instead: S does the other part
+    education = _covered_by(recommend(_specialist_world(-40.0), seed=0, evaluate=False))
+    assert education["education"] == "S" and education["medical"] != "S"
+
+
+def _party_world(party_bonus: float):
+    """A needs medical care and B or C education; A and B have party branches (党支部).
+
+    Every pair of the history is made of strangers to the village's candidates; pairs of two
+    party branches score ``party_bonus`` more than the others. B and C are alike otherwise, and
+    neither has worked with A.
+    """
+    orgs, projects = _crowd(12)
+    orgs += [
+        ("A", 36.0, 117.0 + 2 * KM, 2, {"medical": 4}),
+        ("B", 36.0, 117.0 + 3 * KM, 2, {"education": 4}),
+        ("C", 36.0, 117.0 + 3 * KM, 2, {"education": 4}),
+    ]
+    party = {"A", "B"} | {f"E{i:02d}" for i in range(0, 12, 2)}
+    projects += _record("medical", ["A"], 60.0, 5, 2015)
+    projects += _record("education", ["B"], 58.0, 5, 2015)
+    projects += _record("education", ["C"], 58.0, 5, 2015)
+    # the crowd's pairs: even with even (both party), even with odd, odd with odd
+    for i in range(12):
+        for j in range(i + 1, 12, 3):
+            both = f"E{i:02d}" in party and f"E{j:02d}" in party
+            for k, d in enumerate(_dates(2, 2014 + (i + j) % 5)):
+                team = [f"E{i:02d}", f"E{j:02d}"]
+                score = 52.0 + (party_bonus if both else 0.0) + (i + k) % 3
+                projects.append((f"JE{i}-{j}-{k}", "education", team, None, score, d))
+    ds = tiny_dataset([VILLAGE], orgs, projects=projects)
+    table = ds["organizations"]
+    table["has_party_branch"] = table["org_id"].isin(party)
+    return ds
+
+
+def test_party_branches_that_do_well_together_are_put_together_when_the_history_says_so():
+    together = recommend(_party_world(party_bonus=20.0), seed=0, evaluate=False)
+    assert {"A", "B"} <= _members(together) and "C" not in _members(together)
+    # B and C are alike when party branches do no better together: no reason to prefer B
+    alike = recommend(_party_world(party_bonus=0.0), seed=0, evaluate=False)
+    pair = _members(alike) & {"B", "C"}
+    assert len(pair) == 1 and "A" in _members(alike)
+    summary = together.summary["model"]["joint_effects"]["party"]
+    assert (
+        summary["both"] > 0
+        and alike.summary["model"]["joint_effects"]["party"]["both"] < summary["both"]
+    )

@@ -19,11 +19,19 @@ from .errors import QualityBenchError
 
 __all__ = ["DEVELOPMENT", "HELD_OUT", "GENERATORS", "spec", "is_held_out", "QualityBenchError"]
 
-DEVELOPMENT: tuple[str, ...] = ("dev_local_teams", "dev_alliance_multiply", "dev_weakest_link")
+DEVELOPMENT: tuple[str, ...] = (
+    "dev_local_teams",
+    "dev_alliance_multiply",
+    "dev_weakest_link",
+    "dev_service_specialists",
+    "dev_hub_brokers",
+)
 HELD_OUT: tuple[str, ...] = (
     "heldout_party_federation",
     "heldout_star_rivals",
     "heldout_distant_allies",
+    "heldout_kind_mix",
+    "heldout_home_county",
 )
 GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
 
