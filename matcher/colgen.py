@@ -38,11 +38,6 @@ from .teams import Patterns
 
 __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
 
-#: the MIP over the villages the LP splits gets this many seconds, plus so many per such village
-#: (at most the run's ``time_limit``): many near-equal teams (e.g. every pair of party branches
-#: worth the same bonus) made HiGHS spend 45 s of a city's run proving an optimum it had long held
-MIP_SECONDS = (1.0, 0.02)
-
 
 def _pattern_bits(pats: Patterns) -> np.ndarray:
     bits = np.left_shift(np.int64(1), np.arange(pats.incidence.shape[1], dtype=np.int64))
@@ -134,9 +129,8 @@ class _Master:
             e = self._entries(int(r), int(chosen[r]))[1:]
             np.add.at(used, np.asarray(e, np.int64) - self.n, 1)
         keep = np.isin(cols_r, fractional)
-        limit = min(time_limit, MIP_SECONDS[0] + MIP_SECONDS[1] * len(fractional))
         sub = _sub_mip(
-            self.values, cols_r[keep], cols_p[keep], fractional, self, self.caps - used, limit
+            self.values, cols_r[keep], cols_p[keep], fractional, self, self.caps - used, time_limit
         )
         chosen[fractional] = sub
         return chosen, len(fractional)

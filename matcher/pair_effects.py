@@ -53,10 +53,6 @@ class JointEffects:
     community_coef: np.ndarray
     penalties: dict = field(default_factory=dict)
     holdout: dict = field(default_factory=dict)
-    #: what pairs with party branches add (:func:`party_pairs`, centred on the history's pairs)
-    party: np.ndarray | None = None
-    party_coef: np.ndarray | None = None
-    party_mean: np.ndarray | float = 0.0
 
     def pair_term(self, a, b) -> np.ndarray:
         """What having both ``a`` and ``b`` in a group adds (0 for strangers of two communities)."""
@@ -72,8 +68,6 @@ class JointEffects:
         ca, cb = self.community[a], self.community[b]
         same = (ca == cb) & (ca < len(self.community_coef))
         out[same] += self.community_coef[ca[same]]
-        if self.party is not None and self.party_coef is not None:
-            out += (party_pairs(self.party, a, b) - self.party_mean) @ self.party_coef
         return out
 
     def proven(self, a, b) -> np.ndarray:
@@ -87,37 +81,8 @@ class JointEffects:
         return out
 
     def summary(self) -> dict:
-        """Chosen penalties, the time split's mean squared errors and what pairs with party
-        branches add (for the run summary)."""
-        out = {"penalties": dict(self.penalties), **self.holdout}
-        if self.party_coef is not None:
-            out["party"] = {
-                "both": round(float(self.party_coef[0]), 4),
-                "one": round(float(self.party_coef[1]), 4),
-            }
-        return out
-
-
-def party_of(snap: Snapshot) -> np.ndarray:
-    """Whether each organization has a party branch (false when the data do not say)."""
-    if snap.o_party is None:
-        return np.zeros(snap.n_orgs, bool)
-    return np.asarray(snap.o_party, bool)
-
-
-def party_pairs(party: np.ndarray, a, b) -> np.ndarray:
-    """Pairs ``(a, b)`` with both, or one, of them with a party branch (党支部).
-
-    A 社会组织党委 (the party committee of a city's social organizations) may bind its
-    branches across counties; whether that shows in their joint work is for the history to say.
-
-    Examples
-    --------
-    >>> party_pairs(np.array([True, True, False]), [0, 1], [1, 2]).tolist()
-    [[1.0, 0.0], [0.0, 1.0]]
-    """
-    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-    return np.column_stack([party[a] & party[b], party[a] ^ party[b]]).astype(float)
+        """Chosen penalties and the time split's mean squared errors (for the run summary)."""
+        return {"penalties": dict(self.penalties), **self.holdout}
 
 
 def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarray):
@@ -139,19 +104,7 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
         (np.ones(int(same.sum())), (pr[same], hist.community[a][same])), shape=(count, n_comm)
     )
     sizes = np.column_stack([size == 2, size == 3, size >= 4]).astype(float)
-    # centred on the history's pairs: a pair like most adds nothing beyond the size block
-    pair_party = party_pairs(party_of(snap), a, b)
-    pair_party -= pair_party.mean(axis=0) if len(pair_party) else 0.0
-    party = np.zeros((count, pair_party.shape[1]))
-    np.add.at(party, pr, pair_party)
-    return [
-        lead_block,
-        partner_block,
-        pair_block,
-        comm_block,
-        sparse.csr_matrix(sizes),
-        sparse.csr_matrix(party),
-    ]
+    return [lead_block, partner_block, pair_block, comm_block, sparse.csr_matrix(sizes)]
 
 
 def _penalties(blocks, y: np.ndarray) -> list[float]:
@@ -216,7 +169,7 @@ def fit_joint_effects(
     _, a, b = pairs_of(members)
     pair_keys = np.unique(np.minimum(a, b) * snap.n_orgs + np.maximum(a, b))
     blocks = _design(snap, hist, rows, pair_keys)
-    penalties = _penalties(blocks, y) + [SIZE_PENALTY, SIZE_PENALTY]
+    penalties = _penalties(blocks, y) + [SIZE_PENALTY]
     holdout: dict = {}
     t = snap.proj_t[rows]
     cut = np.quantile(t, 0.8) if len(t) else 0.0
@@ -236,7 +189,4 @@ def fit_joint_effects(
         coef[3],
         dict(zip(_BLOCKS, penalties, strict=False)),
         holdout,
-        party_of(snap),
-        coef[5],
-        party_pairs(party_of(snap), a, b).mean(axis=0) if len(a) else 0.0,
     )

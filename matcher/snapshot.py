@@ -111,8 +111,6 @@ class Snapshot:
     all_proj_t: np.ndarray
     # members of each reviewed project (rows aligned with proj_*)
     proj_members: sparse.csr_matrix
-    #: has a party branch (党支部; None: the data do not say)
-    o_party: np.ndarray | None = None
 
     @property
     def n_villages(self) -> int:
@@ -271,13 +269,4 @@ def build_snapshot(dataset) -> Snapshot:
         all_proj_members=proj[5],
         all_proj_t=proj[6],
         proj_members=proj[7],
-        o_party=_flags(orgs["has_party_branch"]) if "has_party_branch" in orgs else None,
     )
-
-
-def _flags(column) -> np.ndarray:
-    """A true/false column as booleans (unknown: false)."""
-    if pd.api.types.is_bool_dtype(column):
-        return column.fillna(False).to_numpy(dtype=bool)
-    text = column.astype(str).str.strip().str.lower()
-    return text.isin(["true", "1", "yes", "是"]).to_numpy(dtype=bool)
