@@ -49,12 +49,14 @@ CHECK_SHARE = 0.1
 @dataclass(frozen=True)
 class HeldOut:
     """Out-of-time predictions: ``predicted`` and ``reviewed`` scores (0..100) and ``evidence``
-    (:func:`group_evidence` at the cut) of the test year's projects."""
+    (:func:`group_evidence` at the cut) of the test year's projects; ``without_groups`` the
+    same model's predictions without group terms (what is shown when those are not trusted)."""
 
     test_year: int
     predicted: np.ndarray
     reviewed: np.ndarray
     evidence: np.ndarray
+    without_groups: np.ndarray | None = None
 
 
 def group_evidence(hist: History, group: np.ndarray, t=np.inf) -> np.ndarray:

@@ -2,7 +2,10 @@
 
 Train on reviews of earlier years, test on the latest year; test rows only see history from before
 the cut (as a recommendation made at the start of that year would). Baselines: the global mean
-score, and a model that knows only the lead organization's rating.
+score, and a model that knows only the lead organization's rating. The same model without its
+group columns ("no group terms") is fitted too: whether what the history says about groups
+predicts the newer reviews better than leaving it out is how :func:`matcher.scoring.fit_scorer`
+decides whether to trust it (``variant="auto"``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ from sklearn.preprocessing import OneHotEncoder
 
 from .collaboration import History, members_matrix
 from .errors import MatcherError
-from .features import UNARY_COLUMNS, training_rows
-from .outcome_model import OutcomeModel
+from .features import GROUP_COLUMNS, UNARY_COLUMNS, training_rows
+from .outcome_model import N_UNARY, OutcomeModel
 from .snapshot import Snapshot
 
-__all__ = ["time_split", "evaluate_time_split", "format_table", "MIN_REVIEWS"]
+__all__ = [
+    "time_split",
+    "evaluate_time_split",
+    "format_table",
+    "blank_group_columns",
+    "MIN_REVIEWS",
+]
 
 #: fewer reviewed projects than this and the prior rule is used instead of a learned model
 MIN_REVIEWS = 30
@@ -44,6 +53,15 @@ def time_split(snap: Snapshot, min_share: float = 0.1) -> tuple[float, int]:
     test = int(values[ok[-1]]) if len(ok) else int(values[-1])
     cut = float((pd.Timestamp(f"{test}-01-01") - pd.Timestamp("1970-01-01")).days)
     return cut, test
+
+
+def blank_group_columns(x: np.ndarray) -> np.ndarray:
+    """Feature rows without what they say about the group (the year kept), in place.
+
+    The lead's part then learns the average group's effect: the model of ``variant="quality_only"``.
+    """
+    x[:, [N_UNARY + i for i, c in enumerate(GROUP_COLUMNS) if c != "year"]] = 0.0
+    return x
 
 
 def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -92,6 +110,9 @@ def evaluate_time_split(
             x_tr[:, rating], y_tr
         ),
         "model": OutcomeModel(random_state=seed).fit(x_tr, y_tr),
+        "no group terms": OutcomeModel(random_state=seed).fit(
+            blank_group_columns(x_tr.copy()), y_tr
+        ),
     }
     last = int(pd.to_datetime(np.nanmax(snap.proj_t), unit="D").year)
     out: dict = {
@@ -102,14 +123,16 @@ def evaluate_time_split(
         "n_test_all": int(n_test_all),
     }
     for name, m in models.items():
-        pred = m.predict(x_te[:, rating] if name == "rating only" else x_te)
+        x = x_te[:, rating] if name == "rating only" else x_te
+        pred = m.predict(blank_group_columns(x.copy()) if name == "no group terms" else x)
         out[name] = _metrics(y_te, pred)
     if not keep_predictions:
         return out
     from .calibration import HeldOut, group_evidence  # calibration builds on this module
 
     evidence = group_evidence(hist, members_matrix(snap.proj_members[test]), cut)
-    return out, HeldOut(year, models["model"].predict(x_te), y_te, evidence)
+    without = models["no group terms"].predict(blank_group_columns(x_te.copy()))
+    return out, HeldOut(year, models["model"].predict(x_te), y_te, evidence, without)
 
 
 def format_table(ev: dict) -> str:
@@ -124,6 +147,8 @@ def format_table(ev: dict) -> str:
         "| model | MAE | Spearman |",
         "| --- | ---: | ---: |",
     ]
-    for name in ("global mean", "rating only", "model"):
+    for name in ("global mean", "rating only", "model", "no group terms"):
+        if name not in ev:
+            continue
         lines.append(f"| {name} | {ev[name]['mae']:.2f} | {ev[name]['spearman']:.3f} |")
     return "\n".join(lines)

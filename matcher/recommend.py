@@ -47,7 +47,7 @@ def recommend(
     max_candidates: int = 24,
     top_k: int = 8,
     baseline: bool = False,
-    variant: str = "full",
+    variant: str = "auto",
 ) -> RecommendationResult:
     """Recommend a group of organizations (and volunteers) for every village without a partnership.
 
@@ -67,9 +67,11 @@ def recommend(
         Also run the time-split evaluation of the outcome model (``summary["model"]``).
     baseline : bool
         Also run the greedy baseline on the same teams (``summary["baseline"]``; benchmarks).
-    variant : "full" or "quality_only"
+    variant : "auto", "full" or "quality_only"
         The outcome model's group terms and partner search, or organization quality alone
-        (a benchmark reference; :data:`matcher.scoring.VARIANTS`).
+        (a benchmark reference); "auto" keeps the group terms only where a time split of the
+        world's own history says they predict better than none (:func:`matcher.scoring.choose_variant`;
+        ``summary["model"]["variant"]`` says which was used).
 
     Examples
     --------
@@ -227,7 +229,7 @@ def build_problem(
     max_candidates: int = 24,
     top_k: int = 8,
     step: Callable[..., None] | None = None,
-    variant: str = "full",
+    variant: str = "auto",
 ) -> Problem:
     """Snapshot, outcome model, candidates and every team's value (what ``recommend`` optimises)."""
 

@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
 
+from .calibration import HeldOut
 from .candidates import Candidates
 from .collaboration import History
 from .errors import MatcherError
-from .evaluation import MIN_REVIEWS, evaluate_time_split
+from .evaluation import MIN_REVIEWS, blank_group_columns, evaluate_time_split
 from .features import (
-    GROUP_COLUMNS,
     member_quality,
     pair_vectors,
     partner_log_km,
     training_rows,
     unary_features,
 )
-from .outcome_model import N_UNARY, QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel, TeamTerms
+from .outcome_model import QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel, TeamTerms
 from .pair_effects import JointEffects, fit_joint_effects
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
-__all__ = ["Scorer", "fit_scorer", "MAX_TRAIN", "VARIANTS", "COMMUNITY_LINKS"]
+__all__ = ["Scorer", "fit_scorer", "choose_variant", "MAX_TRAIN", "VARIANTS", "COMMUNITY_LINKS"]
 
 #: the model is fitted on at most this many reviewed projects (a random, seeded sample); every
 #: review still feeds the track records and the collaboration graph
 MAX_TRAIN = 300_000
 #: "full": quality, pair, community and group-size terms; "quality_only": the lead's score with
-#: its organization quality, no group terms and no partner search (a benchmark reference)
-VARIANTS = ("full", "quality_only")
+#: its organization quality, no group terms and no partner search; "auto" (the default of
+#: :func:`matcher.recommend`): "full" unless, on a time split of the world's own history, the model
+#: without group terms predicted the newer reviews better (:func:`choose_variant`)
+VARIANTS = ("full", "quality_only", "auto")
 #: every organization is linked to this many of its community's best members as possible partners
 COMMUNITY_LINKS = 4
 
@@ -151,13 +153,40 @@ class Scorer:
         return TeamInputs(unary, w, quality, pair, present, folded, proven)
 
 
+def choose_variant(time_split: dict) -> str:
+    """Whether to trust what the history says about groups: "full" or "quality_only".
+
+    What past groups say (pairs, communities, partners, size) is learnt from groups their members
+    chose; on some worlds it carries over to new groups, on others it is confidently wrong. The
+    world's own history is the only evidence of which: the group terms are kept when, fitted on
+    the older reviews, the model with them predicts the newer ones at least as well (mean absolute
+    error) as the same model without them. On the quality bench's development generators this
+    kept them on the three where they gain and dropped them on the one where they cost most
+    (docs/matcher.md).
+
+    Examples
+    --------
+    >>> choose_variant({"model": {"mae": 7.8}, "no group terms": {"mae": 8.0}})
+    'full'
+    >>> choose_variant({"model": {"mae": 10.8}, "no group terms": {"mae": 10.7}})
+    'quality_only'
+    >>> choose_variant({"skipped": "too few reviews"})
+    'full'
+    """
+    if "model" not in time_split or "no group terms" not in time_split:
+        return "full"
+    worse = time_split["model"]["mae"] > time_split["no group terms"]["mae"]
+    return "quality_only" if worse else "full"
+
+
 def fit_scorer(
     snap: Snapshot, seed: int = 0, evaluate: bool = True, variant: str = "full"
 ) -> Scorer:
     """Fit the outcome model on every reviewed project (or fall back to the prior rule).
 
-    ``evaluate`` also runs the time-split evaluation; its metrics go to the summary. ``variant``
-    is one of :data:`VARIANTS`.
+    ``evaluate`` also runs the time-split evaluation; its metrics go to the summary (with
+    ``variant="auto"`` it always runs: it decides the variant). ``variant`` is one of
+    :data:`VARIANTS`.
     """
     if variant not in VARIANTS:
         raise MatcherError(f"unknown model variant {variant!r}: one of {', '.join(VARIANTS)}")
@@ -167,28 +196,38 @@ def fit_scorer(
     rows = np.arange(len(snap.proj_score))
     if len(rows) > MAX_TRAIN:
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_TRAIN, replace=False))
+    held_out: HeldOut | None = None
+    split: dict | None = None
+    requested = variant
+    if evaluate or variant == "auto":
+        try:
+            # sampled on large worlds: the summary needs the metrics, not every row
+            split, held_out = evaluate_time_split(
+                snap, seed=seed, max_train=100_000, max_test=100_000, keep_predictions=True
+            )
+        except MatcherError as exc:
+            split = {"skipped": str(exc)}
+    if variant == "auto":
+        variant = choose_variant(split or {})
+    if variant == "quality_only" and held_out is not None and held_out.without_groups is not None:
+        # calibration shows the model that is used
+        held_out = replace(held_out, predicted=held_out.without_groups)
     x, y, _ = training_rows(snap, hist, rows)
     if variant == "quality_only":
         # no group terms: their columns are blanked, so the lead's part learns their average
-        x[:, [N_UNARY + i for i, c in enumerate(GROUP_COLUMNS) if c != "year"]] = 0.0
+        blank_group_columns(x)
     model = OutcomeModel(random_state=seed).fit(x, y)
-    held_out = None
     metrics: dict = {
         "n_train": int(len(y)),
         "n_reviewed": int(len(snap.proj_score)),
         "kind": "OutcomeModel",
         "variant": variant,
+        "variant_requested": requested,
         "floor": round(model.floor_, 2),
         "effects": hist.effects.summary(),
     }
-    if evaluate:
-        try:
-            # sampled on large worlds: the summary needs the metrics, not every row
-            metrics["time_split"], held_out = evaluate_time_split(
-                snap, seed=seed, max_train=100_000, max_test=100_000, keep_predictions=True
-            )
-        except MatcherError as exc:
-            metrics["time_split"] = {"skipped": str(exc)}
+    if split is not None:
+        metrics["time_split"] = split
     joint = None
     if variant == "full":
         joint = fit_joint_effects(snap, hist, rows, model.residual_)

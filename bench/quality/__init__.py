@@ -32,6 +32,8 @@ HELD_OUT: tuple[str, ...] = (
     "heldout_distant_allies",
     "heldout_kind_mix",
     "heldout_home_county",
+    "heldout_sealed_a",
+    "heldout_sealed_b",
 )
 GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
 
