@@ -64,6 +64,14 @@ def blank_group_columns(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _paired_gain(y: np.ndarray, with_groups: np.ndarray, without: np.ndarray) -> dict[str, float]:
+    """How much the group terms lower the absolute error of a test project, on average, and the
+    standard error of that mean (the same projects predicted twice: a paired comparison)."""
+    gain = np.abs(y - without) - np.abs(y - with_groups)
+    se = float(gain.std(ddof=1) / np.sqrt(len(gain))) if len(gain) > 1 else float("inf")
+    return {"mae_gain": float(gain.mean()), "se": se}
+
+
 def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     rho = spearmanr(y, pred).statistic if np.ptp(pred) > 0 else 0.0
     return {"mae": float(np.mean(np.abs(y - pred))), "spearman": float(np.nan_to_num(rho))}
@@ -122,17 +130,18 @@ def evaluate_time_split(
         "n_test": int(len(test)),
         "n_test_all": int(n_test_all),
     }
+    preds = {}
     for name, m in models.items():
         x = x_te[:, rating] if name == "rating only" else x_te
-        pred = m.predict(blank_group_columns(x.copy()) if name == "no group terms" else x)
-        out[name] = _metrics(y_te, pred)
+        preds[name] = m.predict(blank_group_columns(x.copy()) if name == "no group terms" else x)
+        out[name] = _metrics(y_te, preds[name])
+    out["group_terms"] = _paired_gain(y_te, preds["model"], preds["no group terms"])
     if not keep_predictions:
         return out
     from .calibration import HeldOut, group_evidence  # calibration builds on this module
 
     evidence = group_evidence(hist, members_matrix(snap.proj_members[test]), cut)
-    without = models["no group terms"].predict(blank_group_columns(x_te.copy()))
-    return out, HeldOut(year, models["model"].predict(x_te), y_te, evidence, without)
+    return out, HeldOut(year, preds["model"], y_te, evidence, preds["no group terms"])
 
 
 def format_table(ev: dict) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "pair_vectors",
     "member_quality",
     "partner_log_km",
+    "provides_a_need",
     "group_features",
     "training_rows",
 ]
@@ -60,6 +61,7 @@ GROUP_COLUMNS = (
     "size4plus",
     "partner_quality",
     "partner_log_km",
+    "partner_no_need",
     "year",
     *PAIR_COLUMNS,
 )
@@ -128,13 +130,27 @@ def partner_log_km(km) -> np.ndarray:
     return np.log1p(np.nan_to_num(np.asarray(km, dtype=float), nan=30.0) / 10.0)
 
 
+def provides_a_need(snap: Snapshot, v, o) -> np.ndarray:
+    """Whether organization ``o`` provides one of village ``v``'s needed services (``v`` = -1: True).
+
+    Past partners often brought nothing the village needed; a recommended member always does (the
+    rule of :mod:`graph_schema.rules`), so the model tells the two apart (``partner_no_need``).
+    """
+    v, o = np.asarray(v, dtype=np.int64), np.asarray(o, dtype=np.int64)
+    if len(o) == 0:
+        return np.zeros(0, bool)
+    needs = snap.need_matrix[np.maximum(v, 0)] > 0
+    both = needs.multiply(snap.level[o] > 0)
+    return (np.asarray(both.sum(axis=1)).ravel() > 0) | (v < 0)
+
+
 def group_features(
-    hist: History, group: np.ndarray, t=np.inf, lead=None, member_km=None
+    hist: History, group: np.ndarray, t=np.inf, lead=None, member_km=None, useful=None
 ) -> np.ndarray:
     """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
 
-    ``lead`` (one per row) and ``member_km`` (like ``group``: each member's distance to the
-    village) describe the partners; without them the first member leads and distances are unknown.
+    ``lead`` (one per row), ``member_km`` and ``useful`` (like ``group``: each member's distance
+    to the village, whether it provides one of the village's needs) describe the partners; without them the first member leads and distances are unknown.
     Pair columns are sums over the group's pairs (a group of three has three pairs).
     """
     n_rows = group.shape[0]
@@ -151,7 +167,9 @@ def group_features(
     out[:, 3] = np.bincount(r, q, minlength=n_rows) / n_partners
     km = np.full(len(r), np.nan) if member_km is None else member_km[r, c]
     out[:, 4] = np.bincount(r, partner_log_km(km), minlength=n_rows) / n_partners
-    out[:, 5] = hist.year_of(t_rows)
+    if useful is not None:
+        out[:, 5] = np.bincount(r, ~useful[r, c], minlength=n_rows) / n_partners
+    out[:, 6] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
         vec = pair_vectors(hist, a, b, t_rows[pr])
@@ -177,5 +195,7 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
     km = haversine_km(snap.v_lat[vv], snap.v_lon[vv], snap.o_lat[g], snap.o_lon[g])
     km = np.where((v >= 0) & (group >= 0), km, np.nan)
     lead = snap.proj_lead[rows]
-    x = np.hstack([unary, group_features(hist, group, t, lead, km)])
+    useful = np.ones(group.shape, bool)
+    useful[group >= 0] = provides_a_need(snap, v[group >= 0], group[group >= 0])
+    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful)])
     return x, snap.proj_score[rows].astype(float), t
