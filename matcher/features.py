@@ -62,6 +62,7 @@ GROUP_COLUMNS = (
     "partner_quality",
     "partner_log_km",
     "partner_no_need",
+    "partner_same_service",
     "year",
     *PAIR_COLUMNS,
 )
@@ -145,12 +146,19 @@ def provides_a_need(snap: Snapshot, v, o) -> np.ndarray:
 
 
 def group_features(
-    hist: History, group: np.ndarray, t=np.inf, lead=None, member_km=None, useful=None
+    hist: History,
+    group: np.ndarray,
+    t=np.inf,
+    lead=None,
+    member_km=None,
+    useful=None,
+    same_service=None,
 ) -> np.ndarray:
     """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
 
-    ``lead`` (one per row), ``member_km`` and ``useful`` (like ``group``: each member's distance
-    to the village, whether it provides one of the village's needs) describe the partners; without them the first member leads and distances are unknown.
+    ``lead`` (one per row), ``member_km``, ``useful`` and ``same_service`` (like ``group``: each
+    member's distance to the village, whether it provides one of the village's needs, whether it
+    provides the project's own service) describe the partners; without them the first member leads and distances are unknown.
     Pair columns are sums over the group's pairs (a group of three has three pairs).
     """
     n_rows = group.shape[0]
@@ -169,7 +177,9 @@ def group_features(
     out[:, 4] = np.bincount(r, partner_log_km(km), minlength=n_rows) / n_partners
     if useful is not None:
         out[:, 5] = np.bincount(r, ~useful[r, c], minlength=n_rows) / n_partners
-    out[:, 6] = hist.year_of(t_rows)
+    if same_service is not None:
+        out[:, 6] = np.bincount(r, same_service[r, c], minlength=n_rows) / n_partners
+    out[:, 7] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
         vec = pair_vectors(hist, a, b, t_rows[pr])
@@ -197,5 +207,9 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
     lead = snap.proj_lead[rows]
     useful = np.ones(group.shape, bool)
     useful[group >= 0] = provides_a_need(snap, v[group >= 0], group[group >= 0])
-    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful)])
+    # whether a member provides the project's own service (a second hand, not another service)
+    s = np.broadcast_to(snap.proj_s[rows][:, None], group.shape)
+    same = np.zeros(group.shape, bool)
+    same[group >= 0] = snap.level_of(group[group >= 0], s[group >= 0]) > 0
+    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful, same)])
     return x, snap.proj_score[rows].astype(float), t

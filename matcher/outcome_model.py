@@ -102,6 +102,8 @@ class TeamTerms:
         self.quality_coef = float(quality_coef)
         #: coefficient of a partner's :func:`~matcher.features.partner_log_km`
         self.km_coef = 0.0
+        #: what a partner that also provides the service adds (on top of its member term)
+        self.same_service_coef = 0.0
         self.pair_coef = np.asarray(pair_coef, dtype=float)
 
     def size_term(self, size):
@@ -282,6 +284,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         intercept = coef["year"] * year
         terms = TeamTerms(intercept, size, coef["partner_quality"], pair, self.floor_, self.link)
         terms.km_coef = min(coef["partner_log_km"], 0.0)
+        terms.same_service_coef = float(coef["partner_same_service"])
         return terms
 
 

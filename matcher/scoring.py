@@ -152,6 +152,7 @@ class Scorer:
         # the member terms are folded into ``quality``: the optimiser only takes their mean
         folded = TeamTerms(terms.intercept, terms.size_offset, 1.0, terms.pair_coef)
         folded.floor, folded.link = terms.floor, terms.link
+        folded.same_service_coef = terms.same_service_coef
         w = cand.need_w.astype(np.float32)
         return TeamInputs(unary, w, quality, pair, present, folded, proven)
 

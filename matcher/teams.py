@@ -9,6 +9,7 @@ predicted improvement over the score floor (what even a poor project scores, see
     value = sum_j w_j · clip(best_j + bonus − floor, 0, 100 − floor),
     best_j = max over members of unary(j, member)
     bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
+              + same_service_coef · share of those partners that also provide j
     member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10)   (``TeamInputs.quality``)
 
 Every member must provide one of the village's needs (the rule of :mod:`graph_schema.rules`) and
@@ -121,6 +122,12 @@ def _block(inp: TeamInputs, rows, comb: np.ndarray) -> np.ndarray:
         lead_term = np.take_along_axis(member[:, None, :, :], arg[..., None].astype(np.intp), 3)
         partners = (member.sum(axis=2)[:, None, :] - lead_term[..., 0]) / (k - 1)
         bonus = bonus[:, None, :] + partners
+        if inp.terms.same_service_coef:
+            # the share of need j's partners that also provide j (its lead does)
+            hands = np.zeros(best.shape, np.float32)
+            for i in range(k):
+                hands += np.isfinite(u[:, :, comb[:, i]])
+            bonus = bonus + inp.terms.same_service_coef * (hands - 1.0) / (k - 1)
     else:
         bonus = bonus[:, None, :]
     gain = inp.terms.gain(best + bonus)

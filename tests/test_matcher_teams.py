@@ -1,0 +1,50 @@
+"""A team's value (what the optimiser maximises) and the predicted scores shown for it agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.assemble import _predicted
+from matcher.outcome_model import TeamTerms
+from matcher.teams import TeamInputs, assign_needs, patterns, team_values
+
+
+def _inputs(same_service_coef: float) -> TeamInputs:
+    """One village needing medical care (weight 3) and education (weight 2); candidates 0 and 1
+    provide medical care, 2 education; 1 may join 0 as a supporter."""
+    nan = np.nan
+    unary = np.array([[[1.0, 0.4, nan], [nan, nan, 0.8]]], np.float32)
+    terms = TeamTerms(0.0, [0.0, 0.0, -0.2, -0.5, -0.9], 1.0, [], floor=30.0, link="logit")
+    terms.same_service_coef = same_service_coef
+    quality = np.array([[0.1, 0.3, -0.1]], np.float32)
+    pair = np.zeros((1, 3, 3), np.float32)
+    present = np.ones((1, 3), bool)
+    proven = np.zeros((1, 3, 3), bool)
+    proven[0, 0, 1] = proven[0, 1, 0] = True  # 1 may support 0 (a good joint record)
+    w = np.array([[3, 2]], np.float32)
+    return TeamInputs(unary, w, quality, pair, present, terms, proven)
+
+
+@pytest.mark.parametrize("coef", [0.0, -0.6])
+def test_a_team_is_valued_as_its_predicted_scores_say(coef):
+    inp = _inputs(coef)
+    pats = patterns(3, 3)
+    values = team_values(inp, pats)
+    for p in range(len(pats)):
+        slots = pats.members[p][pats.members[p] >= 0]
+        if not np.isfinite(values[0, p]):
+            continue
+        shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
+        expected = sum(inp.w[0, j] * (score - 30.0) for j, score in shown.items())
+        assert values[0, p] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_second_provider_of_the_same_service_counts_as_the_history_says():
+    pats = patterns(3, 3)
+    team = {tuple(m[m >= 0]): p for p, m in enumerate(pats.members)}
+    plain, costly = team_values(_inputs(0.0), pats), team_values(_inputs(-0.6), pats)
+    # the lead of medical care with an education partner: no second hand anywhere, same value
+    assert costly[0, team[(0, 2)]] == pytest.approx(plain[0, team[(0, 2)]])
+    # a second medical provider in the team: worth less when a second hand costs
+    assert costly[0, team[(0, 1, 2)]] < plain[0, team[(0, 1, 2)]] - 1.0
