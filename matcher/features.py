@@ -6,8 +6,10 @@ Two blocks, both plain float arrays built with numpy:
   level, distance, rating, kind, size, capacity, breadth, how many reviewed projects it had before
   ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`);
 - *group* features describe the group around it: its size, the mean quality of its members, the
-  year, and sums over its pairs of what the history says (shared reviewed projects, the pair's
-  shrunk effect, Adamic–Adar link prediction, same community and that community's shrunk effect).
+  shares of its partners that brought none of the village's needs or a second hand in the
+  project's service (past partners were not chosen as the recommender chooses), the year, and
+  sums over its pairs of what the history says (shared reviewed projects, the pair's shrunk
+  effect, Adamic–Adar link prediction, same community and that community's shrunk effect).
 
 The group block is built from per-pair vectors :func:`pair_vectors` summed over the pairs, which
 is what lets the optimiser score a whole team from pair terms (see :mod:`matcher.outcome_model`).
@@ -158,7 +160,8 @@ def group_features(
 
     ``lead`` (one per row), ``member_km``, ``useful`` and ``same_service`` (like ``group``: each
     member's distance to the village, whether it provides one of the village's needs, whether it
-    provides the project's own service) describe the partners; without them the first member leads and distances are unknown.
+    provides the project's own service) describe the partners; without them the first member
+    leads, distances are unknown and every partner counts as useful in another service.
     Pair columns are sums over the group's pairs (a group of three has three pairs).
     """
     n_rows = group.shape[0]
@@ -176,10 +179,12 @@ def group_features(
     km = np.full(len(r), np.nan) if member_km is None else member_km[r, c]
     out[:, 4] = np.bincount(r, partner_log_km(km), minlength=n_rows) / n_partners
     if useful is not None:
-        out[:, 5] = np.bincount(r, ~useful[r, c], minlength=n_rows) / n_partners
+        no_need = np.bincount(r, ~useful[r, c], minlength=n_rows) / n_partners
+        out[:, GROUP_COLUMNS.index("partner_no_need")] = no_need
     if same_service is not None:
-        out[:, 6] = np.bincount(r, same_service[r, c], minlength=n_rows) / n_partners
-    out[:, 7] = hist.year_of(t_rows)
+        same = np.bincount(r, same_service[r, c], minlength=n_rows) / n_partners
+        out[:, GROUP_COLUMNS.index("partner_same_service")] = same
+    out[:, GROUP_COLUMNS.index("year")] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
         vec = pair_vectors(hist, a, b, t_rows[pr])
