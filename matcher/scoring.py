@@ -32,7 +32,7 @@ MAX_TRAIN = 300_000
 #: "full": quality, pair, community and group-size terms; "quality_only": the lead's score with
 #: its organization quality, no group terms and no partner search; "auto" (the default of
 #: :func:`matcher.recommend`): "full" unless, on a time split of the world's own history, the model
-#: without group terms predicted the newer reviews better (:func:`choose_variant`)
+#: without group terms predicted the newer reviews clearly better (:func:`choose_variant`)
 VARIANTS = ("full", "quality_only", "auto")
 #: group terms are dropped when they raise the time split's error by more than this many
 #: standard errors (:func:`choose_variant`)
