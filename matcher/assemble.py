@@ -81,10 +81,12 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
     for j, slot in enumerate(cover.tolist()):
         if slot < 0:
             continue
-        partners = (member.sum() - member[slots.tolist().index(slot)]) / (k - 1) if k > 1 else 0.0
+        partners = 0.0
         if k > 1:
+            # the mean member term of j's partners, and the share of them that also provide j
+            others = member.sum() - member[slots.tolist().index(slot)]
             hands = int(np.isfinite(inp.unary[r, j, slots]).sum()) - 1
-            partners += terms.same_service_coef * hands / (k - 1)
+            partners = (others + terms.same_service_coef * hands) / (k - 1)
         out[j] = float(terms.score(float(inp.unary[r, j, slot]) + base + partners))
     return out
 

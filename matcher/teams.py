@@ -95,11 +95,16 @@ def _block(inp: TeamInputs, rows, comb: np.ndarray) -> np.ndarray:
     # best member per need, one member position at a time (argmax over a last axis of 2..4 is slow)
     best = u[:, :, comb[:, 0]]  # (c, S, P)
     arg = np.zeros(best.shape, np.int8)
+    # how many members provide each need (its lead and the partners that are a second hand)
+    count_hands = k > 1 and bool(inp.terms.same_service_coef)
+    hands = np.isfinite(best).astype(np.float32) if count_hands else None
     for i in range(1, k):
         x = u[:, :, comb[:, i]]
         better = x > best
         best = np.where(better, x, best)
         arg[better] = i
+        if hands is not None:
+            hands += np.isfinite(x)
     covered = np.isfinite(best)
     valid = inp.present[rows][:, comb].all(axis=2) & covered.any(axis=1)
     provides = np.asarray(np.isfinite(u).any(axis=1))  # (c, M): it provides one of the needs
@@ -122,11 +127,8 @@ def _block(inp: TeamInputs, rows, comb: np.ndarray) -> np.ndarray:
         lead_term = np.take_along_axis(member[:, None, :, :], arg[..., None].astype(np.intp), 3)
         partners = (member.sum(axis=2)[:, None, :] - lead_term[..., 0]) / (k - 1)
         bonus = bonus[:, None, :] + partners
-        if inp.terms.same_service_coef:
+        if hands is not None:
             # the share of need j's partners that also provide j (its lead does)
-            hands = np.zeros(best.shape, np.float32)
-            for i in range(k):
-                hands += np.isfinite(u[:, :, comb[:, i]])
             bonus = bonus + inp.terms.same_service_coef * (hands - 1.0) / (k - 1)
     else:
         bonus = bonus[:, None, :]
