@@ -59,6 +59,9 @@ def import_jobs(store: Neo4jGraphStore) -> list[ImportJob]:
                 r["started_at"],
             )  # fmt: skip
             for r in tx.run(cypher_staged.JOBS)
+            # Reads are read-committed: a job deleted (finished or discarded) between the MATCH
+            # and the RETURN comes back with null properties. It is gone; so is its row.
+            if r["state"] is not None and r["age"] is not None
         ]
 
     return store.tx.read(work)
