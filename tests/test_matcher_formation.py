@@ -90,3 +90,17 @@ def test_lagrangian_bound_holds_for_any_prices(sample):
     rng = np.random.default_rng(0)
     for price in (np.zeros(len(cap)), rng.random(len(cap)) * 300):
         assert lagrangian_bound(v, o, p, cap, price) >= objective(v, best) - 1e-3
+
+
+def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):
+    # Columns priced far below zero leave the master LP between rounds (they only slow the
+    # re-solves); the LP still ends optimal over every team, so its bound is the same.
+    prob = build_problem(sample_subset(sample, 120, seed=1, capacity=1))
+    v, o, p, cap, order = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left, prob.order
+    kept, kept_info = column_generation(v, o, p, cap, order, drop_below=None)
+    lean, lean_info = column_generation(v, o, p, cap, order)
+    assert kept_info["dropped"] == 0 and lean_info["dropped"] > 0
+    assert lean_info["columns"] < kept_info["columns"]
+    assert lean_info["upper_bound"] == pytest.approx(kept_info["upper_bound"], rel=1e-6)
+    assert check_capacity(o, p, lean, cap) == 0
+    assert objective(v, lean) >= 0.999 * objective(v, kept)
