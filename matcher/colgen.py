@@ -235,8 +235,8 @@ def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time
             break  # the LP is optimal over every team; its solution is what gets rounded
         if drop_below is not None and rounds > 1:
             # Columns far out of the basis only slow the re-solves down: on a province world the
-            # master grew to 240,000 columns and one re-solve ran at 900 simplex iterations a
-            # second (10,000 with the priced-out columns dropped), docs/matcher.md.
+            # master grew to 238,491 columns and one re-solve ran at 900 simplex iterations a
+            # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
             dropped += master.drop(rc, drop_below * scale)
         master.add(r[fresh], top[r, j][fresh])
     chosen, n_frac = master.round(time_limit)
