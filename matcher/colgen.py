@@ -231,14 +231,15 @@ def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time
         top = np.argpartition(-rc, k - 1, axis=1)[:, :k]
         best = np.take_along_axis(rc, top, axis=1)
         r, j = np.nonzero(best > tol[:, None])
-        if not (fresh := ~master.seen[r, top[r, j]]).any():
+        picked = top[r, j]
+        if master.seen[r, picked].all():
             break  # the LP is optimal over every team; its solution is what gets rounded
         if drop_below is not None and rounds > 1:
             # Columns far out of the basis only slow the re-solves down: on a province world the
             # master grew to 238,491 columns and one re-solve ran at 900 simplex iterations a
             # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
             dropped += master.drop(rc, drop_below * scale)
-        master.add(r[fresh], top[r, j][fresh])
+        master.add(r, picked)  # skips the columns it holds already
     chosen, n_frac = master.round(time_limit)
     return chosen, lp_value, pi, rounds, len(master.cols_r), n_frac, dropped
 
