@@ -55,6 +55,9 @@ class Scorer:
     held_out: object = None
     #: pair and community effects fitted jointly with who is good (:mod:`matcher.pair_effects`)
     joint: JointEffects | None = None
+    #: how far the group terms are trusted (0..1): the newest year's calibration slope of the group
+    #: part (:func:`group_trust`)
+    trust: float = 1.0
 
     @property
     def group_terms(self) -> bool:
@@ -150,9 +153,14 @@ class Scorer:
                 proven[rr, a_slot[pp], b_slot[pp]] = good
                 proven[rr, b_slot[pp], a_slot[pp]] = good
         # the member terms are folded into ``quality``: the optimiser only takes their mean
-        folded = TeamTerms(terms.intercept, terms.size_offset, 1.0, terms.pair_coef)
+        trust = np.float32(self.trust)
+        quality *= trust
+        pair *= trust
+        offset = terms.size_offset.copy()
+        offset[1:] = offset[1] + self.trust * (offset[1:] - offset[1])
+        folded = TeamTerms(terms.intercept, offset, 1.0, terms.pair_coef)
         folded.floor, folded.link = terms.floor, terms.link
-        folded.same_service_coef = terms.same_service_coef
+        folded.same_service_coef = self.trust * terms.same_service_coef
         w = cand.need_w.astype(np.float32)
         return TeamInputs(unary, w, quality, pair, present, folded, proven)
 
@@ -238,5 +246,31 @@ def fit_scorer(
     if variant == "full":
         joint = fit_joint_effects(snap, hist, rows, model.residual_)
         metrics["joint_effects"] = joint.summary()
+    trust = group_trust(held_out, model.floor_) if variant == "full" else 1.0
+    metrics["group_trust"] = round(trust, 3)
     # calibration reads the evaluation's own predictions (no second fit)
-    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint)
+    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint, trust)
+
+
+def group_trust(held_out: HeldOut | None, floor: float) -> float:
+    """How far to trust the group terms: their calibration slope on the time split's newest year.
+
+    The same projects predicted with and without group terms; on the model's logit scale the
+    reviewed score's excess over the prediction without them is regressed on what the group terms
+    added. A slope below 1 says they promised more than the newer reviews gave: an optimiser that
+    picks the teams with the largest promised bonus would pick exactly where the promise is most
+    overstated. 1 without a time split; clipped to 0..1.
+    """
+    if held_out is None or held_out.without_groups is None or len(held_out.reviewed) < 30:
+        return 1.0
+
+    def logit(x):
+        share = np.clip((np.asarray(x, float) - floor) / (100.0 - floor), 0.02, 0.98)
+        return np.log(share / (1.0 - share))
+
+    base = logit(held_out.without_groups)
+    added = logit(held_out.predicted) - base
+    spread = float(np.dot(added, added))
+    if spread <= 0:
+        return 1.0
+    return float(np.clip(np.dot(logit(held_out.reviewed) - base, added) / spread, 0.0, 1.0))

@@ -60,13 +60,13 @@ def test_group_terms_the_history_supports_are_kept(sample_dir):
 KM = 1.0 / 90.0  # about 1 km per 0.011° of longitude at this latitude
 
 
-def _reversed_partnerships_world():
+def _reversed_partnerships_world(latest: float = -1.0):
     """30 medical and 30 education providers near one village, each with ordinary solo records.
 
     Each medical organization ``Mi`` ran joint projects with ``E(i)`` … ``E(i+3)``: until 2019 a
     pair did 20 points better or worse than alone (alternately, so that no organization's own
-    record moves); in 2021 every pair did the opposite. Who worked well with whom before did not
-    carry over, and the latest year says so.
+    record moves); in 2021 every pair did ``latest`` times that: -1, the opposite (who worked well
+    with whom before did not carry over, and the latest year says so), 1 the same, 0.8 a part.
     """
     orgs, projects = [], []
     for i in range(30):
@@ -83,7 +83,7 @@ def _reversed_partnerships_world():
             partner = f"E{(i + j) % 30:02d}"
             sign = 1.0 if j % 2 == 0 else -1.0
             for k, year in enumerate((2015, 2018, 2021)):
-                score = 55.0 + (20.0 if year < 2021 else -20.0) * sign + k % 3
+                score = 55.0 + 20.0 * (1.0 if year < 2021 else latest) * sign + k % 3
                 team = [m, partner]
                 projects.append(
                     (f"J{m}{partner}{k}", "medical", team, "V1", score, f"{year}-09-15")
@@ -104,3 +104,17 @@ def test_joint_records_that_did_not_carry_into_the_latest_year_do_not_choose_par
     members = [[m.org_id for m in r.members] for r in auto.recommendations]
     assert members == [[m.org_id for m in r.members] for r in alone.recommendations]
     assert members != [[m.org_id for m in r.members] for r in full.recommendations]
+
+
+@pytest.mark.parametrize(
+    ("latest", "low", "high"), [(1.0, 0.75, 1.0), (0.8, 0.3, 0.7)], ids=["carried", "partly"]
+)
+def test_group_terms_are_trusted_as_far_as_the_latest_year_bore_them_out(latest, low, high):
+    # joint records that held in full are trusted (nearly) in full; records that held to a part of what
+    # they promised are kept (they still predict better than none) but weighed down, so the
+    # optimiser does not pick teams for a promise the newest reviews did not keep
+    ds = _reversed_partnerships_world(latest)
+    result = recommend(ds, max_group=4, seed=0, evaluate=False)
+    model = result.summary["model"]
+    assert model["variant"] == "full"
+    assert low <= model["group_trust"] <= high

@@ -165,7 +165,17 @@ class LiveServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.close()
+        # close the sockets from the serving thread itself (woken by waitress's trigger): closed
+        # from here, under the thread's select(), they made it raise "Bad file descriptor"
+        from waitress import wasyncore
+
+        server = self._server
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        self._thread.join(timeout=10)
+        if self._thread.is_alive():  # the loop did not wake: close from here after all
+            server.close()
+        else:
+            server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
