@@ -39,6 +39,13 @@ from .teams import Patterns
 
 __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
 
+#: branch-and-bound nodes a sub-MIP may take: a limit of work, reached at the same point on any
+#: machine (the wall-time limit is only the safety net). Measured (session 9): the sub-MIPs of the
+#: sample, the city, the demo province and the quality bench's slowest province close at the root
+#: (1 node, up to 13,618 columns); the party-branch block (docs/matcher.md) once kept a city's
+#: sub-MIP 45 s proving an optimum it held.
+MIP_MAX_NODES = 2_000
+
 
 def _pattern_bits(pats: Patterns) -> np.ndarray:
     bits = np.left_shift(np.int64(1), np.arange(pats.incidence.shape[1], dtype=np.int64))
@@ -167,7 +174,9 @@ def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) ->
     )
     cost = values[cols_r, cols_p].astype(np.float64)
     row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
-    got, _ = solve_packing_mip(cost, mat, row_upper, master.seed, time_limit)
+    got, _ = solve_packing_mip(
+        cost, mat, row_upper, master.seed, time_limit, max_nodes=MIP_MAX_NODES
+    )
     out = np.full(n, -1, np.int64)
     if got is not None:
         out[local[got]] = cols_p[got]

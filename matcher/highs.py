@@ -45,10 +45,13 @@ def solve_packing_mip(
     seed: int = 0,
     time_limit: float | None = None,
     gap: float = 1e-4,
+    max_nodes: int | None = None,
 ) -> tuple[np.ndarray | None, highspy.Highs]:
     """Maximise ``cost · x`` over binary ``x`` with ``matrix @ x <= row_upper``.
 
-    Returns the solution (None when HiGHS found none in time) and the solver, for its bounds.
+    Returns the solution (None when HiGHS found none within its limits) and the solver, for its
+    bounds. ``max_nodes`` bounds the branch-and-bound tree: a limit of work, so a run that reaches
+    it stops at the same point on a busy machine as on a quiet one (``time_limit`` does not).
 
     Examples
     --------
@@ -73,6 +76,8 @@ def solve_packing_mip(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * k
     h.passModel(lp)
     h.setOptionValue("mip_rel_gap", float(gap))
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.run()
     x = np.asarray(h.getSolution().col_value)
     if len(x) != k or h.getInfo().primal_solution_status != 2:

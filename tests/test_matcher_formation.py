@@ -104,3 +104,28 @@ def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):
     assert lean_info["upper_bound"] == pytest.approx(kept_info["upper_bound"], rel=1e-6)
     assert check_capacity(o, p, lean, cap) == 0
     assert objective(v, lean) >= 0.999 * objective(v, kept)
+
+
+def test_a_sub_mip_stops_at_its_node_limit_at_the_same_point_every_time():
+    # rounding a split LP solves a packing MIP; a limit of nodes (work) rather than seconds is what
+    # makes "same input, same output" hold on a busy machine too (matcher.colgen.MIP_MAX_NODES)
+    from scipy import sparse
+
+    from matcher.highs import solve_packing_mip
+
+    rng = np.random.default_rng(0)
+    n_rows, n_cols, per = 60, 300, 3  # teams of 3 over 60 organizations of capacity 1
+    rows = np.concatenate([rng.choice(n_rows, per, replace=False) for _ in range(n_cols)])
+    matrix = sparse.csc_matrix(
+        (np.ones(len(rows)), (rows, np.repeat(np.arange(n_cols), per))), shape=(n_rows, n_cols)
+    )
+    cost = rng.integers(10, 20, n_cols).astype(float)
+    cap = np.ones(n_rows)
+    best, h = solve_packing_mip(cost, matrix, cap, gap=0.0)
+    assert h.getInfo().mip_node_count > 5  # the instance needs a tree
+    runs = [solve_packing_mip(cost, matrix, cap, gap=0.0, max_nodes=5) for _ in range(3)]
+    for x, limited in runs:
+        assert limited.getInfo().mip_node_count <= 5
+        assert (matrix @ x <= cap).all()  # stopped early, still a feasible choice
+        assert cost @ x <= cost @ best
+        assert x.tolist() == runs[0][0].tolist()
