@@ -99,6 +99,7 @@ def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
     assert doc is not None
     row["shipped"], row["seconds"] = _judge_doc(world, doc), seconds
     row["time_split"] = (doc["summary"].get("model") or {}).get("time_split") or {}
+    row["group_trust"] = (doc["summary"].get("model") or {}).get("group_trust")
     del doc
     gc.collect()
     doc, seconds = _recommend(world, variant="quality_only", evaluate=False)  # split: shipped
@@ -134,6 +135,11 @@ def _matcher_version() -> str:
     return f"`{git('rev-parse', '--short', 'HEAD')}`" + (
         " with uncommitted edits in matcher/" if dirty else ""
     )
+
+
+def _trust(row: dict) -> str:
+    trust = row.get("group_trust")
+    return "n/a" if trust is None else f"{trust:.2f}"
 
 
 def format_report(rows: list[dict], seed: int) -> str:
@@ -174,22 +180,25 @@ def format_report(rows: list[dict], seed: int) -> str:
         "## The outcome model on a time split, per generator",
         "",
         "`recommend(...).summary['model']['time_split']`: train on reviews before the test year,",
-        "test on it and after; MAE in review points, Spearman between predicted and reviewed scores.",
+        "test on it and after; MAE in review points, Spearman between predicted and reviewed scores;",
+        "*group trust*: how far the shipped recommender weighed its group terms",
+        "(`summary['model']['group_trust']`, docs/matcher.md; n/a: a row measured before it existed).",
         "",
         "| generator | held out | scale | train | test | global mean MAE | rating only MAE | "
-        "model MAE | rating only Spearman | model Spearman |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "model MAE | rating only Spearman | model Spearman | group trust |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         ev = r["time_split"]
         if "model" not in ev:
-            lines.append(f"| {r['generator']} | | {r['scale']} | {ev or 'n/a'} | | | | | | |")
+            lines.append(f"| {r['generator']} | | {r['scale']} | {ev or 'n/a'} | | | | | | | |")
             continue
         lines.append(
             f"| {r['generator']} | {'**held out**' if r['held_out'] else 'dev'} | {r['scale']} | "
             f"{ev['n_train']:,} | {ev['n_test']:,} | {ev['global mean']['mae']:.2f} | "
             f"{ev['rating only']['mae']:.2f} | {ev['model']['mae']:.2f} | "
-            f"{ev['rating only']['spearman']:.3f} | {ev['model']['spearman']:.3f} |"
+            f"{ev['rating only']['spearman']:.3f} | {ev['model']['spearman']:.3f} | "
+            f"{_trust(r)} |"
         )
     return "\n".join(lines) + "\n"
 
