@@ -20,7 +20,7 @@ from .snapshot import EARTH_RADIUS_KM, Snapshot, haversine_km, unit_vectors
 __all__ = ["Candidates", "find_candidates", "list_sizes", "MEDIUM_WORLD", "LARGE_WORLD"]
 
 #: above this many villages to serve, at most 16 candidates a village and 6 a need (2,516 teams of
-#: up to 4 a village instead of 12,950 for 24): the province (10,000 villages) took 207 CPU s and
+#: up to 4 a village instead of 24,157 for 28): the province (10,000 villages) took 207 CPU s and
 #: 4.8 GiB with 24 / 8, against 54 CPU s and 1.6 GiB with 16 / 6 (target 120 s)
 MEDIUM_WORLD = 2_000
 #: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
@@ -33,8 +33,8 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
 
     Examples
     --------
-    >>> list_sizes(300, 24, 8), list_sizes(10_000, 24, 8), list_sizes(128_000, 24, 8)
-    ((24, 8), (16, 6), (12, 4))
+    >>> list_sizes(300, 28, 10), list_sizes(10_000, 28, 10), list_sizes(128_000, 28, 10)
+    ((28, 10), (16, 6), (12, 4))
     """
     if n_villages > LARGE_WORLD:
         return min(max_candidates, 12), min(top_k, 4)
@@ -134,8 +134,8 @@ def find_candidates(
     snap: Snapshot,
     prior_score,
     k_near: int = 24,
-    top_k: int = 8,
-    max_candidates: int = 24,
+    top_k: int = 10,
+    max_candidates: int = 28,
     reach_km: float = 150.0,
     partners: sparse.csr_matrix | None = None,
 ) -> Candidates:

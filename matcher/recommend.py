@@ -44,8 +44,8 @@ def recommend(
     *,
     method: str = "colgen",
     evaluate: bool = True,
-    max_candidates: int = 24,
-    top_k: int = 8,
+    max_candidates: int = 28,
+    top_k: int = 10,
     baseline: bool = False,
     variant: str = "auto",
 ) -> RecommendationResult:
@@ -226,8 +226,8 @@ def build_problem(
     max_group: int = MAX_GROUP,
     seed: int = 0,
     evaluate: bool = False,
-    max_candidates: int = 24,
-    top_k: int = 8,
+    max_candidates: int = 28,
+    top_k: int = 10,
     step: Callable[..., None] | None = None,
     variant: str = "auto",
 ) -> Problem:
