@@ -19,9 +19,10 @@ from .snapshot import EARTH_RADIUS_KM, Snapshot, haversine_km, unit_vectors
 
 __all__ = ["Candidates", "find_candidates", "list_sizes", "MEDIUM_WORLD", "LARGE_WORLD"]
 
-#: above this many villages to serve, at most 16 candidates a village and 6 a need (2,516 teams of
-#: up to 4 a village instead of 24,157 for 28): the province (10,000 villages) took 207 CPU s and
-#: 4.8 GiB with 24 / 8, against 54 CPU s and 1.6 GiB with 16 / 6 (target 120 s)
+#: above this many villages to serve, at most 20 candidates a village and 8 a need (6,196 teams of
+#: up to 4 a village instead of 24,157 for 28): the demo province (10,000 villages) took 65 s and
+#: 2.7 GiB with 20 / 8 against 41 s and 1.6 GiB with 16 / 6 (target 120 s); 24 / 8 gained more
+#: but took twice as long on the quality bench's province worlds (docs/matcher.md)
 MEDIUM_WORLD = 2_000
 #: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
 #: up to 4 a village instead of 2,516): the nation's team values and formation must fit 15 minutes
@@ -34,12 +35,12 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
     Examples
     --------
     >>> list_sizes(300, 28, 10), list_sizes(10_000, 28, 10), list_sizes(128_000, 28, 10)
-    ((28, 10), (16, 6), (12, 4))
+    ((28, 10), (20, 8), (12, 4))
     """
     if n_villages > LARGE_WORLD:
         return min(max_candidates, 12), min(top_k, 4)
     if n_villages > MEDIUM_WORLD:
-        return min(max_candidates, 16), min(top_k, 6)
+        return min(max_candidates, 20), min(top_k, 8)
     return max_candidates, top_k
 
 
