@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .bounds import lagrangian_bound, tighten_bound
 from .formation import greedy
-from .highs import new_highs, solve_packing_mip
+from .highs import MIP_GAP, new_highs, solve_packing_mip
 from .teams import Patterns
 
 __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
@@ -46,7 +46,7 @@ __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
 #: sub-MIP 45 s proving an optimum it held.
 MIP_MAX_NODES = 2_000
 #: a sub-MIP over more villages than this stops at a relative gap of ``LARGE_SUB_MIP_GAP`` instead
-#: of HiGHS's 1e-4: with 20 / 8 lists the quality bench's dev_service_specialists province left
+#: of ``MIP_GAP`` (1e-4): with 20 / 8 lists the quality bench's dev_service_specialists province left
 #: 2,611 villages fractional, and its sub-MIP (27,074 columns) took 31 s of cuts and sub-MIP
 #: heuristics at the root to reach 0.09 % and ran into the 60 s safety net at 1e-4 — where the
 #: result depends on the machine's speed. 1e-3 of the sub-MIP is well under 1e-3 of the block.
@@ -181,7 +181,7 @@ def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) ->
     )
     cost = values[cols_r, cols_p].astype(np.float64)
     row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
-    gap = LARGE_SUB_MIP_GAP if n > LARGE_SUB_MIP else 1e-4
+    gap = LARGE_SUB_MIP_GAP if n > LARGE_SUB_MIP else MIP_GAP
     got, _ = solve_packing_mip(
         cost, mat, row_upper, master.seed, time_limit, gap=gap, max_nodes=MIP_MAX_NODES
     )

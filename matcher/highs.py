@@ -9,7 +9,10 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-__all__ = ["new_highs", "solve_packing_mip"]
+__all__ = ["MIP_GAP", "new_highs", "solve_packing_mip"]
+
+#: relative gap at which a MIP stops by default (HiGHS's own default)
+MIP_GAP = 1e-4
 
 _BANNER_SHOWN = False
 
@@ -44,7 +47,7 @@ def solve_packing_mip(
     row_upper: np.ndarray,
     seed: int = 0,
     time_limit: float | None = None,
-    gap: float = 1e-4,
+    gap: float = MIP_GAP,
     max_nodes: int | None = None,
 ) -> tuple[np.ndarray | None, highspy.Highs]:
     """Maximise ``cost · x`` over binary ``x`` with ``matrix @ x <= row_upper``.
