@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["lagrangian_bound", "tighten_bound"]
+from .formation import greedy
+
+__all__ = ["lagrangian_bound", "starting_prices", "tighten_bound"]
 
 
 def _priced(values, orgs, pats, price, chunk: int = 8192):
@@ -55,3 +57,25 @@ def tighten_bound(values, orgs, pats, cap, price, target: float, iterations: int
             break
         price = np.maximum(price - theta * (bound - target) / norm * g, 0.0)
     return best_bound, best_price
+
+
+def starting_prices(values, orgs, pats, cap, steps: int = 30) -> np.ndarray:
+    """Capacity prices from ``steps`` subgradient steps aimed at the greedy's value.
+
+    What the column generation starts from (``colgen.START_STEPS``): a village's best teams at
+    these prices are likely columns of the LP optimum.
+
+    Examples
+    --------
+    >>> from matcher.teams import patterns
+    >>> pats = patterns(1, 1)  # two villages want the same organization of capacity 1
+    >>> price = starting_prices(np.array([[5.0], [9.0]]), np.array([[0], [0]]), pats, np.array([1]))
+    >>> bool(5.0 <= price[0] <= 9.0), lagrangian_bound(np.array([[5.0], [9.0]]), np.array([[0], [0]]),
+    ...                                                pats, np.array([1]), price) >= 9.0
+    (True, True)
+    """
+    order = np.argsort(-values.max(axis=1), kind="stable")
+    chosen = greedy(values, orgs, pats, cap, order)
+    target = float(values[chosen >= 0, chosen[chosen >= 0]].astype(np.float64).sum())
+    _, price = tighten_bound(values, orgs, pats, cap, np.zeros(len(cap)), target, steps)
+    return price

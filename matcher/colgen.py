@@ -7,7 +7,11 @@ best team. The rest splits into components (villages linked by contested organiz
 component larger than ``block`` villages is cut into compact blocks by recursive coordinate
 bisection, solved one after the other, each with the capacity the earlier ones left. Per block:
 
-1. start with each village's best team and its best team without contested organizations;
+1. start with each village's best team, its best team without contested organizations and its
+   best few teams at capacity prices from a few subgradient steps of the Lagrangian dual (Polyak
+   steps towards the greedy's value): the first LP then starts near the optimum's columns, and
+   the re-solves that cost most (tens of thousands of simplex iterations each while the duals
+   are still far off) are mostly not needed;
 2. solve the LP relaxation with HiGHS; price every team pattern of every village with the duals
    (``value - sum of capacity duals - village dual``) and add the best few with positive reduced
    cost (up to ``per_round`` per village); repeat until none is left (the LP is then optimal over
@@ -32,7 +36,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .bounds import lagrangian_bound, tighten_bound
+from .bounds import lagrangian_bound, starting_prices, tighten_bound
 from .formation import greedy
 from .highs import MIP_GAP, new_highs, solve_packing_mip
 from .teams import Patterns
@@ -52,6 +56,16 @@ MIP_MAX_NODES = 2_000
 #: result depends on the machine's speed. 1e-3 of the sub-MIP is well under 1e-3 of the block.
 LARGE_SUB_MIP = 1_000
 LARGE_SUB_MIP_GAP = 1e-3
+#: ... and also once it is within this share of its block's LP value: with the starting prices
+#: below, the same world's sub-MIP (2,611 villages, 22,244 columns) reached 0.136 % of its own
+#: value (0.038 % of the block's) at the root after 40 s and would have run into the 60 s
+#: safety net at 1e-3 alone. Either way the block ends within 0.05 % of its LP bound.
+LARGE_SUB_MIP_BLOCK_GAP = 5e-4
+#: subgradient steps for the starting prices (``bounds.tighten_bound``). Measured on the quality
+#: bench's dev_service_specialists province (9,600 villages in one block, 20 / 8 lists): the LP
+#: re-solves took 77 s over 13 rounds from the plain start, 9 s over 5 rounds after 30 steps
+#: (7 s), to the same LP optimum.
+START_STEPS = 30
 
 
 def _pattern_bits(pats: Patterns) -> np.ndarray:
@@ -145,7 +159,7 @@ class _Master:
         inc = self.pats.incidence.T.astype(np.float32)
         return self.values - (slot_price.astype(np.float32) @ inc) - mu[:, None].astype(np.float32)
 
-    def round(self, time_limit: float) -> tuple[np.ndarray, int]:
+    def round(self, time_limit: float, lp_value: float) -> tuple[np.ndarray, int]:
         """Integral choice: whole LP columns kept, a MIP for the villages the LP splits."""
         x = np.asarray(self.h.getSolution().col_value)
         cols_r, cols_p = np.asarray(self.cols_r), np.asarray(self.cols_p)
@@ -161,14 +175,25 @@ class _Master:
             np.add.at(used, np.asarray(e, np.int64) - self.n, 1)
         keep = np.isin(cols_r, fractional)
         sub = _sub_mip(
-            self.values, cols_r[keep], cols_p[keep], fractional, self, self.caps - used, time_limit
+            self.values,
+            cols_r[keep],
+            cols_p[keep],
+            fractional,
+            self,
+            self.caps - used,
+            time_limit,
+            LARGE_SUB_MIP_BLOCK_GAP * abs(lp_value),
         )
         chosen[fractional] = sub
         return chosen, len(fractional)
 
 
-def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) -> np.ndarray:
-    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing)."""
+def _sub_mip(
+    values, cols_r, cols_p, rows, master: _Master, caps, time_limit, large_abs_gap
+) -> np.ndarray:
+    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing).
+
+    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within ``large_abs_gap``."""
     local = np.searchsorted(rows, cols_r)
     n, k = len(rows), len(cols_r)
     entries_r, entries_c = [], []
@@ -181,9 +206,16 @@ def _sub_mip(values, cols_r, cols_p, rows, master: _Master, caps, time_limit) ->
     )
     cost = values[cols_r, cols_p].astype(np.float64)
     row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
-    gap = LARGE_SUB_MIP_GAP if n > LARGE_SUB_MIP else MIP_GAP
+    large = n > LARGE_SUB_MIP
     got, _ = solve_packing_mip(
-        cost, mat, row_upper, master.seed, time_limit, gap=gap, max_nodes=MIP_MAX_NODES
+        cost,
+        mat,
+        row_upper,
+        master.seed,
+        time_limit,
+        gap=LARGE_SUB_MIP_GAP if large else MIP_GAP,
+        max_nodes=MIP_MAX_NODES,
+        abs_gap=large_abs_gap if large else None,
     )
     out = np.full(n, -1, np.int64)
     if got is not None:
@@ -224,11 +256,23 @@ def split_blocks(rows: np.ndarray, coords: np.ndarray | None, block: int) -> lis
     )
 
 
-def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time_limit, drop_below):
+def _solve_block(
+    values, slot_row, caps, pats, seed, per_round, max_rounds, time_limit, drop_below, start_price
+):
     master = _Master(values, slot_row, caps, pats, seed)
     n = len(values)
     rows = np.arange(n)
     master.add(rows, np.argmax(values, axis=1))
+    scale = np.maximum(1.0, np.abs(values.max(axis=1)))
+    tol = 1e-6 * scale
+    if start_price is not None and start_price.any():
+        # the best few teams at the starting prices: what the optimum's columns likely are
+        rc = master.reduced_costs(np.zeros(n), start_price)
+        k = min(per_round, rc.shape[1])
+        top = np.argpartition(-rc, k - 1, axis=1)[:, :k]
+        r, j = np.nonzero(np.take_along_axis(rc, top, axis=1) > tol[:, None])
+        master.add(r, top[r, j])
+        del rc
     # each village's best team without contested organizations: always feasible together
     row_bits = (slot_row >= 0).astype(np.int64) @ np.left_shift(
         np.int64(1), np.arange(slot_row.shape[1], dtype=np.int64)
@@ -237,8 +281,6 @@ def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time
     has_safe = np.isfinite(safe.max(axis=1))
     master.add(rows[has_safe], np.argmax(safe[has_safe], axis=1))
     del safe
-    scale = np.maximum(1.0, np.abs(values.max(axis=1)))
-    tol = 1e-6 * scale
     lp_value, pi, rounds, dropped = 0.0, np.zeros(len(caps)), 0, 0
     while rounds < max_rounds:
         rounds += 1
@@ -257,7 +299,7 @@ def _solve_block(values, slot_row, caps, pats, seed, per_round, max_rounds, time
             # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
             dropped += master.drop(rc, drop_below * scale)
         master.add(r, picked)  # skips the columns it holds already
-    chosen, n_frac = master.round(time_limit)
+    chosen, n_frac = master.round(time_limit, lp_value)
     return chosen, lp_value, pi, rounds, len(master.cols_r), n_frac, dropped
 
 
@@ -275,12 +317,15 @@ def column_generation(
     max_rounds: int = 60,
     time_limit: float = 60.0,
     drop_below: float | None = 0.05,
+    start_steps: int = START_STEPS,
 ) -> tuple[np.ndarray, dict]:
     """Chosen pattern per village row (-1 = none) and what the solver did.
 
     ``coords`` (n, 2) lat/lon of each row decides how a large component is cut into blocks.
     ``drop_below``: between pricing rounds, columns whose reduced cost is below minus this share of
     their village's best team value leave the master LP (None keeps every column).
+    ``start_steps``: subgradient steps for the starting prices whose best teams the first LP
+    starts with (0: only each village's best team and its best without contested organizations).
 
     Examples
     --------
@@ -334,7 +379,7 @@ def column_generation(
         _, first = np.unique(labels, return_index=True)
         components = [rows_t[labels == labels[f]] for f in np.sort(first)]
     info["components"] = len(components)
-    args = (seed, per_round, max_rounds, time_limit, drop_below, price, info)
+    args = (seed, per_round, max_rounds, time_limit, drop_below, start_steps, price, info)
     for rows in components:
         if len(rows) <= block:  # the whole component at once: the LP bound is its own
             chosen[rows] = _block_choice(values, orgs, pats, cap, rows, *args)
@@ -399,7 +444,19 @@ def _improve(values, orgs, pats, cap, chosen, rows, args) -> None:
 
 
 def _block_choice(
-    values, orgs, pats, left, rows, seed, per_round, max_rounds, time_limit, drop_below, price, info
+    values,
+    orgs,
+    pats,
+    left,
+    rows,
+    seed,
+    per_round,
+    max_rounds,
+    time_limit,
+    drop_below,
+    start_steps,
+    price,
+    info,
 ):
     """Solve one block with the capacity ``left``; record its duals into ``price``."""
     o = orgs[rows]
@@ -410,6 +467,9 @@ def _block_choice(
     slot_org = np.where(present & tight[np.maximum(o, 0)], o, -1)
     block_orgs = np.unique(slot_org[slot_org >= 0])
     slot_row = np.where(slot_org >= 0, np.searchsorted(block_orgs, np.maximum(slot_org, 0)), -1)
+    start_price = None
+    if len(block_orgs) and start_steps > 0:
+        start_price = starting_prices(values[rows], o, pats, left, start_steps)[block_orgs]
     got, _, pi, rounds, cols, n_frac, dropped = _solve_block(
         values[rows],
         slot_row,
@@ -420,6 +480,7 @@ def _block_choice(
         max_rounds,
         time_limit,
         drop_below,
+        start_price,
     )
     price[block_orgs] = pi
     info["largest_block"] = max(info["largest_block"], len(rows))

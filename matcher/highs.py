@@ -49,12 +49,15 @@ def solve_packing_mip(
     time_limit: float | None = None,
     gap: float = MIP_GAP,
     max_nodes: int | None = None,
+    abs_gap: float | None = None,
 ) -> tuple[np.ndarray | None, highspy.Highs]:
     """Maximise ``cost · x`` over binary ``x`` with ``matrix @ x <= row_upper``.
 
     Returns the solution (None when HiGHS found none within its limits) and the solver, for its
     bounds. ``max_nodes`` bounds the branch-and-bound tree: a limit of work, so a run that reaches
     it stops at the same point on a busy machine as on a quiet one (``time_limit`` does not).
+    ``abs_gap``: also stop once the incumbent is within this much of the bound (whichever of the
+    two gaps is reached first).
 
     Examples
     --------
@@ -79,6 +82,8 @@ def solve_packing_mip(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * k
     h.passModel(lp)
     h.setOptionValue("mip_rel_gap", float(gap))
+    if abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.run()

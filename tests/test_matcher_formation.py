@@ -106,6 +106,22 @@ def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):
     assert objective(v, lean) >= 0.999 * objective(v, kept)
 
 
+def test_starting_prices_reach_the_same_lp_optimum_in_fewer_rounds(sample):
+    # The first LP starts with each village's best teams at prices from a few subgradient steps
+    # of the Lagrangian dual: the re-solves while the duals are far off (the expensive ones on a
+    # province) are mostly skipped, and the LP still ends optimal over every team.
+    prob = build_problem(sample_subset(sample, 150, seed=2, capacity=1))
+    v, o, p, cap, order = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left, prob.order
+    plain, plain_info = column_generation(v, o, p, cap, order, start_steps=0)
+    warm, warm_info = column_generation(v, o, p, cap, order)
+    assert warm_info["rounds"] < plain_info["rounds"]
+    assert warm_info["upper_bound"] == pytest.approx(plain_info["upper_bound"], rel=1e-6)
+    assert check_capacity(o, p, warm, cap) == 0
+    assert objective(v, warm) >= 0.999 * objective(v, plain)
+    again, _ = column_generation(v, o, p, cap, order)
+    assert again.tolist() == warm.tolist()
+
+
 def test_a_sub_mip_stops_at_its_node_limit_at_the_same_point_every_time():
     # rounding a split LP solves a packing MIP; a limit of nodes (work) rather than seconds is what
     # makes "same input, same output" hold on a busy machine too (matcher.colgen.MIP_MAX_NODES)
