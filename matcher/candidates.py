@@ -22,7 +22,7 @@ __all__ = ["Candidates", "find_candidates", "list_sizes", "MEDIUM_WORLD", "LARGE
 #: above this many villages to serve, at most 20 candidates a village and 8 a need (6,196 teams of
 #: up to 4 a village instead of 24,157 for 28): the demo province (10,000 villages) took 65 s and
 #: 2.7 GiB with 20 / 8 against 41 s and 1.6 GiB with 16 / 6 (target 120 s); 24 / 8 gained more
-#: but took twice as long on the quality bench's province worlds (docs/matcher.md)
+#: but took the demo province 108 s and 4.8 GiB, 44 s of it team values (session 11, docs/matcher.md)
 MEDIUM_WORLD = 2_000
 #: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
 #: up to 4 a village instead of 2,516): the nation's team values and formation must fit 15 minutes

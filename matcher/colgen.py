@@ -182,18 +182,19 @@ class _Master:
             self,
             self.caps - used,
             time_limit,
-            LARGE_SUB_MIP_BLOCK_GAP * abs(lp_value),
+            lp_value,
         )
         chosen[fractional] = sub
         return chosen, len(fractional)
 
 
 def _sub_mip(
-    values, cols_r, cols_p, rows, master: _Master, caps, time_limit, large_abs_gap
+    values, cols_r, cols_p, rows, master: _Master, caps, time_limit, block_lp_value
 ) -> np.ndarray:
     """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing).
 
-    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within ``large_abs_gap``."""
+    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within
+    :data:`LARGE_SUB_MIP_BLOCK_GAP` of ``block_lp_value``, its block's LP value."""
     local = np.searchsorted(rows, cols_r)
     n, k = len(rows), len(cols_r)
     entries_r, entries_c = [], []
@@ -215,7 +216,7 @@ def _sub_mip(
         time_limit,
         gap=LARGE_SUB_MIP_GAP if large else MIP_GAP,
         max_nodes=MIP_MAX_NODES,
-        abs_gap=large_abs_gap if large else None,
+        abs_gap=LARGE_SUB_MIP_BLOCK_GAP * abs(block_lp_value) if large else None,
     )
     out = np.full(n, -1, np.int64)
     if got is not None:
