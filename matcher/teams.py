@@ -1,8 +1,8 @@
 """Every possible team of a village, as a pattern over its candidate slots, and its value.
 
 With ``M`` candidate slots and groups of at most ``G`` organizations there are
-``sum(C(M, k), k=1..G)`` patterns (793 for M=12, G=4), the same for every village, so a team's value
-for all villages is one array operation per pattern size. A team's value is the severity-weighted
+``sum(C(M, k), k=1..G)`` patterns (793 for M=12, G=4), the same for every village; a compiled loop
+(:mod:`matcher.team_kernel`) values every pattern of every village. A team's value is the severity-weighted
 predicted improvement over the score floor (what even a poor project scores, see
 :class:`~matcher.outcome_model.TeamTerms`) over the needs it covers (uncovered needs add nothing):
 
@@ -26,17 +26,21 @@ organizations on average instead of 3.25). Other teams, and teams that cover no 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
 from .outcome_model import TeamTerms
+from .team_kernel import fill_team_values
 
-__all__ = ["Patterns", "patterns", "TeamInputs", "team_values", "assign_needs", "BLOCK_CELLS"]
+__all__ = ["Patterns", "patterns", "TeamInputs", "team_values", "assign_needs"]
 
-#: villages × needs × patterns cells computed at once by :func:`team_values`
-BLOCK_CELLS = 1 << 20
+#: at most this many threads share the villages of :func:`team_values`
+MAX_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -88,70 +92,61 @@ class TeamInputs:
     proven: np.ndarray | None = None
 
 
-def _block(inp: TeamInputs, rows, comb: np.ndarray) -> np.ndarray:
-    k = comb.shape[1]
-    u = inp.unary[rows]
-    u = np.where(np.isnan(u), np.float32(-np.inf), u)  # (c, S, M)
-    # best member per need, one member position at a time (argmax over a last axis of 2..4 is slow)
-    best = u[:, :, comb[:, 0]]  # (c, S, P)
-    arg = np.zeros(best.shape, np.int8)
-    # how many members provide each need (its lead and the partners that are a second hand)
-    count_hands = k > 1 and bool(inp.terms.same_service_coef)
-    hands = np.isfinite(best).astype(np.float32) if count_hands else None
-    for i in range(1, k):
-        x = u[:, :, comb[:, i]]
-        better = x > best
-        best = np.where(better, x, best)
-        arg[better] = i
-        if hands is not None:
-            hands += np.isfinite(x)
-    covered = np.isfinite(best)
-    valid = inp.present[rows][:, comb].all(axis=2) & covered.any(axis=1)
-    provides = np.asarray(np.isfinite(u).any(axis=1))  # (c, M): it provides one of the needs
-    valid &= provides[:, comb].all(axis=2)
-    proven = inp.proven[rows] if inp.proven is not None else None
-    for slot in range(k):
-        # a member leads a need, or supports with a proven partner of the team
-        ok = (covered & (arg == slot)).any(axis=1)
-        if proven is not None:
-            for other in range(k):
-                if other != slot:
-                    ok |= proven[:, comb[:, slot], comb[:, other]]
-        valid &= ok
-    bonus = np.full((u.shape[0], len(comb)), inp.terms.size_term(k), np.float32)
-    if k > 1:
-        a, b = np.triu_indices(k, 1)
-        bonus = bonus + inp.pair[rows][:, comb[:, a], comb[:, b]].sum(axis=2)
-        # the partners of need j's lead: every member but the best provider of j
-        member = inp.quality[rows][:, comb]  # (c, P, k)
-        lead_term = np.take_along_axis(member[:, None, :, :], arg[..., None].astype(np.intp), 3)
-        partners = (member.sum(axis=2)[:, None, :] - lead_term[..., 0]) / (k - 1)
-        bonus = bonus[:, None, :] + partners
-        if hands is not None:
-            # the share of need j's partners that also provide j (its lead does)
-            bonus = bonus + inp.terms.same_service_coef * (hands - 1.0) / (k - 1)
-    else:
-        bonus = bonus[:, None, :]
-    gain = inp.terms.gain(best + bonus)
-    score = np.where(covered, gain, 0.0)
-    value = (inp.w[rows][:, :, None] * score).sum(axis=1)
-    return np.where(valid, value, -np.inf).astype(np.float32)
+def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
+    """Value of every pattern for every village, (n, P) float32, ``-inf`` where not allowed.
 
-
-def team_values(inp: TeamInputs, pats: Patterns, chunk: int = 1024) -> np.ndarray:
-    """Value of every pattern for every village, (n, P) float32, ``-inf`` where not allowed."""
-    n, needs = inp.unary.shape[:2]
+    Examples
+    --------
+    >>> terms = TeamTerms(0.0, np.zeros(5), 0.0, [])
+    >>> unary = np.array([[[60.0, np.nan], [np.nan, 40.0]]], np.float32)  # 2 needs, 2 slots
+    >>> inp = TeamInputs(unary, np.array([[1.0, 0.5]], np.float32), np.zeros((1, 2), np.float32),
+    ...                  np.zeros((1, 2, 2), np.float32), np.ones((1, 2), bool), terms)
+    >>> team_values(inp, patterns(2, 2)).tolist()  # slot 0, slot 1, both
+    [[60.0, 20.0, 80.0]]
+    """
+    n = inp.unary.shape[0]
     out = np.full((n, len(pats)), -np.inf, np.float32)
-    n_needs = (inp.w > 0).sum(axis=1)
-    for k in np.unique(pats.size):
-        idx = np.flatnonzero(pats.size == k)
-        rows_k = np.flatnonzero(n_needs >= 1)
-        # villages × needs × patterns arrays of a few MB: larger ones spill out of the caches
-        # (24 candidates: 10,626 teams of 4, and the time grew ~10× with 1,024 villages a block)
-        step = int(max(1, min(chunk, BLOCK_CELLS // max(1, needs * len(idx)))))
-        for start in range(0, len(rows_k), step):
-            rows = rows_k[start : start + step]
-            out[np.ix_(rows, idx)] = _block(inp, rows, pats.members[idx, :k])
+    if n == 0 or len(pats) == 0:
+        return out
+    terms = inp.terms
+    g = pats.members.shape[1]
+    size_term = np.array([terms.size_term(k) for k in range(g + 1)], float)
+    proven = np.ascontiguousarray(
+        inp.proven if inp.proven is not None else np.zeros((1, 1, 1)), bool
+    )
+    arrays = [
+        np.ascontiguousarray(a, t)
+        for a, t in (
+            (inp.unary, np.float32),
+            (inp.w, np.float32),
+            (inp.quality, np.float32),
+            (inp.pair, np.float32),
+            (inp.present, bool),
+        )
+    ]
+    fixed = (
+        np.ascontiguousarray(pats.members, np.int64),
+        np.ascontiguousarray(pats.size, np.int64),
+        size_term,
+        float(terms.same_service_coef),
+        float(terms.floor),
+        terms.link == "logit",
+    )
+
+    def fill(rows: slice) -> None:
+        mine = proven[rows] if inp.proven is not None else proven
+        kernel: Callable[..., None] = fill_team_values  # Numba's stubs do not know its arguments
+        kernel(*(a[rows] for a in arrays), mine, inp.proven is not None, *fixed, out[rows])
+
+    # the kernel releases the GIL: villages in equal shares over the machine's cores
+    threads = max(1, min(os.cpu_count() or 1, MAX_THREADS, n // 256))
+    bounds = np.linspace(0, n, threads + 1).astype(int)
+    shares = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    if threads == 1:
+        fill(shares[0])
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(fill, shares))
     return out
 
 

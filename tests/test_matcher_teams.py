@@ -48,3 +48,56 @@ def test_a_second_provider_of_the_same_service_counts_as_the_history_says():
     assert costly[0, team[(0, 2)]] == pytest.approx(plain[0, team[(0, 2)]])
     # a second medical provider in the team: worth less when a second hand costs
     assert costly[0, team[(0, 1, 2)]] < plain[0, team[(0, 1, 2)]] - 1.0
+
+
+def _random_inputs(n: int, seed: int) -> TeamInputs:
+    """``n`` villages of 3 needs and 6 candidate slots, some empty, some unable, some proven."""
+    rng = np.random.default_rng(seed)
+    s, m = 3, 6
+    unary = rng.normal(0.0, 1.0, (n, s, m)).astype(np.float32)
+    unary[rng.random((n, s, m)) < 0.5] = np.nan
+    w = rng.integers(0, 4, (n, s)).astype(np.float32)
+    pair = rng.normal(0.0, 0.2, (n, m, m)).astype(np.float32)
+    pair = np.triu(pair, 1) + np.transpose(np.triu(pair, 1), (0, 2, 1))
+    proven = rng.random((n, m, m)) < 0.15
+    proven |= np.transpose(proven, (0, 2, 1))
+    terms = TeamTerms(0.2, [0.0, 0.0, -0.1, -0.3, -0.6], 0.5, [], floor=30.0, link="logit")
+    terms.same_service_coef = -0.2
+    quality = rng.normal(0.0, 0.5, (n, m)).astype(np.float32)
+    present = rng.random((n, m)) < 0.9
+    return TeamInputs(unary, w, quality, pair, present, terms, proven)
+
+
+def _allowed(inp: TeamInputs, row: int, slots: np.ndarray) -> bool:
+    """The membership rule of matcher.teams, one team at a time."""
+    wanted = inp.w[row] > 0
+    if not wanted.any() or not inp.present[row, slots].all():
+        return False
+    if np.isnan(inp.unary[row][:, slots]).all(axis=0).any():  # provides none of the needs
+        return False
+    leads = assign_needs(inp, row, slots)
+    if (leads < 0).all():
+        return False
+    for m in slots:
+        partners = [o for o in slots if o != m]
+        if m not in leads and not inp.proven[row, m, partners].any():
+            return False
+    return True
+
+
+def test_every_team_of_many_villages_is_allowed_and_valued_as_the_rule_says():
+    # 600 villages: team_values shares them out over threads; each share must match the rule
+    inp = _random_inputs(600, seed=7)
+    pats = patterns(6, 4)
+    values = team_values(inp, pats)
+    checked = 0
+    for row in range(len(values)):
+        for p in range(len(pats)):
+            slots = pats.members[p][pats.members[p] >= 0]
+            assert np.isfinite(values[row, p]) == _allowed(inp, row, slots), (row, slots)
+            if np.isfinite(values[row, p]):
+                shown = _predicted(inp, row, slots, assign_needs(inp, row, slots))
+                expected = sum(inp.w[row, j] * (score - 30.0) for j, score in shown.items())
+                assert values[row, p] == pytest.approx(expected, rel=1e-4, abs=1e-3)
+                checked += 1
+    assert checked > 1000  # the rule allows many teams, not only the trivial ones

@@ -1,0 +1,128 @@
+"""The compiled loop behind :func:`matcher.teams.team_values`.
+
+One pass per village and team, with no temporaries: a team is dropped as soon as one of its
+members is not present, provides none of the village's needs, or neither leads a need nor has a
+proven partner in the team (most teams of four fail one of these), before its value is summed.
+The array version this replaces built villages × needs × teams arrays for every step of the
+formula and spent 38 s on the demo province with 24 candidates a village (12,950 teams, 13 % of
+them allowed); see docs/matcher.md, *Team values: a compiled loop*.
+
+Numba compiles it on first use and caches the machine code next to this file. It is serial and
+releases the GIL; :func:`~matcher.teams.team_values` gives each thread a share of the villages
+(rather than Numba's ``parallel=True``, whose default threading layer refuses kernels launched
+from several threads at once, as the web site's workers would).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["fill_team_values"]
+
+
+@njit(cache=True, nogil=True)
+def fill_team_values(
+    unary,  # (n, S, M) float32, NaN: cannot serve
+    w,  # (n, S) float32 need weights
+    quality,  # (n, M) float32 member term
+    pair,  # (n, M, M) float32 pair terms
+    present,  # (n, M) bool
+    proven,  # (n, M, M) bool, or (1, 1, 1) when has_proven is False
+    has_proven,
+    members,  # (P, G) int64 slot indices, -1 padded
+    size,  # (P,) int64
+    size_term,  # (G + 1,) float64: the size term of a team of each size
+    same_service_coef,
+    floor,
+    logit,
+    out,  # (n, P) float32, filled with -inf by the caller
+):
+    n, n_needs, m_slots = unary.shape
+    n_patterns = members.shape[0]
+    best = np.empty(n_needs)
+    lead = np.empty(n_needs, np.int64)
+    hands = np.empty(n_needs, np.int64)
+    provides = np.empty(m_slots, np.bool_)
+    for r in range(n):
+        wanted = False
+        for s in range(n_needs):
+            if w[r, s] > 0:
+                wanted = True
+        if not wanted:
+            continue
+        for m in range(m_slots):
+            provides[m] = False
+            for s in range(n_needs):
+                if not math.isnan(unary[r, s, m]):
+                    provides[m] = True
+        for p in range(n_patterns):
+            k = size[p]
+            usable = True
+            for i in range(k):
+                m = members[p, i]
+                if not (present[r, m] and provides[m]):
+                    usable = False
+                    break
+            if not usable:
+                continue
+            # the best provider of each need (ties: the earlier slot) and how many provide it
+            covered = False
+            for s in range(n_needs):
+                b = -np.inf
+                a = 0
+                h = 0
+                for i in range(k):
+                    x = unary[r, s, members[p, i]]
+                    if not math.isnan(x):
+                        h += 1
+                        if x > b:
+                            b = x
+                            a = i
+                best[s] = b
+                lead[s] = a
+                hands[s] = h
+                if h > 0:
+                    covered = True
+            if not covered:
+                continue
+            # every member leads a need or supports a proven partner of the team
+            for i in range(k):
+                ok = False
+                for s in range(n_needs):
+                    if hands[s] > 0 and lead[s] == i:
+                        ok = True
+                        break
+                if not ok and has_proven:
+                    for o in range(k):
+                        if o != i and proven[r, members[p, i], members[p, o]]:
+                            ok = True
+                            break
+                if not ok:
+                    usable = False
+                    break
+            if not usable:
+                continue
+            base = size_term[k]
+            q_sum = 0.0
+            for i in range(k):
+                q_sum += quality[r, members[p, i]]
+                for j in range(i + 1, k):
+                    base += pair[r, members[p, i], members[p, j]]
+            total = 0.0
+            for s in range(n_needs):
+                if hands[s] == 0:
+                    continue
+                eta = best[s] + base
+                if k > 1:
+                    # the partners of the need's lead, and the share of them that also provide it
+                    eta += (q_sum - quality[r, members[p, lead[s]]]) / (k - 1)
+                    eta += same_service_coef * (hands[s] - 1) / (k - 1)
+                if logit:
+                    score = floor + (100.0 - floor) / (1.0 + math.exp(-eta))
+                else:
+                    score = min(max(eta, 0.0), 100.0)
+                total += w[r, s] * max(score - floor, 0.0)
+            out[r, p] = total
