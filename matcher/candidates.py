@@ -17,16 +17,30 @@ from scipy.spatial import cKDTree
 
 from .snapshot import EARTH_RADIUS_KM, Snapshot, haversine_km, unit_vectors
 
-__all__ = ["Candidates", "find_candidates", "list_sizes", "MEDIUM_WORLD", "LARGE_WORLD"]
+__all__ = [
+    "Candidates",
+    "find_candidates",
+    "list_sizes",
+    "MEDIUM_WORLD",
+    "LARGE_WORLD",
+    "K_NEAR",
+    "K_NEAR_LARGE",
+]
 
-#: above this many villages to serve, at most 20 candidates a village and 8 a need (6,196 teams of
-#: up to 4 a village instead of 24,157 for 28): the demo province (10,000 villages) took 65 s and
-#: 2.7 GiB with 20 / 8 against 41 s and 1.6 GiB with 16 / 6 (target 120 s); 24 / 8 gained more
-#: but took the demo province 108 s and 4.8 GiB, 44 s of it team values (session 11, docs/matcher.md)
+#: above this many villages to serve, at most 20 candidates a village and 8 a need (6,195 teams of
+#: up to 4 a village instead of 41,448 for 32): the demo province (10,000 villages) takes 50.5 s and
+#: 2.9 GiB with 20 / 8; 24 / 8 gains on the development worlds but takes their slowest province
+#: 145 s against 94 s, the formation being what grows (session 12, docs/matcher.md)
 MEDIUM_WORLD = 2_000
 #: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
 #: up to 4 a village instead of 2,516): the nation's team values and formation must fit 15 minutes
 LARGE_WORLD = 50_000
+#: nearest providers of a need scored for its best ``top_k`` (up to ``MEDIUM_WORLD`` villages):
+#: 40 instead of 24 gained on every development seed (city, mean of ten 0.696 -> 0.705) at no
+#: measurable cost (Tai'an sample 5.9 s either way; session 12, docs/matcher.md)
+K_NEAR = 40
+#: the same above ``MEDIUM_WORLD``, where the nation's candidates already take 92 s
+K_NEAR_LARGE = 24
 
 
 def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, int]:
@@ -34,8 +48,8 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
 
     Examples
     --------
-    >>> list_sizes(300, 28, 10), list_sizes(10_000, 28, 10), list_sizes(128_000, 28, 10)
-    ((28, 10), (20, 8), (12, 4))
+    >>> list_sizes(300, 32, 10), list_sizes(10_000, 32, 10), list_sizes(128_000, 32, 10)
+    ((32, 10), (20, 8), (12, 4))
     """
     if n_villages > LARGE_WORLD:
         return min(max_candidates, 12), min(top_k, 4)
@@ -134,9 +148,9 @@ def _partner_hits(snap, villages, need_s, hr, ho, hrank, partners, reach_km, per
 def find_candidates(
     snap: Snapshot,
     prior_score,
-    k_near: int = 24,
+    k_near: int | None = None,
     top_k: int = 10,
-    max_candidates: int = 28,
+    max_candidates: int = 32,
     reach_km: float = 150.0,
     partners: sparse.csr_matrix | None = None,
 ) -> Candidates:
@@ -146,6 +160,9 @@ def find_candidates(
     ----------
     prior_score : callable(v, s, o, km) -> array
         Cheap score used to keep the best ``top_k`` of the nearest ``k_near`` providers.
+    k_near : int, optional
+        How many of the nearest providers of a need are scored (default: 40 up to
+        ``MEDIUM_WORLD`` villages to serve, :data:`K_NEAR_LARGE` above).
     partners : sparse matrix, optional
         Organizations × organizations, how much each pair is expected to add to a project
         together (:meth:`matcher.scoring.Scorer.partners`; only positive entries count). The
@@ -157,6 +174,8 @@ def find_candidates(
     eligible = ~snap.v_supported
     villages, need_s, need_w, row, pos = _needs(snap, eligible)
     max_candidates, top_k = list_sizes(len(villages), max_candidates, top_k)
+    if k_near is None:
+        k_near = K_NEAR if len(villages) <= MEDIUM_WORLD else K_NEAR_LARGE
     n, width = need_s.shape
     left = snap.capacity_left > 0
     vxyz = unit_vectors(snap.v_lat, snap.v_lon)
