@@ -27,10 +27,10 @@ __all__ = [
     "K_NEAR_LARGE",
 ]
 
-#: above this many villages to serve, at most 20 candidates a village and 8 a need (6,195 teams of
-#: up to 4 a village instead of 41,448 for 32): the demo province (10,000 villages) takes 50.5 s and
-#: 2.9 GiB with 20 / 8; 24 / 8 gains on the development worlds but takes their slowest province
-#: 145 s against 94 s, the formation being what grows (session 12, docs/matcher.md)
+#: above this many villages to serve, at most 24 candidates a village and 8 a need (12,950 teams of
+#: up to 4 a village instead of 41,448 for 32). 24 / 8 gained on every development province world
+#: (seed 0, mean of five 0.690 -> 0.730) but took the slowest 145 s against 94 s at 20 / 8 until the
+#: formation dived (session 13, :mod:`matcher.rounding`; docs/matcher.md)
 MEDIUM_WORLD = 2_000
 #: above this many villages to serve, at most 12 candidates a village and 4 a need (793 teams of
 #: up to 4 a village instead of 2,516): the nation's team values and formation must fit 15 minutes
@@ -49,12 +49,12 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
     Examples
     --------
     >>> list_sizes(300, 32, 10), list_sizes(10_000, 32, 10), list_sizes(128_000, 32, 10)
-    ((32, 10), (20, 8), (12, 4))
+    ((32, 10), (24, 8), (12, 4))
     """
     if n_villages > LARGE_WORLD:
         return min(max_candidates, 12), min(top_k, 4)
     if n_villages > MEDIUM_WORLD:
-        return min(max_candidates, 20), min(top_k, 8)
+        return min(max_candidates, 24), min(top_k, 8)
     return max_candidates, top_k
 
 

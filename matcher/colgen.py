@@ -19,8 +19,9 @@ bisection, solved one after the other, each with the capacity the earlier ones l
    province world 8 per round took 15.5 s of CPU against 28.1 s with 3 and 59 s with 1, and ended
    at the same LP optimum. Columns priced far below zero (``drop_below``) leave the master between
    rounds: they are out of the basis and only slow the re-solves down;
-3. keep the villages whose LP choice is already whole, and solve the MIP over the generated columns
-   of the few fractional ones (HiGHS, deterministic, time-limited; greedy if it finds nothing).
+3. keep the villages whose LP choice is already whole; where the LP splits many villages, fix the
+   surest of them and solve the LP again (a dive); solve the MIP over the generated columns of the
+   villages still split (HiGHS, deterministic, limited in nodes; :mod:`matcher.rounding`).
 
 Any non-negative capacity prices give an upper bound on the optimum (Lagrangian relaxation:
 ``sum_v max(0, max_team value - prices) + sum_o price_o · capacity_o``); the bound from the blocks'
@@ -38,29 +39,12 @@ from scipy.sparse.csgraph import connected_components
 
 from .bounds import lagrangian_bound, starting_prices, tighten_bound
 from .formation import greedy
-from .highs import MIP_GAP, new_highs, solve_packing_mip
+from .highs import new_highs
+from .rounding import round_master
 from .teams import Patterns
 
 __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
 
-#: branch-and-bound nodes a sub-MIP may take: a limit of work, reached at the same point on any
-#: machine (the wall-time limit is only the safety net). Measured (session 9): the sub-MIPs of the
-#: sample, the city, the demo province and the quality bench's slowest province close at the root
-#: (1 node, up to 13,618 columns); the party-branch block (docs/matcher.md) once kept a city's
-#: sub-MIP 45 s proving an optimum it held.
-MIP_MAX_NODES = 2_000
-#: a sub-MIP over more villages than this stops at a relative gap of ``LARGE_SUB_MIP_GAP`` instead
-#: of ``MIP_GAP`` (1e-4): with 20 / 8 lists the quality bench's dev_service_specialists province left
-#: 2,611 villages fractional, and its sub-MIP (27,074 columns) took 31 s of cuts and sub-MIP
-#: heuristics at the root to reach 0.09 % and ran into the 60 s safety net at 1e-4 — where the
-#: result depends on the machine's speed. 1e-3 of the sub-MIP is well under 1e-3 of the block.
-LARGE_SUB_MIP = 1_000
-LARGE_SUB_MIP_GAP = 1e-3
-#: ... and also once it is within this share of its block's LP value: with the starting prices
-#: below, the same world's sub-MIP (2,611 villages, 22,244 columns) reached 0.136 % of its own
-#: value (0.038 % of the block's) at the root after 40 s and would have run into the 60 s
-#: safety net at 1e-3 alone. Either way the block ends within 0.05 % of its LP bound.
-LARGE_SUB_MIP_BLOCK_GAP = 5e-4
 #: subgradient steps for the starting prices (``bounds.tighten_bound``). Measured on the quality
 #: bench's dev_service_specialists province (9,600 villages in one block, 20 / 8 lists): the LP
 #: re-solves took 77 s over 13 rounds from the plain start, 9 s over 5 rounds after 30 steps
@@ -97,7 +81,7 @@ class _Master:
         lp.a_matrix_.start_ = np.zeros(1, np.int32)
         self.h.passModel(lp)
 
-    def _entries(self, r: int, p: int) -> list[int]:
+    def entries(self, r: int, p: int) -> list[int]:
         slots = self.pats.members[p]
         cap_rows = self.slot_row[r, slots[slots >= 0]]
         return [r, *(self.n + cap_rows[cap_rows >= 0]).tolist()]
@@ -159,78 +143,9 @@ class _Master:
         inc = self.pats.incidence.T.astype(np.float32)
         return self.values - (slot_price.astype(np.float32) @ inc) - mu[:, None].astype(np.float32)
 
-    def round(self, time_limit: float, lp_value: float) -> tuple[np.ndarray, int]:
-        """Integral choice: whole LP columns kept, a MIP for the villages the LP splits."""
-        x = np.asarray(self.h.getSolution().col_value)
-        cols_r, cols_p = np.asarray(self.cols_r), np.asarray(self.cols_p)
-        chosen = np.full(self.n, -1, np.int64)
-        whole = x > 1.0 - 1e-6
-        chosen[cols_r[whole]] = cols_p[whole]
-        fractional = np.setdiff1d(np.unique(cols_r[x > 1e-6]), cols_r[whole])
-        if len(fractional) == 0:
-            return chosen, 0
-        used = np.zeros(len(self.caps), np.int64)
-        for r in np.flatnonzero(chosen >= 0):
-            e = self._entries(int(r), int(chosen[r]))[1:]
-            np.add.at(used, np.asarray(e, np.int64) - self.n, 1)
-        keep = np.isin(cols_r, fractional)
-        sub = _sub_mip(
-            self.values,
-            cols_r[keep],
-            cols_p[keep],
-            fractional,
-            self,
-            self.caps - used,
-            time_limit,
-            lp_value,
-        )
-        chosen[fractional] = sub
-        return chosen, len(fractional)
-
-
-def _sub_mip(
-    values, cols_r, cols_p, rows, master: _Master, caps, time_limit, block_lp_value
-) -> np.ndarray:
-    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing).
-
-    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within
-    :data:`LARGE_SUB_MIP_BLOCK_GAP` of ``block_lp_value``, its block's LP value."""
-    local = np.searchsorted(rows, cols_r)
-    n, k = len(rows), len(cols_r)
-    entries_r, entries_c = [], []
-    for j, (r, p) in enumerate(zip(cols_r.tolist(), cols_p.tolist(), strict=True)):
-        e = master._entries(r, p)
-        entries_r.extend([int(local[j]), *[n + x - master.n for x in e[1:]]])
-        entries_c.extend([j] * len(e))
-    mat = sparse.csc_matrix(
-        (np.ones(len(entries_r)), (entries_r, entries_c)), shape=(n + len(caps), k)
-    )
-    cost = values[cols_r, cols_p].astype(np.float64)
-    row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
-    large = n > LARGE_SUB_MIP
-    got, _ = solve_packing_mip(
-        cost,
-        mat,
-        row_upper,
-        master.seed,
-        time_limit,
-        gap=LARGE_SUB_MIP_GAP if large else MIP_GAP,
-        max_nodes=MIP_MAX_NODES,
-        abs_gap=LARGE_SUB_MIP_BLOCK_GAP * abs(block_lp_value) if large else None,
-    )
-    out = np.full(n, -1, np.int64)
-    if got is not None:
-        out[local[got]] = cols_p[got]
-        return out
-    # no solution in time: each fractional village in turn takes its best column that still fits
-    left = np.maximum(caps, 0).astype(np.int64)
-    for j in np.argsort(-cost, kind="stable"):
-        rows_j = mat.indices[mat.indptr[j] : mat.indptr[j + 1]]
-        cap_rows = rows_j[rows_j >= n] - n
-        if out[local[j]] < 0 and (left[cap_rows] > 0).all():
-            out[local[j]] = cols_p[j]
-            left[cap_rows] -= 1
-    return out
+    def round(self, time_limit: float, lp_value: float) -> tuple[np.ndarray, int, int]:
+        """Integral choice: whole LP columns kept, a dive and a MIP for the split villages."""
+        return round_master(self, time_limit, lp_value)
 
 
 def split_blocks(rows: np.ndarray, coords: np.ndarray | None, block: int) -> list[np.ndarray]:
@@ -300,8 +215,8 @@ def _solve_block(
             # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
             dropped += master.drop(rc, drop_below * scale)
         master.add(r, picked)  # skips the columns it holds already
-    chosen, n_frac = master.round(time_limit, lp_value)
-    return chosen, lp_value, pi, rounds, len(master.cols_r), n_frac, dropped
+    chosen, n_frac, n_dived = master.round(time_limit, lp_value)
+    return chosen, lp_value, pi, rounds, len(master.cols_r), (n_frac, n_dived), dropped
 
 
 def column_generation(
@@ -359,6 +274,7 @@ def column_generation(
         "columns": 0,
         "rounds": 0,
         "fractional": 0,
+        "dived": 0,
         "passes": 0,
         "dropped": 0,
     }
@@ -471,7 +387,7 @@ def _block_choice(
     start_price = None
     if len(block_orgs) and start_steps > 0:
         start_price = starting_prices(values[rows], o, pats, left, start_steps)[block_orgs]
-    got, _, pi, rounds, cols, n_frac, dropped = _solve_block(
+    got, _, pi, rounds, cols, (n_frac, n_dived), dropped = _solve_block(
         values[rows],
         slot_row,
         left[block_orgs],
@@ -488,5 +404,6 @@ def _block_choice(
     info["columns"] += cols
     info["rounds"] = max(info["rounds"], rounds)
     info["fractional"] += n_frac
+    info["dived"] += n_dived
     info["dropped"] += dropped
     return got

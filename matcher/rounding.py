@@ -1,0 +1,175 @@
+"""Whole teams from a block's fractional LP solution: dive while many villages are split, then a MIP.
+
+The master LP of :mod:`matcher.colgen` ends with most villages on one whole team and some split
+between several. Those split villages are decided by a packing MIP over their generated columns
+(HiGHS), with the capacity the whole ones leave. On a province world thousands of villages can be
+split, and that MIP's root (cuts, then sub-MIP heuristics) is slow: the quality bench's
+dev_service_specialists province at 24 / 8 lists left 2,959 villages split and the MIP ran into
+its 60 s safety net at 0.077 % of the bound, where the result depends on the machine's speed.
+
+So while more than :data:`LARGE_SUB_MIP` villages are split, the LP *dives*: the quarter of the
+split villages whose favourite column is surest (share of the LP at least :data:`DIVE_MIN_X`) are
+fixed to it, where the capacity allows, and the LP is solved again from its basis (a fraction of a
+second). On that world five dives left 1,161 villages split, their MIP took 3 s, the formation
+116 -> 63 s, and the teams came within 0.053 % of the bound (better than the 60 s MIP). Fixing all
+columns at 0.5 or more in one go lost 0.51 %; a threshold of 0.6 lost 0.10 %, 0.9 0.075 %.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from .highs import MIP_GAP, solve_packing_mip
+
+__all__ = [
+    "round_master",
+    "MIP_MAX_NODES",
+    "LARGE_SUB_MIP",
+    "DIVE_MIN_X",
+    "DIVE_SHARE",
+]
+
+#: branch-and-bound nodes a sub-MIP may take: a limit of work, reached at the same point on any
+#: machine (the wall-time limit is only the safety net). Measured (session 9): the sub-MIPs of the
+#: sample, the city, the demo province and the quality bench's slowest province close at the root
+#: (1 node, up to 13,618 columns); the party-branch block (docs/matcher.md) once kept a city's
+#: sub-MIP 45 s proving an optimum it held.
+MIP_MAX_NODES = 2_000
+#: a sub-MIP over more villages than this stops at a relative gap of ``LARGE_SUB_MIP_GAP`` instead
+#: of ``MIP_GAP`` (1e-4): with 20 / 8 lists the quality bench's dev_service_specialists province left
+#: 2,611 villages fractional, and its sub-MIP (27,074 columns) took 31 s of cuts and sub-MIP
+#: heuristics at the root to reach 0.09 % and ran into the 60 s safety net at 1e-4 — where the
+#: result depends on the machine's speed. 1e-3 of the sub-MIP is well under 1e-3 of the block.
+#: Above it the LP also dives first (module docstring).
+LARGE_SUB_MIP = 1_000
+LARGE_SUB_MIP_GAP = 1e-3
+#: ... and also once it is within this share of its block's LP value
+LARGE_SUB_MIP_BLOCK_GAP = 5e-4
+#: a split village is fixed to its favourite column in a dive only if the LP gives it this share
+DIVE_MIN_X = 0.75
+#: at most this share of the split villages is fixed per dive (the surest first)
+DIVE_SHARE = 0.25
+#: dives before the MIP takes whatever is still split
+MAX_DIVES = 20
+
+
+def _split(master, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns at 1 and the villages the LP splits between several columns."""
+    cols_r = np.asarray(master.cols_r)
+    whole = x > 1.0 - 1e-6
+    split = np.setdiff1d(np.unique(cols_r[x > 1e-6]), cols_r[whole])
+    return whole, split
+
+
+def _capacity_used(master, columns: np.ndarray) -> np.ndarray:
+    used = np.zeros(len(master.caps), np.int64)
+    for j in columns.tolist():
+        rows = np.asarray(master.entries(master.cols_r[j], master.cols_p[j])[1:], np.int64)
+        np.add.at(used, rows - master.n, 1)
+    return used
+
+
+def _dive(master, x: np.ndarray, split: np.ndarray, fixed: np.ndarray) -> int:
+    """Fix the surest split villages to their favourite column (bounds 1..1); how many were."""
+    cols_r = np.asarray(master.cols_r)
+    used = _capacity_used(master, np.flatnonzero((x > 1.0 - 1e-6) | fixed))
+    sure = np.flatnonzero((x >= DIVE_MIN_X) & (x <= 1.0 - 1e-6) & np.isin(cols_r, split))
+    sure = sure[np.argsort(-x[sure], kind="stable")][: max(1, int(DIVE_SHARE * len(split)))]
+    taken = np.zeros(master.n, bool)
+    new = []
+    for j in sure.tolist():
+        r = int(cols_r[j])
+        rows = np.asarray(master.entries(r, master.cols_p[j])[1:], np.int64) - master.n
+        if not taken[r] and (used[rows] < master.caps[rows]).all():
+            np.add.at(used, rows, 1)
+            taken[r] = True
+            new.append(j)
+    if new:
+        index = np.asarray(new, np.int32)
+        fixed[index] = True
+        master.h.changeColsBounds(len(index), index, np.ones(len(index)), np.ones(len(index)))
+        master.h.run()
+    return len(new)
+
+
+def round_master(master, time_limit: float, lp_value: float) -> tuple[np.ndarray, int, int]:
+    """Integral choice per village of a solved master LP, how many villages it split and how many
+    of those a dive fixed.
+
+    ``master`` is a :class:`matcher.colgen` master (its HiGHS LP solved); ``lp_value`` its LP
+    value. Whole LP columns are kept; while more than :data:`LARGE_SUB_MIP` villages are split the
+    LP dives; a packing MIP decides the villages still split.
+
+    Examples
+    --------
+    Two villages want the one place of organization 0; village 1 values it more:
+
+    >>> from matcher.colgen import column_generation
+    >>> from matcher.teams import patterns
+    >>> chosen, info = column_generation(np.array([[5.0], [9.0]]), np.array([[0], [0]]),
+    ...                                  patterns(1, 1), np.array([1]), np.array([0, 1]))
+    >>> chosen.tolist()
+    [-1, 0]
+    """
+    x = np.asarray(master.h.getSolution().col_value)
+    whole, split = _split(master, x)
+    n_split = len(split)
+    fixed = np.zeros(len(x), bool)
+    for _ in range(MAX_DIVES):
+        if len(split) <= LARGE_SUB_MIP or _dive(master, x, split, fixed) == 0:
+            break
+        x = np.asarray(master.h.getSolution().col_value)
+        whole, split = _split(master, x)
+    cols_r, cols_p = np.asarray(master.cols_r), np.asarray(master.cols_p)
+    chosen = np.full(master.n, -1, np.int64)
+    chosen[cols_r[whole]] = cols_p[whole]
+    if len(split) == 0:
+        return chosen, n_split, int(fixed.sum())
+    keep = np.isin(cols_r, split)
+    left = master.caps - _capacity_used(master, np.flatnonzero(whole))
+    chosen[split] = _sub_mip(master, cols_r[keep], cols_p[keep], split, left, time_limit, lp_value)
+    return chosen, n_split, int(fixed.sum())
+
+
+def _sub_mip(master, cols_r, cols_p, rows, caps, time_limit, block_lp_value) -> np.ndarray:
+    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing).
+
+    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within
+    :data:`LARGE_SUB_MIP_BLOCK_GAP` of ``block_lp_value``, its block's LP value."""
+    local = np.searchsorted(rows, cols_r)
+    n, k = len(rows), len(cols_r)
+    entries_r, entries_c = [], []
+    for j, (r, p) in enumerate(zip(cols_r.tolist(), cols_p.tolist(), strict=True)):
+        e = master.entries(r, p)
+        entries_r.extend([int(local[j]), *[n + x - master.n for x in e[1:]]])
+        entries_c.extend([j] * len(e))
+    mat = sparse.csc_matrix(
+        (np.ones(len(entries_r)), (entries_r, entries_c)), shape=(n + len(caps), k)
+    )
+    cost = master.values[cols_r, cols_p].astype(np.float64)
+    row_upper = np.concatenate([np.ones(n), np.maximum(caps, 0).astype(float)])
+    large = n > LARGE_SUB_MIP
+    got, _ = solve_packing_mip(
+        cost,
+        mat,
+        row_upper,
+        master.seed,
+        time_limit,
+        gap=LARGE_SUB_MIP_GAP if large else MIP_GAP,
+        max_nodes=MIP_MAX_NODES,
+        abs_gap=LARGE_SUB_MIP_BLOCK_GAP * abs(block_lp_value) if large else None,
+    )
+    out = np.full(n, -1, np.int64)
+    if got is not None:
+        out[local[got]] = cols_p[got]
+        return out
+    # no solution in time: each split village in turn takes its best column that still fits
+    left = np.maximum(caps, 0).astype(np.int64)
+    for j in np.argsort(-cost, kind="stable"):
+        rows_j = mat.indices[mat.indptr[j] : mat.indptr[j + 1]]
+        cap_rows = rows_j[rows_j >= n] - n
+        if out[local[j]] < 0 and (left[cap_rows] > 0).all():
+            out[local[j]] = cols_p[j]
+            left[cap_rows] -= 1
+    return out
