@@ -10,9 +10,10 @@ its 60 s safety net at 0.077 % of the bound, where the result depends on the mac
 So while more than :data:`LARGE_SUB_MIP` villages are split, the LP *dives*: the quarter of the
 split villages whose favourite column is surest (share of the LP at least :data:`DIVE_MIN_X`) are
 fixed to it, where the capacity allows, and the LP is solved again from its basis (a fraction of a
-second). On that world five dives left 1,161 villages split, their MIP took 3 s, the formation
-116 -> 63 s, and the teams came within 0.053 % of the bound (better than the 60 s MIP). Fixing all
-columns at 0.5 or more in one go lost 0.51 %; a threshold of 0.6 lost 0.10 %, 0.9 0.075 %.
+second). On that world five dives (2.6 s in all) left 1,161 villages split, their MIP took 3.6 s, the
+formation 116 -> 55 s, and the teams came within 0.053 % of the bound (better than the 60 s MIP).
+Fixing all columns at 0.5 or more in one go lost 0.51 %; a threshold of 0.6 lost 0.10 %, 0.9
+0.075 % (docs/matcher.md, *Dives*).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def round_master(master, time_limit: float, lp_value: float) -> tuple[np.ndarray
     """Integral choice per village of a solved master LP, how many villages it split and how many
     of those a dive fixed.
 
-    ``master`` is a :class:`matcher.colgen` master (its HiGHS LP solved); ``lp_value`` its LP
+    ``master`` is a block's master LP of :mod:`matcher.colgen`, solved; ``lp_value`` its LP
     value. Whole LP columns are kept; while more than :data:`LARGE_SUB_MIP` villages are split the
     LP dives; a packing MIP decides the villages still split.
 
