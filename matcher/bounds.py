@@ -10,21 +10,24 @@ from __future__ import annotations
 import numpy as np
 
 from .formation import greedy
+from .price_kernel import best_priced_teams
 
 __all__ = ["lagrangian_bound", "starting_prices", "tighten_bound"]
 
 
-def _priced(values, orgs, pats, price, chunk: int = 8192):
+def _priced(values, orgs, pats, price):
     """Per row: the best team's value minus its members' prices (clipped at 0) and that team."""
-    inc = pats.incidence.T.astype(np.float32)
     best = np.empty(len(values), np.float64)
     arg = np.empty(len(values), np.int64)
-    for s in range(0, len(values), chunk):
-        o = orgs[s : s + chunk]
-        slot_price = np.where(o >= 0, price[np.maximum(o, 0)], 0.0).astype(np.float32)
-        reduced = values[s : s + chunk] - slot_price @ inc
-        arg[s : s + chunk] = reduced.argmax(axis=1)
-        best[s : s + chunk] = reduced.max(axis=1)
+    best_priced_teams(
+        np.ascontiguousarray(values, dtype=np.float32),
+        np.ascontiguousarray(orgs, dtype=np.int64),
+        pats.members,
+        pats.size.astype(np.int64, copy=False),
+        np.ascontiguousarray(price, dtype=np.float64),
+        best,
+        arg,
+    )
     return np.maximum(best, 0.0), np.where(best > 0, arg, -1)
 
 

@@ -13,7 +13,8 @@ bisection, solved one after the other, each with the capacity the earlier ones l
    the re-solves that cost most (tens of thousands of simplex iterations each while the duals
    are still far off) are mostly not needed;
 2. solve the LP relaxation with HiGHS; price every team pattern of every village with the duals
-   (``value - sum of capacity duals - village dual``) and add the best few with positive reduced
+   (``value - sum of capacity duals - village dual``, a compiled loop:
+   :func:`matcher.price_kernel.top_reduced_teams`) and add the best few with positive reduced
    cost (up to ``per_round`` per village); repeat until none is left (the LP is then optimal over
    *all* teams of the block). More columns per round mean fewer of the expensive re-solves: on the
    province world 8 per round took 15.5 s of CPU against 28.1 s with 3 and 59 s with 1, and ended
@@ -40,6 +41,7 @@ from scipy.sparse.csgraph import connected_components
 from .bounds import lagrangian_bound, starting_prices, tighten_bound
 from .formation import greedy
 from .highs import new_highs
+from .price_kernel import top_reduced_teams
 from .rounding import round_master
 from .teams import Patterns
 
@@ -117,14 +119,17 @@ class _Master:
         )
         return k
 
-    def drop(self, reduced: np.ndarray, below: np.ndarray) -> int:
+    def drop(self, mu: np.ndarray, pi: np.ndarray, below: np.ndarray) -> int:
         """Remove the columns whose reduced cost is under ``-below`` of their village.
 
         They are non-basic at 0 (a basic or chosen column prices at ≥ 0), so the LP's solution and
         basis stay; a dropped column may come back when its price turns positive again.
         """
-        rows, pats = np.asarray(self.cols_r), np.asarray(self.cols_p)
-        gone = reduced[rows, pats] < -below[rows]
+        rows, pats = np.asarray(self.cols_r, np.int64), np.asarray(self.cols_p, np.int64)
+        slots = self.pats.members[pats]
+        cap_rows = np.where(slots >= 0, self.slot_row[rows[:, None], np.maximum(slots, 0)], -1)
+        priced = np.where(cap_rows >= 0, pi[np.maximum(cap_rows, 0)], 0.0).sum(axis=1)
+        gone = self.values[rows, pats] - priced - mu[rows] < -below[rows]
         if not gone.any():
             return 0
         index = np.flatnonzero(gone).astype(np.int32)
@@ -138,10 +143,23 @@ class _Master:
         dual = np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0)
         return self.h.getInfo().objective_function_value, dual[: self.n], dual[self.n :]
 
-    def reduced_costs(self, mu: np.ndarray, pi: np.ndarray) -> np.ndarray:
-        slot_price = np.where(self.slot_row >= 0, pi[np.maximum(self.slot_row, 0)], 0.0)
-        inc = self.pats.incidence.T.astype(np.float32)
-        return self.values - (slot_price.astype(np.float32) @ inc) - mu[:, None].astype(np.float32)
+    def priced_in(self, mu: np.ndarray, pi: np.ndarray, k: int, tol: np.ndarray):
+        """Rows and teams of each village's ``k`` best teams of reduced cost above ``tol``."""
+        top = np.empty((self.n, min(k, len(self.pats))), np.int64)
+        top_value = np.empty(top.shape, np.float64)
+        top_reduced_teams(
+            self.values,
+            self.slot_row,
+            self.pats.members,
+            self.pats.size,
+            np.ascontiguousarray(pi, np.float64),
+            np.ascontiguousarray(mu, np.float64),
+            np.ascontiguousarray(tol, np.float64),
+            top,
+            top_value,
+        )
+        r, j = np.nonzero(top >= 0)
+        return r, top[r, j]
 
     def round(self, time_limit: float, lp_value: float) -> tuple[np.ndarray, int, int]:
         """Integral choice: whole LP columns kept, a dive and a MIP for the split villages."""
@@ -183,12 +201,7 @@ def _solve_block(
     tol = 1e-6 * scale
     if start_price is not None and start_price.any():
         # the best few teams at the starting prices: what the optimum's columns likely are
-        rc = master.reduced_costs(np.zeros(n), start_price)
-        k = min(per_round, rc.shape[1])
-        top = np.argpartition(-rc, k - 1, axis=1)[:, :k]
-        r, j = np.nonzero(np.take_along_axis(rc, top, axis=1) > tol[:, None])
-        master.add(r, top[r, j])
-        del rc
+        master.add(*master.priced_in(np.zeros(n), start_price, per_round, tol))
     # each village's best team without contested organizations: always feasible together
     row_bits = (slot_row >= 0).astype(np.int64) @ np.left_shift(
         np.int64(1), np.arange(slot_row.shape[1], dtype=np.int64)
@@ -201,19 +214,14 @@ def _solve_block(
     while rounds < max_rounds:
         rounds += 1
         lp_value, mu, pi = master.solve_lp()
-        rc = master.reduced_costs(mu, pi)
-        k = min(per_round, rc.shape[1])
-        top = np.argpartition(-rc, k - 1, axis=1)[:, :k]
-        best = np.take_along_axis(rc, top, axis=1)
-        r, j = np.nonzero(best > tol[:, None])
-        picked = top[r, j]
+        r, picked = master.priced_in(mu, pi, per_round, tol)
         if master.seen[r, picked].all():
             break  # the LP is optimal over every team; its solution is what gets rounded
         if drop_below is not None and rounds > 1:
             # Columns far out of the basis only slow the re-solves down: on a province world the
             # master grew to 238,491 columns and one re-solve ran at 900 simplex iterations a
             # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
-            dropped += master.drop(rc, drop_below * scale)
+            dropped += master.drop(mu, pi, drop_below * scale)
         master.add(r, picked)  # skips the columns it holds already
     chosen, n_frac, n_dived = master.round(time_limit, lp_value)
     return chosen, lp_value, pi, rounds, len(master.cols_r), (n_frac, n_dived), dropped

@@ -8,6 +8,7 @@ import pytest
 from graph_schema.contract.interchange import read_data
 from matcher.colgen import column_generation, lagrangian_bound
 from matcher.formation import check_capacity, greedy, objective
+from matcher.price_kernel import best_priced_teams
 from matcher.recommend import build_problem
 from matcher.teams import patterns
 from tests.support.exact import exact_formation
@@ -26,9 +27,10 @@ def _one_team_per_row(chosen: np.ndarray, values: np.ndarray) -> None:
     assert np.isfinite(values[rows, chosen[rows]]).all()
 
 
-# the exact solvers' proof is the slow part: 426 s for 60 villages with HiGHS 1.16 on a 2-core machine
-# with another process beside it (session 13), near pytest-timeout's default of 600 s
-@pytest.mark.timeout(1500)
+# The exact solvers' proof is the slow part. HiGHS 1.16 proves it in 181 s for 30 villages and 426 s
+# for 60 where CP-SAT takes 15 s and 75 s (2 cores, another process beside it; sessions 13 and 14):
+# the second solver checks the first on the 30 villages only.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("n_villages", [30, 60])
 def test_colgen_is_within_one_percent_of_the_exact_optimum(sample, n_villages):
     prob = build_problem(sample_subset(sample, n_villages, seed=n_villages, capacity=1))
@@ -44,8 +46,9 @@ def test_colgen_is_within_one_percent_of_the_exact_optimum(sample, n_villages):
     assert objective(v, col) >= 0.99 * exact
     assert objective(v, base) <= exact + 1e-6
     assert col_info["upper_bound"] >= exact - 1e-3  # the Lagrangian bound is a bound
-    highs, _ = exact_formation(v, o, p, cap, solver="highs")
-    assert objective(v, highs) == pytest.approx(exact, rel=1e-6)
+    if n_villages <= 30:
+        highs, _ = exact_formation(v, o, p, cap, solver="highs")
+        assert objective(v, highs) == pytest.approx(exact, rel=1e-6)
 
 
 def test_blocks_and_passes_keep_capacities_and_stay_close(sample):
@@ -62,13 +65,19 @@ def test_blocks_and_passes_keep_capacities_and_stay_close(sample):
     assert objective(v, pieces) >= 0.97 * objective(v, whole)
 
 
+def _random_slots(rng, n_rows: int, n_orgs: int, m: int) -> np.ndarray:
+    """Each row's ``m`` distinct organizations, about a fifth of the slots empty (-1)."""
+    orgs = np.stack([rng.choice(n_orgs, m, replace=False) for _ in range(n_rows)])
+    orgs[rng.random(orgs.shape) < 0.2] = -1
+    return orgs
+
+
 def test_random_instances_never_break_capacity():
     rng = np.random.default_rng(7)
     pats = patterns(5, 3)
     for _ in range(20):
         n, n_orgs = int(rng.integers(5, 40)), int(rng.integers(6, 15))
-        orgs = np.stack([rng.choice(n_orgs, 5, replace=False) for _ in range(n)])
-        orgs[rng.random(orgs.shape) < 0.2] = -1
+        orgs = _random_slots(rng, n, n_orgs, 5)
         values = rng.random((n, len(pats))).astype(np.float32) * 100
         # a team with an empty slot is no team
         bad = ((pats.members[None, :, :] >= 0) & (orgs[:, pats.members.clip(0)] < 0)).any(axis=2)
@@ -93,6 +102,29 @@ def test_lagrangian_bound_holds_for_any_prices(sample):
     rng = np.random.default_rng(0)
     for price in (np.zeros(len(cap)), rng.random(len(cap)) * 300):
         assert lagrangian_bound(v, o, p, cap, price) >= objective(v, best) - 1e-3
+
+
+def test_priced_teams_are_the_definitions_best_team_whatever_the_ties():
+    # The compiled kernel passes over a team whose value alone cannot beat the best so far; the
+    # result must still be each village's best team at the prices, the first one on ties (as
+    # numpy.argmax), and the Lagrangian bound the one of its definition.
+    rng = np.random.default_rng(11)
+    pats = patterns(6, 3)
+    for _ in range(30):
+        n, n_orgs = int(rng.integers(1, 30)), int(rng.integers(6, 14))
+        orgs = _random_slots(rng, n, n_orgs, 6)
+        values = (rng.integers(0, 5, (n, len(pats))) * 10).astype(np.float32)  # many ties
+        values[rng.random(values.shape) < 0.6] = -np.inf
+        price = (rng.integers(0, 4, n_orgs) * 5.0) * (rng.random(n_orgs) < 0.5)
+        slot_price = np.where(orgs >= 0, price[np.maximum(orgs, 0)], 0.0)
+        reduced = values.astype(np.float64) - slot_price @ pats.incidence.T
+        best, arg = np.empty(n), np.empty(n, np.int64)
+        best_priced_teams(values, orgs.astype(np.int64), pats.members, pats.size, price, best, arg)
+        np.testing.assert_array_equal(best, reduced.max(axis=1))
+        np.testing.assert_array_equal(arg, reduced.argmax(axis=1))
+        cap = rng.integers(0, 3, n_orgs)
+        expected = (price * cap).sum() + np.maximum(reduced.max(axis=1), 0).sum()
+        assert lagrangian_bound(values, orgs, pats, cap, price) == pytest.approx(expected)
 
 
 def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):
