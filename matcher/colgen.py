@@ -32,6 +32,7 @@ duals is reported, so the gap is known even where no exact solver can go.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -88,6 +89,11 @@ class _Master:
         cap_rows = self.slot_row[r, slots[slots >= 0]]
         return [r, *(self.n + cap_rows[cap_rows >= 0]).tolist()]
 
+    def capacity_rows(self, rows: np.ndarray, pats: np.ndarray) -> np.ndarray:
+        """(k, team size): the capacity row each member of column (row, team) uses, -1 = none."""
+        slots = self.pats.members[pats]
+        return np.where(slots >= 0, self.slot_row[rows[:, None], np.maximum(slots, 0)], -1)
+
     def add(self, rows: np.ndarray, pats: np.ndarray) -> int:
         rows, pats = np.asarray(rows, np.int64), np.asarray(pats, np.int64)
         code = np.unique(rows * len(self.pats) + pats)  # sorted: same columns, same order
@@ -99,8 +105,7 @@ class _Master:
         self.seen[rows, pats] = True
         self.cols_r.extend(rows.tolist())
         self.cols_p.extend(pats.tolist())
-        slots = self.pats.members[pats]
-        cap_rows = np.where(slots >= 0, self.slot_row[rows[:, None], np.maximum(slots, 0)], -1)
+        cap_rows = self.capacity_rows(rows, pats)
         entries = np.column_stack([rows, np.where(cap_rows >= 0, cap_rows + self.n, -1)])
         filled = entries >= 0
         counts = filled.sum(axis=1)
@@ -126,8 +131,7 @@ class _Master:
         basis stay; a dropped column may come back when its price turns positive again.
         """
         rows, pats = np.asarray(self.cols_r, np.int64), np.asarray(self.cols_p, np.int64)
-        slots = self.pats.members[pats]
-        cap_rows = np.where(slots >= 0, self.slot_row[rows[:, None], np.maximum(slots, 0)], -1)
+        cap_rows = self.capacity_rows(rows, pats)
         priced = np.where(cap_rows >= 0, pi[np.maximum(cap_rows, 0)], 0.0).sum(axis=1)
         gone = self.values[rows, pats] - priced - mu[rows] < -below[rows]
         if not gone.any():
@@ -190,9 +194,21 @@ def split_blocks(rows: np.ndarray, coords: np.ndarray | None, block: int) -> lis
     )
 
 
+class _BlockResult(NamedTuple):
+    """What one block's column generation gives back."""
+
+    chosen: np.ndarray  # each village's team (-1: none)
+    prices: np.ndarray  # the last LP's capacity duals
+    rounds: int
+    columns: int  # in the master at the end
+    fractional: int  # villages the LP split
+    dived: int  # of them, fixed by a dive
+    dropped: int  # columns priced out between rounds
+
+
 def _solve_block(
     values, slot_row, caps, pats, seed, per_round, max_rounds, time_limit, drop_below, start_price
-):
+) -> _BlockResult:
     master = _Master(values, slot_row, caps, pats, seed)
     n = len(values)
     rows = np.arange(n)
@@ -224,7 +240,7 @@ def _solve_block(
             dropped += master.drop(mu, pi, drop_below * scale)
         master.add(r, picked)  # skips the columns it holds already
     chosen, n_frac, n_dived = master.round(time_limit, lp_value)
-    return chosen, lp_value, pi, rounds, len(master.cols_r), (n_frac, n_dived), dropped
+    return _BlockResult(chosen, pi, rounds, len(master.cols_r), n_frac, n_dived, dropped)
 
 
 def column_generation(
@@ -395,7 +411,7 @@ def _block_choice(
     start_price = None
     if len(block_orgs) and start_steps > 0:
         start_price = starting_prices(values[rows], o, pats, left, start_steps)[block_orgs]
-    got, _, pi, rounds, cols, (n_frac, n_dived), dropped = _solve_block(
+    solved = _solve_block(
         values[rows],
         slot_row,
         left[block_orgs],
@@ -407,11 +423,11 @@ def _block_choice(
         drop_below,
         start_price,
     )
-    price[block_orgs] = pi
+    price[block_orgs] = solved.prices
     info["largest_block"] = max(info["largest_block"], len(rows))
-    info["columns"] += cols
-    info["rounds"] = max(info["rounds"], rounds)
-    info["fractional"] += n_frac
-    info["dived"] += n_dived
-    info["dropped"] += dropped
-    return got
+    info["columns"] += solved.columns
+    info["rounds"] = max(info["rounds"], solved.rounds)
+    info["fractional"] += solved.fractional
+    info["dived"] += solved.dived
+    info["dropped"] += solved.dropped
+    return solved.chosen

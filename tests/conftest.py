@@ -13,11 +13,41 @@ if not SAMPLE.exists():  # CI lays shared/ beside the clone
     SAMPLE = ROOT / ".." / "shared" / "sample-data" / "taian-city"
 
 
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
     """A browser test is a slow test too, so ``-m "not slow"`` never starts Chromium."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        for item in items:
+            _name_xdist_group(item)
+
+
+def _name_xdist_group(item: pytest.Item) -> None:
+    """Give ``item`` the ``@group`` suffix by which ``--dist loadgroup`` sends a group to one worker.
+
+    pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9 no longer reads (the id lives in
+    ``item._id``), so without this the Neo4j tests spread over both workers and one of them sat
+    idle on the Neo4j server's file lock (tests/store_fixtures.py) while the other held it. A test
+    marked ``neo4j`` joins the ``neo4j`` group even where its module forgot ``xdist_group``.
+    """
+    groups = {
+        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+        for m in item.iter_markers("xdist_group")
+    }
+    if item.get_closest_marker("neo4j"):  # the one server: a Neo4j test is in its group
+        groups.add("neo4j")
+    names = sorted(groups)
+    nodeid = item.nodeid
+    if not names or nodeid.rfind("@") > nodeid.rfind("]"):
+        return  # no group, or xdist's own renaming worked
+    renamed = f"{nodeid}@{'_'.join(names)}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId  # pytest >= 9: private, hence the guard
+
+        item._id = NodeId.parse(renamed)
+    else:
+        item._nodeid = renamed
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ The Neo4j runs use the server named by ``BAOTUAN_TEST_NEO4J_URI`` (with ``NEO4J_
 They carry ``pytest.mark.neo4j`` and ``xdist_group("neo4j")``; and because the one database
 Community has must not be emptied under a running test, ``neo4j_store`` also holds a file lock
 per server for the whole test, so two xdist workers (or two test runs in one checkout) take
-turns. (The lock is what counts: with pytest 9, pytest-xdist 3.8's ``--dist loadgroup`` no longer
-groups anything, as it renames ``item._nodeid`` which pytest 9 ignores.) Without the variable
+turns. (The lock is what counts. ``--dist loadgroup`` also sends every ``neo4j`` test to one
+worker, so the other is not left waiting on the lock: pytest-xdist 3.8 renames ``item._nodeid``,
+which pytest 9 ignores, and ``tests/conftest.py`` gives the group its name itself.) Without the variable
 the tests are skipped with one line saying how to start the server; with ``CI`` set they fail.
 """
 

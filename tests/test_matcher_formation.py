@@ -8,7 +8,7 @@ import pytest
 from graph_schema.contract.interchange import read_data
 from matcher.colgen import column_generation, lagrangian_bound
 from matcher.formation import check_capacity, greedy, objective
-from matcher.price_kernel import best_priced_teams
+from matcher.price_kernel import best_priced_teams, top_reduced_teams
 from matcher.recommend import build_problem
 from matcher.teams import patterns
 from tests.support.exact import exact_formation
@@ -125,6 +125,33 @@ def test_priced_teams_are_the_definitions_best_team_whatever_the_ties():
         cap = rng.integers(0, 3, n_orgs)
         expected = (price * cap).sum() + np.maximum(reduced.max(axis=1), 0).sum()
         assert lagrangian_bound(values, orgs, pats, cap, price) == pytest.approx(expected)
+
+
+def test_teams_priced_in_are_the_definitions_k_best_whatever_the_ties():
+    # A pricing round of the column generation adds each village's k best teams of positive
+    # reduced value (value − its members' capacity prices − the village's price), the first team
+    # of equal values first. The kernel skips teams that cannot beat the k-th best so far; it must
+    # still give exactly the definition's teams, in its order. (Multiples of 5: sums are exact.)
+    rng = np.random.default_rng(12)
+    pats = patterns(6, 3)
+    for _ in range(30):
+        n, n_orgs, k = int(rng.integers(1, 30)), int(rng.integers(6, 14)), int(rng.integers(1, 9))
+        slot_row = _random_slots(rng, n, n_orgs, 6).astype(np.int64)  # -1: uncontested
+        values = (rng.integers(0, 5, (n, len(pats))) * 10).astype(np.float32)  # many ties
+        values[rng.random(values.shape) < 0.6] = -np.inf
+        pi = (rng.integers(0, 4, n_orgs) * 5.0) * (rng.random(n_orgs) < 0.5)
+        mu = rng.integers(0, 3, n) * 5.0
+        tol = np.full(n, 1e-6)
+        slot_price = np.where(slot_row >= 0, pi[np.maximum(slot_row, 0)], 0.0)
+        reduced = values.astype(np.float64) - slot_price @ pats.incidence.T - mu[:, None]
+        top, top_value = np.empty((n, k), np.int64), np.empty((n, k))
+        top_reduced_teams(values, slot_row, pats.members, pats.size, pi, mu, tol, top, top_value)
+        for r in range(n):
+            above = np.flatnonzero(reduced[r] > tol[r])
+            expected = above[np.lexsort((above, -reduced[r, above]))][:k]
+            got = top[r][top[r] >= 0]
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(top_value[r, : len(got)], reduced[r, expected])
 
 
 def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):
