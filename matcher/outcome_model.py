@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS
 
-__all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN"]
+__all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN", "logit_share"]
 
 N_UNARY = len(UNARY_COLUMNS)
 #: below this many rows the trees use one thread: OpenMP start-up and contention on a shared
@@ -42,6 +42,21 @@ KM_CAP_QUANTILE = 0.99
 #: a reviewed score at (or beyond) the floor or 100 is read as this share of the room above the
 #: floor, so that the logit stays finite and one noisy review cannot dominate
 SHARE_BOUNDS = (0.04, 0.96)
+
+
+def logit_share(scores, floor: float) -> np.ndarray:
+    """Scores on the model's logit scale: the log-odds of the share of the room above ``floor``.
+
+    Clipped to :data:`SHARE_BOUNDS`, so a score at the floor or at 100 stays finite. The model's
+    fit and its group trust (:func:`matcher.scoring.group_trust`) use this one scale.
+
+    Examples
+    --------
+    >>> logit_share([65.0, 30.0, 100.0], floor=30.0).round(2).tolist()
+    [0.0, -3.18, 3.18]
+    """
+    share = np.clip((np.asarray(scores, float) - floor) / (100.0 - floor), *SHARE_BOUNDS)
+    return np.log(share / (1.0 - share))
 
 
 def _threads(n_rows: int) -> threadpool_limits:
@@ -227,10 +242,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
 
     def _link(self, y: np.ndarray) -> np.ndarray:
         """Scores in the model's units (see :class:`TeamTerms`)."""
-        if self.link != "logit":
-            return y
-        share = np.clip((y - self.floor_) / (100.0 - self.floor_), *SHARE_BOUNDS)
-        return np.log(share / (1.0 - share))
+        return logit_share(y, self.floor_) if self.link == "logit" else y
 
     def predict_unary(self, xu) -> np.ndarray:
         """Score of the lead alone (before the group terms, intercept included), model units."""

@@ -19,7 +19,13 @@ from .features import (
     training_rows,
     unary_features,
 )
-from .outcome_model import QUALITY_SCREEN_COLUMN, OutcomeModel, PriorModel, TeamTerms
+from .outcome_model import (
+    QUALITY_SCREEN_COLUMN,
+    OutcomeModel,
+    PriorModel,
+    TeamTerms,
+    logit_share,
+)
 from .pair_effects import JointEffects, fit_joint_effects
 from .snapshot import Snapshot
 from .teams import TeamInputs
@@ -264,13 +270,10 @@ def group_trust(held_out: HeldOut | None, floor: float) -> float:
     if held_out is None or held_out.without_groups is None or len(held_out.reviewed) < 30:
         return 1.0
 
-    def logit(x):
-        share = np.clip((np.asarray(x, float) - floor) / (100.0 - floor), 0.02, 0.98)
-        return np.log(share / (1.0 - share))
-
-    base = logit(held_out.without_groups)
-    added = logit(held_out.predicted) - base
+    base = logit_share(held_out.without_groups, floor)
+    added = logit_share(held_out.predicted, floor) - base
     spread = float(np.dot(added, added))
     if spread <= 0:
         return 1.0
-    return float(np.clip(np.dot(logit(held_out.reviewed) - base, added) / spread, 0.0, 1.0))
+    excess = logit_share(held_out.reviewed, floor) - base
+    return float(np.clip(np.dot(excess, added) / spread, 0.0, 1.0))
