@@ -127,7 +127,8 @@ def test_admin_manages_accounts_imports_and_reads_the_audit_trail(
     screenshot(page, "admin-audit")
     page.select_option("#filter-action", "set_account_status")
     page.click("#filter-submit")
-    assert page.locator("#audit tbody tr").count() == 3  # approval, disable, enable
+    # approval, disable, enable; expect retries until the filtered page has replaced the full one
+    expect(page.locator("#audit tbody tr")).to_have_count(3)
     with page.expect_download() as download:
         page.click("#export-xlsx")
     path = tmp_path / "audit.xlsx"

@@ -57,7 +57,10 @@ def test_officer_runs_the_matcher_approves_a_group_and_takes_the_documents(
     page.click("#unsupported-link")
     page.select_option("#filter-county", "东平县")
     page.click("#filter-submit")
-    assert page.locator("#villages tbody tr").count() > 0
+    # The click returns once the filtered page starts loading; wait for its rows, not the old ones.
+    expect(page).to_have_url(re.compile(r"county=%E4%B8%9C%E5%B9%B3%E5%8E%BF"))
+    expect(page.locator("#villages tbody tr")).not_to_have_count(0)
+    expect(page.locator("#villages tbody tr").first).to_contain_text("东平县")
     screenshot(page, "officer-villages")
 
     page.goto(f"{base}/officer/organizations?service=medical")

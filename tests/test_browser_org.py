@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_api import token_for
 from tests.webapp_fixtures import browser_login, screenshot
@@ -26,7 +27,7 @@ def test_organization_registers_is_approved_and_keeps_its_profile(page, live_ser
     base = live_server.url
     page.goto(f"{base}/login")
     page.click("#register-link")
-    assert page.locator("h1").inner_text() == "社会组织注册"
+    expect(page.locator("h1")).to_have_text("社会组织注册")
     page.fill("#name", NAME)
     page.select_option("#kind", "service_agency")
     page.select_option("#county", "岱岳区")
@@ -47,7 +48,7 @@ def test_organization_registers_is_approved_and_keeps_its_profile(page, live_ser
     assert "请等待民政部门审核" in page.locator(".flash").inner_text()
 
     # not yet: the account waits for 审核
-    browser_login(page, base, USERNAME, PASSWORD)
+    browser_login(page, base, USERNAME, PASSWORD, refused=True)
     assert "尚未通过审核" in page.locator(".flash").inner_text()
 
     browser_login(page, base, "officer")

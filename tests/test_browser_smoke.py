@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.webapp_fixtures import browser_login, screenshot
 
@@ -16,4 +17,4 @@ def test_login_page_in_chromium(page, live_server):
     browser_login(page, live_server.url, "officer")
     assert "/login" not in page.url
     page.click("#lang-switch")
-    assert page.locator("#lang-switch").inner_text() == "中文"
+    expect(page.locator("#lang-switch")).to_have_text("中文")  # once the English page replaced it

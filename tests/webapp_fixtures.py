@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from graph_schema.operations import import_path
 from graph_schema.store import SqliteGraphStore
@@ -237,11 +238,20 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def browser_login(page, base_url: str, username: str, password: str | None = None) -> None:
+def browser_login(
+    page, base_url: str, username: str, password: str | None = None, *, refused: bool = False
+) -> None:
     from webapp.demo_setup import DEMO_PASSWORD
 
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password or DEMO_PASSWORD)
     page.click("#login-submit")
+    # Wait for the answer page, not the form just submitted: signed in means the site moved away
+    # from the sign-in page, refused means it came back with a message. A loaded machine may take
+    # longer than expect's default five seconds to hash the password.
+    if refused:
+        expect(page.locator(".flash")).to_be_visible(timeout=30_000)
+    else:
+        expect(page).not_to_have_url(re.compile(r"/login(\?|$)"), timeout=30_000)
     page.wait_for_load_state("networkidle")
