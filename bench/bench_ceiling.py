@@ -7,7 +7,10 @@ For each development generator (city scale) and candidate-list size: the problem
 optimises (:func:`matcher.recommend.build_problem`), formed once with the model's team values and
 once with the generator's *true* values of the very same teams (``bench.quality.greedy.true_values``),
 both as the normalized score of issue 11 (0 naive greedy, 1 truth-knowing greedy). The second is
-the lists' *ceiling*: what a perfect model could reach with these candidates. Also the mean over
+the lists' *ceiling*: what a perfect model could reach with these candidates. Between the two,
+formations valued in worlds that keep less and less of the truth (``bench.quality.knowable``):
+what the review history saw, noise-free; the qualities estimated from it; the pair effects too;
+the communities found in the co-participation graph instead of the hidden ones. Also the mean over
 villages of the Spearman correlation between the model's and the true values of a village's teams
 (every third village). Held-out generators are refused: their per-team truth must not guide the
 development (docs/quality-bench.md).
@@ -32,6 +35,7 @@ from bench.quality import DEVELOPMENT, is_held_out  # noqa: E402
 from bench.quality.cache import DEFAULT_CACHE  # noqa: E402
 from bench.quality.evaluate import judge_groups, normalized  # noqa: E402
 from bench.quality.greedy import true_values  # noqa: E402
+from bench.quality.knowable import estimable_world, knowable_world, seen_organizations  # noqa: E402
 
 __all__ = ["main", "ceiling_row", "parse_lists"]
 
@@ -91,6 +95,11 @@ def ceiling_row(name: str, lists: tuple[int, int], seed: int, cache: Path) -> di
     start = time.perf_counter()
     prob = build_problem(world.dataset, 4, seed, False, max_candidates=lists[0], top_k=lists[1])
     true_vals = _true_pattern_values(world, prob)
+    knowable_vals = _true_pattern_values(knowable_world(world), prob)
+    estimable_vals = _true_pattern_values(estimable_world(world), prob)
+    with_pairs_vals = _true_pattern_values(estimable_world(world, pairs=True), prob)
+    learnt = estimable_world(world, pairs=True, communities=True)
+    learnt_vals = _true_pattern_values(learnt, prob)
     rhos = []
     for r in range(0, len(prob.cand), 3):
         ok = np.isfinite(prob.values[r]) & np.isfinite(true_vals[r])
@@ -102,6 +111,11 @@ def ceiling_row(name: str, lists: tuple[int, int], seed: int, cache: Path) -> di
         "teams": prob.pats.members.shape[0],
         "model": _formed_score(world, prob, prob.values, naive, truth, seed),
         "ceiling": _formed_score(world, prob, true_vals, naive, truth, seed),
+        "knowable": _formed_score(world, prob, knowable_vals, naive, truth, seed),
+        "estimable": _formed_score(world, prob, estimable_vals, naive, truth, seed),
+        "with_pairs": _formed_score(world, prob, with_pairs_vals, naive, truth, seed),
+        "learnt": _formed_score(world, prob, learnt_vals, naive, truth, seed),
+        "seen": float(seen_organizations(world).mean()),
         "rank": float(np.nanmean(rhos)) if rhos else float("nan"),
         "seconds": time.perf_counter() - start,
     }
@@ -115,14 +129,28 @@ def format_report(rows: list[dict], seed: int) -> str:
         "the same formation over the same candidates with the generator's true team values; both",
         "normalized (0 naive greedy, 1 truth-knowing greedy). *team rank*: mean over villages of",
         "the Spearman correlation of the model's and the true values of the village's teams.",
+        "*knowable*: the same formation with true values of the *knowable* world",
+        "(`bench/quality/knowable.py`: the truth where the review history saw it, noise-free; an",
+        "unseen organization's quality from its attributes by an oracle regression; an unseen",
+        "pair's effect 0), judged in the real world: a generous bound on any model of the history.",
+        "*estimable*: as *knowable*, but each quality estimated from the reviews by a model that",
+        "knows the generator's outcome model and every other hidden part (posterior mode,",
+        "`knowable.estimable_world`): still generous, but no longer noise-free. *+ pairs*: the",
+        "effects of the pairs that shared a reviewed project estimated with the qualities.",
+        "*+ communities*: and the communities found by Louvain in the co-participation graph",
+        "instead of the hidden ones: all that is left known is the generator's *form*.",
+        "*seen*: share of organizations in at least one reviewed project.",
         "",
-        "| generator | lists | teams a village | model | ceiling | team rank | seconds |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| generator | lists | teams a village | model | + communities | + pairs | estimable |"
+        " knowable | ceiling | team rank | seen | seconds |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             f"| {r['generator']} | {r['lists']} | {r['teams']:,} | {r['model']:.2f} | "
-            f"{r['ceiling']:.2f} | {r['rank']:.3f} | {r['seconds']:.1f} |"
+            f"{r['learnt']:.2f} | {r['with_pairs']:.2f} | {r['estimable']:.2f} | "
+            f"{r['knowable']:.2f} | {r['ceiling']:.2f} | {r['rank']:.3f} | {r['seen']:.2f} | "
+            f"{r['seconds']:.1f} |"
         )
     return "\n".join(lines) + "\n"
 
