@@ -318,7 +318,8 @@ def _csv_files(draw, tables: dict[str, list[list[Any]]], mutations: list[str]) -
     files = {f"{name}.csv": _csv_text(rows, newline) for name, rows in tables.items()}
     out = {name: text.encode("utf-8") for name, text in files.items()}
     for _ in range(draw(st.integers(0, 2))):
-        name = draw(st.sampled_from(sorted(out)))
+        # a data file: a README added by an earlier mutation has no text to re-encode
+        name = draw(st.sampled_from(sorted(files)))
         kind = draw(
             st.sampled_from(
                 ["encoding", "quote", "junk", "truncate", "empty", "nul", "bom_inside", "readme"]
