@@ -78,13 +78,16 @@ def _prior(world: World) -> tuple[np.ndarray, float]:
     return mean, float(np.std(world.actors.o_quality - mean))
 
 
-def _seen_pairs(world: World) -> np.ndarray:
-    members = _reviewed_members(world)
+def _pair_keys(members: np.ndarray, n: int) -> np.ndarray:
+    """``min · n + max`` of every pair of members of every row (a pair once per row it shares)."""
     i, j = member_pairs(members.shape[1])
     a, b = members[:, i].ravel(), members[:, j].ravel()
     ok = (a >= 0) & (b >= 0) & (a != b)
-    n = world.n_orgs
-    return np.unique(np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok]))
+    return np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok])
+
+
+def _seen_pairs(world: World) -> np.ndarray:
+    return np.unique(_pair_keys(_reviewed_members(world), world.n_orgs))
 
 
 def knowable_world(world: World) -> World:
@@ -110,8 +113,7 @@ def knowable_world(world: World) -> World:
     n = world.n_orgs
     lo, hi = world.pairs.keys // n, world.pairs.keys % n
     pairs = PairTable(n, lo[keep], hi[keep], world.pairs.effect[keep])
-    actors = dataclasses.replace(a, o_quality=quality)
-    return dataclasses.replace(world, actors=actors, pairs=pairs)
+    return dataclasses.replace(_with_quality(world, quality), pairs=pairs)
 
 
 def detected_communities(world: World, seed: int = 0) -> np.ndarray:
@@ -129,12 +131,7 @@ def detected_communities(world: World, seed: int = 0) -> np.ndarray:
     """
     import networkx as nx
 
-    members = world.history["members"]
-    i, j = member_pairs(members.shape[1])
-    a, b = members[:, i].ravel(), members[:, j].ravel()
-    ok = (a >= 0) & (b >= 0) & (a != b)
-    lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
-    key, weight = np.unique(lo * world.n_orgs + hi, return_counts=True)
+    key, weight = np.unique(_pair_keys(world.history["members"], world.n_orgs), return_counts=True)
     g = nx.Graph()
     g.add_weighted_edges_from(
         zip(
