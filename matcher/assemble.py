@@ -84,11 +84,21 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
         partners = 0.0
         if k > 1:
             # the mean member term of j's partners, and the share of them that also provide j
-            others = member.sum() - member[slots.tolist().index(slot)]
+            lead = slots.tolist().index(slot)
+            others = member.sum() - member[lead]
             hands = int(np.isfinite(inp.unary[r, j, slots]).sum()) - 1
             partners = (others + terms.same_service_coef * hands) / (k - 1)
+            partners += terms.complement_coef * _brings(inp, r, slots, lead)
         out[j] = float(terms.score(float(inp.unary[r, j, slot]) + base + partners))
     return out
+
+
+def _brings(inp, r: int, slots: np.ndarray, lead: int) -> int:
+    """How many of the team's other members provide a village need its member ``lead`` does
+    not (what ``complement_coef`` counts in :mod:`matcher.team_kernel`)."""
+    mates = np.delete(slots, lead)
+    lacks = np.isnan(inp.unary[r, :, slots[lead]])
+    return int((lacks[:, None] & ~np.isnan(inp.unary[r][:, mates])).any(axis=0).sum())
 
 
 def _one(

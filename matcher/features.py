@@ -7,7 +7,8 @@ Two blocks, both plain float arrays built with numpy:
   ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`);
 - *group* features describe the group around it: its size, the mean quality of its members, the
   shares of its partners that brought none of the village's needs or a second hand in the
-  project's service (past partners were not chosen as the recommender chooses), the year, and
+  project's service (past partners were not chosen as the recommender chooses), how many of them
+  brought a needed service the lead lacks (each bringing what it is good at), the year, and
   sums over its pairs of what the history says (shared reviewed projects, the pair's shrunk
   effect, Adamic–Adar link prediction, same community and that community's shrunk effect).
 
@@ -31,6 +32,7 @@ __all__ = [
     "member_quality",
     "partner_log_km",
     "provides_a_need",
+    "brings_what_lead_lacks",
     "group_features",
     "training_rows",
 ]
@@ -65,6 +67,7 @@ GROUP_COLUMNS = (
     "partner_log_km",
     "partner_no_need",
     "partner_same_service",
+    "partner_complement",
     "year",
     *PAIR_COLUMNS,
 )
@@ -147,6 +150,22 @@ def provides_a_need(snap: Snapshot, v, o) -> np.ndarray:
     return (np.asarray(both.sum(axis=1)).ravel() > 0) | (v < 0)
 
 
+def brings_what_lead_lacks(snap: Snapshot, v, o, lead) -> np.ndarray:
+    """Whether ``o`` provides one of village ``v``'s needs that organization ``lead`` does not.
+
+    A partner that brings another needed service (each bringing what it is good at) is told apart
+    from one that duplicates the lead (``partner_complement``).
+    """
+    v, o, lead = (np.asarray(x, dtype=np.int64) for x in (v, o, lead))
+    if len(o) == 0:
+        return np.zeros(0, bool)
+    needs = snap.need_matrix[np.maximum(v, 0)] > 0
+    mine = needs.multiply(snap.level[o] > 0)
+    shared = mine.multiply(snap.level[lead] > 0)
+    more = np.asarray(mine.sum(axis=1)).ravel() > np.asarray(shared.sum(axis=1)).ravel()
+    return more & (v >= 0)
+
+
 def group_features(
     hist: History,
     group: np.ndarray,
@@ -155,13 +174,15 @@ def group_features(
     member_km=None,
     useful=None,
     same_service=None,
+    complement=None,
 ) -> np.ndarray:
     """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
 
-    ``lead`` (one per row), ``member_km``, ``useful`` and ``same_service`` (like ``group``: each
-    member's distance to the village, whether it provides one of the village's needs, whether it
-    provides the project's own service) describe the partners; without them the first member
-    leads, distances are unknown and every partner counts as useful in another service.
+    ``lead`` (one per row), ``member_km``, ``useful``, ``same_service`` and ``complement`` (like
+    ``group``: each member's distance to the village, whether it provides one of the village's
+    needs, whether it provides the project's own service, whether it provides a need the lead
+    does not) describe the partners; without them the first member leads, distances are unknown,
+    every partner counts as useful in another service and none as bringing what the lead lacks.
     Pair columns are sums over the group's pairs (a group of three has three pairs).
     """
     n_rows = group.shape[0]
@@ -184,6 +205,9 @@ def group_features(
     if same_service is not None:
         same = np.bincount(r, same_service[r, c], minlength=n_rows) / n_partners
         out[:, GROUP_COLUMNS.index("partner_same_service")] = same
+    if complement is not None:
+        brings = np.bincount(r, complement[r, c], minlength=n_rows)
+        out[:, GROUP_COLUMNS.index("partner_complement")] = brings
     out[:, GROUP_COLUMNS.index("year")] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
@@ -216,5 +240,10 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
     s = np.broadcast_to(snap.proj_s[rows][:, None], group.shape)
     same = np.zeros(group.shape, bool)
     same[group >= 0] = snap.level_of(group[group >= 0], s[group >= 0]) > 0
-    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful, same)])
+    complement = np.zeros(group.shape, bool)
+    lead_rows = np.broadcast_to(lead[:, None], group.shape)
+    complement[group >= 0] = brings_what_lead_lacks(
+        snap, v[group >= 0], group[group >= 0], lead_rows[group >= 0]
+    )
+    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful, same, complement)])
     return x, snap.proj_score[rows].astype(float), t

@@ -119,6 +119,9 @@ class TeamTerms:
         self.km_coef = 0.0
         #: what a partner that also provides the service adds (on top of its member term)
         self.same_service_coef = 0.0
+        #: what each partner that brings a needed service the lead lacks adds (a count, not a
+        #: mean: each such partner adds its share, however large the group)
+        self.complement_coef = 0.0
         self.pair_coef = np.asarray(pair_coef, dtype=float)
 
     def size_term(self, size):
@@ -297,6 +300,7 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         terms = TeamTerms(intercept, size, coef["partner_quality"], pair, self.floor_, self.link)
         terms.km_coef = min(coef["partner_log_km"], 0.0)
         terms.same_service_coef = float(coef["partner_same_service"])
+        terms.complement_coef = float(coef["partner_complement"])
         return terms
 
 

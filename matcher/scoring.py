@@ -167,6 +167,7 @@ class Scorer:
         folded = TeamTerms(terms.intercept, offset, 1.0, terms.pair_coef)
         folded.floor, folded.link = terms.floor, terms.link
         folded.same_service_coef = self.trust * terms.same_service_coef
+        folded.complement_coef = self.trust * terms.complement_coef
         w = cand.need_w.astype(np.float32)
         return TeamInputs(unary, w, quality, pair, present, folded, proven)
 

@@ -24,10 +24,26 @@ __all__ = ["fill_team_values"]
 
 
 @njit(cache=True, nogil=True)
+def _brings(unary, r, members, p, k, lead):
+    """How many partners of member ``lead`` provide one of the village's needs it does not."""
+    top = members[p, lead]
+    count = 0
+    for i in range(k):
+        if i == lead:
+            continue
+        mate = members[p, i]
+        for s in range(unary.shape[1]):
+            if math.isnan(unary[r, s, top]) and not math.isnan(unary[r, s, mate]):
+                count += 1
+                break
+    return count
+
+
+@njit(cache=True, nogil=True)
 def fill_team_values(
     unary,  # (n, S, M) float32, NaN: cannot serve
     w,  # (n, S) float32 need weights
-    quality,  # (n, M) float32 member term
+    quality,  # (n, M) float32 member term (the mean over a need's partners is taken)
     pair,  # (n, M, M) float32 pair terms
     present,  # (n, M) bool
     proven,  # (n, M, M) bool, or (1, 1, 1) when has_proven is False
@@ -36,6 +52,7 @@ def fill_team_values(
     size,  # (P,) int64
     size_term,  # (G + 1,) float64: the size term of a team of each size
     same_service_coef,
+    complement_coef,
     floor,
     logit,
     out,  # (n, P) float32, filled with -inf by the caller
@@ -120,6 +137,8 @@ def fill_team_values(
                     # the partners of the need's lead, and the share of them that also provide it
                     eta += (q_sum - quality[r, members[p, lead[s]]]) / (k - 1)
                     eta += same_service_coef * (hands[s] - 1) / (k - 1)
+                    if complement_coef != 0.0:
+                        eta += complement_coef * _brings(unary, r, members, p, k, lead[s])
                 if logit:
                     score = floor + (100.0 - floor) / (1.0 + math.exp(-eta))
                 else:

@@ -10,6 +10,7 @@ predicted improvement over the score floor (what even a poor project scores, see
     best_j = max over members of unary(j, member)
     bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
               + same_service_coef · share of those partners that also provide j
+              + complement_coef · how many of them provide a need the lead of j does not
     member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10)   (``TeamInputs.quality``)
 
 Every member must provide one of the village's needs (the rule of :mod:`graph_schema.rules`) and
@@ -129,6 +130,7 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
         np.ascontiguousarray(pats.size, np.int64),
         size_term,
         float(terms.same_service_coef),
+        float(terms.complement_coef),
         float(terms.floor),
         terms.link == "logit",
     )

@@ -121,3 +121,23 @@ def test_pair_effects_have_a_sign_and_need_evidence():
     # pairs that never worked together get nothing from the pair record
     n, none = eff.pair_effect(np.array([0]), np.array([4]))
     assert n.tolist() == [0] and none.tolist() == [0.0]
+
+
+def test_partners_that_bring_a_needed_service_the_lead_lacks_are_counted():
+    # the village needs medical care and education; A and C give only medical care, B both
+    villages = [("V1", 36.0, 117.0, {"medical": 3, "education": 2})]
+    orgs = [
+        ("A", 36.0, 117.01, 2, {"medical": 4}),
+        ("B", 36.0, 117.02, 2, {"medical": 3, "education": 3}),
+        ("C", 36.0, 117.03, 2, {"medical": 3}),
+    ]
+    projects = [
+        ("J1", "medical", ["A", "B"], "V1", 80.0, "2018-03-31"),  # B brings education A lacks
+        ("J2", "medical", ["B", "A"], "V1", 60.0, "2018-06-30"),  # A brings nothing B lacks
+        ("J3", "medical", ["A", "B", "C"], "V1", 70.0, "2018-09-30"),  # B does, C does not
+        ("J4", "medical", ["A"], "V1", 65.0, "2018-12-31"),  # alone
+    ]
+    snap = build_snapshot(tiny_dataset(villages, orgs, projects=projects))
+    x, _, _ = training_rows(snap, History(snap))
+    brings = x[:, len(UNARY_COLUMNS) + GROUP_COLUMNS.index("partner_complement")]
+    assert brings.tolist() == [1.0, 0.0, 1.0, 0.0]

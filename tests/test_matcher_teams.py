@@ -50,6 +50,19 @@ def test_a_second_provider_of_the_same_service_counts_as_the_history_says():
     assert costly[0, team[(0, 1, 2)]] < plain[0, team[(0, 1, 2)]] - 1.0
 
 
+def test_a_partner_bringing_a_service_its_lead_lacks_counts_as_the_history_says():
+    pats = patterns(3, 3)
+    team = {tuple(m[m >= 0]): p for p, m in enumerate(pats.members)}
+    plain = _inputs(0.0)
+    complementary = _inputs(0.0)
+    complementary.terms.complement_coef = 0.5
+    before, after = team_values(plain, pats), team_values(complementary, pats)
+    # medical care led by 0 with 2 bringing education (which 0 lacks): both needs gain
+    assert after[0, team[(0, 2)]] > before[0, team[(0, 2)]] + 1.0
+    # 1 brings nothing 0 lacks: its team with 0 is valued as before
+    assert after[0, team[(0, 1)]] == pytest.approx(before[0, team[(0, 1)]])
+
+
 def _random_inputs(n: int, seed: int) -> TeamInputs:
     """``n`` villages of 3 needs and 6 candidate slots, some empty, some unable, some proven."""
     rng = np.random.default_rng(seed)
@@ -63,6 +76,7 @@ def _random_inputs(n: int, seed: int) -> TeamInputs:
     proven |= np.transpose(proven, (0, 2, 1))
     terms = TeamTerms(0.2, [0.0, 0.0, -0.1, -0.3, -0.6], 0.5, [], floor=30.0, link="logit")
     terms.same_service_coef = -0.2
+    terms.complement_coef = 0.3
     quality = rng.normal(0.0, 0.5, (n, m)).astype(np.float32)
     present = rng.random((n, m)) < 0.9
     return TeamInputs(unary, w, quality, pair, present, terms, proven)
