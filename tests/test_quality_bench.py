@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import pickle
 import pkgutil
 from pathlib import Path
 
@@ -109,3 +110,52 @@ def test_docstring_examples_of_the_bench_run():
     for name in names:
         result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, name
+
+
+def test_a_comparison_pairs_rows_by_run_and_gives_the_mean_difference_with_its_error(tmp_path):
+    from bench.compare_quality import main as compare_main
+    from bench.quality.evaluate import Judged
+
+    def run(values: dict[str, float]) -> list[dict]:
+        return [
+            {
+                "generator": name,
+                "scale": "city",
+                "held_out": name.startswith("heldout"),
+                "naive": Judged(0.0, 1, 0, 0),
+                "true": Judged(100.0, 1, 0, 0),
+                "shipped": Judged(value, 1, 0, 0),
+            }
+            for name, value in values.items()
+        ]
+
+    files = {}
+    for label, rows in {
+        "before0": run({"dev_a": 50.0, "dev_b": 60.0, "heldout_c": 40.0}),
+        "before1": run({"dev_a": 52.0, "dev_b": 58.0, "heldout_c": 44.0}),
+        "dev_after0": run({"dev_a": 55.0, "dev_b": 61.0}),
+        "held_after0": run({"heldout_c": 40.0}),
+        "after1": run({"dev_a": 55.0, "dev_b": 64.0, "heldout_c": 41.0}),
+    }.items():
+        files[label] = tmp_path / f"{label}.pkl"
+        files[label].write_bytes(pickle.dumps(rows))
+    out = tmp_path / "compare.md"
+    compare_main(
+        [
+            "--before",
+            f"{files['before0']},{files['before1']}",
+            "--after",
+            f"{files['dev_after0']}+{files['held_after0']},{files['after1']}",
+            "--output",
+            str(out),
+        ]
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "| dev_b | dev | city | 1 | 0.580 | 0.640 | +0.060 |" in text
+    # development: +0.05, +0.01, +0.03, +0.06 -> mean +0.0375, standard error 0.0111
+    assert "| development | 4 | 0.550 | 0.588 | +0.0375 | 0.0111 | 4 / 0 |" in text
+    assert "| held out | 2 | 0.420 | 0.405 | -0.0150 | 0.0150 | 0 / 1 |" in text
+    with pytest.raises(SystemExit, match="pair them"):
+        compare_main(
+            ["--before", str(files["before0"]), "--after", f"{files['after1']},{files['after1']}"]
+        )
