@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import pickle
+import statistics
 import sys
 from pathlib import Path
 
@@ -73,17 +74,17 @@ def paired(before: list[list[dict]], after: list[list[dict]], what: str = "shipp
     return out
 
 
+def _measured(pairs: list[dict]) -> list[dict]:
+    """The pairs measured on both sides (a variant missing from a rows file gives NaN)."""
+    return [p for p in pairs if not math.isnan(p["after"] - p["before"])]
+
+
 def _summary(pairs: list[dict]) -> tuple[float, float, int, int]:
-    diffs = [p["after"] - p["before"] for p in pairs if not math.isnan(p["after"] - p["before"])]
+    diffs = [p["after"] - p["before"] for p in _measured(pairs)]
     if not diffs:
         return math.nan, math.nan, 0, 0
-    mean = sum(diffs) / len(diffs)
-    if len(diffs) > 1:
-        var = sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)
-        se = math.sqrt(var / len(diffs))
-    else:
-        se = math.nan
-    return mean, se, sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
+    se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else math.nan
+    return statistics.fmean(diffs), se, sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
 
 
 def compare(before: list[list[dict]], after: list[list[dict]], what: str = "shipped") -> str:
@@ -108,13 +109,13 @@ def compare(before: list[list[dict]], after: list[list[dict]], what: str = "ship
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, held in (("development", False), ("held out", True)):
-        group = [p for p in pairs if p["held_out"] == held]
+        group = _measured([p for p in pairs if p["held_out"] == held])
         if not group:
             continue
         mean, se, up, down = _summary(group)
         lines.append(
-            f"| {label} | {len(group)} | {sum(p['before'] for p in group) / len(group):.3f} | "
-            f"{sum(p['after'] for p in group) / len(group):.3f} | {mean:+.4f} | {se:.4f} | "
+            f"| {label} | {len(group)} | {statistics.fmean(p['before'] for p in group):.3f} | "
+            f"{statistics.fmean(p['after'] for p in group):.3f} | {mean:+.4f} | {se:.4f} | "
             f"{up} / {down} |"
         )
     return "\n".join(lines) + "\n"

@@ -159,3 +159,34 @@ def test_a_comparison_pairs_rows_by_run_and_gives_the_mean_difference_with_its_e
         compare_main(
             ["--before", str(files["before0"]), "--after", f"{files['after1']},{files['after1']}"]
         )
+
+
+def test_a_comparison_leaves_out_rows_measured_on_one_side_only(tmp_path):
+    from bench.compare_quality import main as compare_main
+    from bench.quality.evaluate import Judged
+
+    def row(name: str, quality_only: float | None) -> dict:
+        out = {
+            "generator": name,
+            "scale": "city",
+            "held_out": False,
+            "naive": Judged(0.0, 1, 0, 0),
+            "true": Judged(100.0, 1, 0, 0),
+            "shipped": Judged(50.0, 1, 0, 0),
+        }
+        if quality_only is not None:
+            out["quality_only"] = Judged(quality_only, 1, 0, 0)
+        return out
+
+    before, after = tmp_path / "before.pkl", tmp_path / "after.pkl"
+    before.write_bytes(pickle.dumps([row("dev_a", 40.0), row("dev_b", None)]))
+    after.write_bytes(pickle.dumps([row("dev_a", 45.0), row("dev_b", 70.0)]))
+    out = tmp_path / "compare.md"
+    compare_main(
+        ["--before", str(before), "--after", str(after), "--what", "quality_only"]
+        + ["--output", str(out)]
+    )
+    text = out.read_text(encoding="utf-8")
+    # dev_b has no quality-only score before: its row shows nan, the means leave it out
+    assert "| dev_b | dev | city | 0 | nan | 0.700 | +nan |" in text
+    assert "| development | 1 | 0.400 | 0.450 | +0.0500 | nan | 1 / 0 |" in text
