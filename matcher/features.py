@@ -4,7 +4,9 @@ Two blocks, both plain float arrays built with numpy:
 
 - *unary* features describe the lead organization doing the service for the village: capability
   level, distance, rating, kind, size, capacity, breadth, how many reviewed projects it had before
-  ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`);
+  ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`), and its mean
+  level over all the services it offers (a steadier reading of how capable it is than one level,
+  known before any review: ``Snapshot.o_mean_level``);
 - *group* features describe the group around it: its size, the mean quality of its members, the
   shares of its partners that brought none of the village's needs or a second hand in the
   project's service (past partners were not chosen as the recommender chooses), how many of them
@@ -50,6 +52,7 @@ UNARY_COLUMNS = (
     "need_severity",
     "lead_quality",
     "service_quality",
+    "mean_level",
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -89,6 +92,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     out[:, 4] = np.log1p(snap.o_volunteers[o])
     out[:, 5] = snap.o_capacity[o]
     out[:, 6] = np.diff(snap.level.indptr)[o]
+    out[:, 12] = snap.o_mean_level[o]
     if hist is None or np.isnan(hist.global_mean):
         out[:, 7] = 0.0
         out[:, 8] = np.nan

@@ -7,6 +7,7 @@ numbered in sorted id order, so the same input always gives the same numbering).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -119,6 +120,17 @@ class Snapshot:
     @property
     def n_orgs(self) -> int:
         return len(self.org_ids)
+
+    @cached_property
+    def o_mean_level(self) -> np.ndarray:
+        """Each organization's mean capability level over the services it offers (0: none).
+
+        One level is one noisy reading of how capable an organization is; the mean over all its
+        services is a steadier one, and is known before any review.
+        """
+        breadth = np.diff(self.level.indptr)
+        total = np.asarray(self.level.sum(axis=1)).ravel()
+        return total / np.maximum(breadth, 1)
 
     def level_of(self, o, s) -> np.ndarray:
         """Capability level of organizations ``o`` in services ``s`` (0 = not provided)."""
