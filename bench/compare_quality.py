@@ -79,8 +79,9 @@ def _measured(pairs: list[dict]) -> list[dict]:
     return [p for p in pairs if not math.isnan(p["after"] - p["before"])]
 
 
-def _summary(pairs: list[dict]) -> tuple[float, float, int, int]:
-    diffs = [p["after"] - p["before"] for p in _measured(pairs)]
+def _summary(measured: list[dict]) -> tuple[float, float, int, int]:
+    """Mean difference, its standard error, rows up and rows down of :func:`_measured` pairs."""
+    diffs = [p["after"] - p["before"] for p in measured]
     if not diffs:
         return math.nan, math.nan, 0, 0
     se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else math.nan

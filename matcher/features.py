@@ -92,7 +92,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     out[:, 4] = np.log1p(snap.o_volunteers[o])
     out[:, 5] = snap.o_capacity[o]
     out[:, 6] = np.diff(snap.level.indptr)[o]
-    out[:, 12] = snap.o_mean_level[o]
+    out[:, UNARY_COLUMNS.index("mean_level")] = snap.o_mean_level[o]
     if hist is None or np.isnan(hist.global_mean):
         out[:, 7] = 0.0
         out[:, 8] = np.nan
