@@ -100,6 +100,10 @@ def run_one(name: str, scale: str, seed: int, cache: Path) -> dict:
     row["shipped"], row["seconds"] = _judge_doc(world, doc), seconds
     row["time_split"] = (doc["summary"].get("model") or {}).get("time_split") or {}
     row["group_trust"] = (doc["summary"].get("model") or {}).get("group_trust")
+    # kept in --rows: whether a block ran out of LP work (matcher.colgen.LP_WORK_LIMIT) and the like
+    row["formation"] = {
+        k: v for k, v in (doc["summary"].get("formation") or {}).items() if not isinstance(v, dict)
+    }
     del doc
     gc.collect()
     doc, seconds = _recommend(world, variant="quality_only", evaluate=False)  # split: shipped

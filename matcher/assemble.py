@@ -10,7 +10,7 @@ import numpy as np
 
 from graph_schema.contract.vocabulary import ORG_KINDS, SERVICES
 
-from .explain import group_sentences, member_facts, member_sentences
+from .explain import group_sentences, member_facts, member_sentences, party_sentences
 from .result import Member, Recommendation
 from .teams import assign_needs
 
@@ -153,6 +153,9 @@ def _one(
         scorer.history_used,
         {s for s in uncovered if alternatives.get(s)},
     )
+    party = _party_note(scorer, orgs)
+    if party is not None:
+        zh, en = zh + party[0], en + " " + party[1]
     return Recommendation(
         str(snap.village_ids[cand.villages[r]]),
         members,
@@ -163,6 +166,15 @@ def _one(
         en,
         alternatives,
     )
+
+
+def _party_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
+    """The party-branch sentence, when the team's pair terms counted them (matcher.explain)."""
+    joint, party = scorer.joint, scorer.snap.o_party
+    if not scorer.group_terms or joint is None or party is None or scorer.trust <= 0:
+        return None
+    both, mixed = (float(c) for c in joint.party_coef)
+    return party_sentences(int(party[orgs].sum()), len(orgs), both, mixed)
 
 
 def _alternatives(snap, cand, inp, r, slots, needs, left_after) -> dict[str, list[str]]:

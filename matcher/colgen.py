@@ -53,6 +53,20 @@ __all__ = ["column_generation", "new_highs", "lagrangian_bound", "split_blocks"]
 #: re-solves took 77 s over 13 rounds from the plain start, 9 s over 5 rounds after 30 steps
 #: (7 s), to the same LP optimum.
 START_STEPS = 30
+#: a block of at least this many villages solves its first LP by interior point with crossover
+#: (``_Master.solve_lp``); smaller ones by the dual simplex, as before
+INTERIOR_FIRST_VILLAGES = 5_000
+#: simplex iterations one re-solve or dive may take, and a block all of them after its first LP.
+#: A block that reaches either is *out of work*: the round that ran out is taken back, the last
+#: optimal master is rounded and its split villages take their largest LP share that fits, then
+#: any team that fits (``rounding.round_master``). A limit of work, so the same on any machine.
+#: Where the values are flat the LP crawls (a province world with a party-branch term: 56,000
+#: iterations for one re-solve at 1,000 a second, then as many in dives); eleven province worlds of
+#: the quality bench without that term took at most 16,129 in one solve and 26,192 in all
+#: (session 23, bench/bench_formation_lp.py).
+LP_SOLVE_LIMIT = 25_000
+LP_WORK_LIMIT = 60_000
+_NO_LIMIT = 2**31 - 1
 
 
 def _pattern_bits(pats: Patterns) -> np.ndarray:
@@ -73,6 +87,8 @@ class _Master:
         self.cols_p: list[int] = []
         self.seen = np.zeros(values.shape, bool)
         self.seed = seed
+        self.work_left = LP_WORK_LIMIT  # simplex iterations left after the first LP
+        self._undo: tuple = (0, None)
         self.h = new_highs(seed)
         lp = highspy.HighsLp()
         lp.num_col_ = 0
@@ -142,10 +158,66 @@ class _Master:
         self.cols_r, self.cols_p = rows[~gone].tolist(), pats[~gone].tolist()
         return len(index)
 
-    def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
+    def solve_lp(self, interior: bool = False) -> tuple[float, np.ndarray, np.ndarray]:
+        """Solve the LP from scratch; ``interior``: by interior point with crossover (a vertex).
+
+        The interior point method is for a large block's first LP: where many teams are worth
+        nearly the same the dual simplex crawls there (a province world with a party-branch
+        term: 206,342 iterations in 202 s, interior point 12 s; docs/matcher.md, *Party branches*).
+        """
+        if interior:
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "on")
         self.h.run()
+        if interior:
+            self.h.setOptionValue("solver", "simplex")
+        return self.solution()
+
+    def solution(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """LP value, village duals and capacity duals of the last solve."""
         dual = np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0)
         return self.h.getInfo().objective_function_value, dual[: self.n], dual[self.n :]
+
+    def add_round(self, rows: np.ndarray, pats: np.ndarray) -> int:
+        """:meth:`add`, remembering how to take the round back (:meth:`resolve`)."""
+        basis = self.h.getBasis()
+        before = len(self.cols_r)
+        added = self.add(rows, pats)
+        self._undo = (before, basis)
+        return added
+
+    def run_within(self) -> bool:
+        """Run the simplex from the current basis within the limits of work; False if it ran out.
+
+        Work is counted in simplex iterations, so a block stops at the same point on a busy
+        machine as on a quiet one."""
+        self.h.setOptionValue(
+            "simplex_iteration_limit", max(min(self.work_left, LP_SOLVE_LIMIT), 0)
+        )
+        self.h.run()
+        self.h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
+        self.work_left -= self.h.getInfo().simplex_iteration_count
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+            self.work_left = 0  # one solve that long: the rest would crawl the same way
+            return False
+        return True
+
+    def restore(self, basis) -> None:
+        """Back to a basis that was optimal (after the change that ran out of work is undone)."""
+        self.h.setBasis(basis)
+        self.h.run()
+
+    def resolve(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """Re-solve after :meth:`add_round`; None (the round taken back) if the work ran out."""
+        if self.run_within():
+            return self.solution()
+        before, basis = self._undo
+        gone = np.arange(before, len(self.cols_r))
+        self.h.deleteCols(len(gone), gone.astype(np.int32))
+        self.seen[np.asarray(self.cols_r[before:]), np.asarray(self.cols_p[before:])] = False
+        del self.cols_r[before:], self.cols_p[before:]
+        self.restore(basis)
+        return None
 
     def priced_in(self, mu: np.ndarray, pi: np.ndarray, k: int, tol: np.ndarray):
         """Rows and teams of each village's ``k`` best teams of reduced cost above ``tol``."""
@@ -204,6 +276,7 @@ class _BlockResult(NamedTuple):
     fractional: int  # villages the LP split
     dived: int  # of them, fixed by a dive
     dropped: int  # columns priced out between rounds
+    out_of_work: bool  # reached LP_SOLVE_LIMIT or LP_WORK_LIMIT
 
 
 def _solve_block(
@@ -229,7 +302,14 @@ def _solve_block(
     lp_value, pi, rounds, dropped = 0.0, np.zeros(len(caps)), 0, 0
     while rounds < max_rounds:
         rounds += 1
-        lp_value, mu, pi = master.solve_lp()
+        solved = (
+            master.solve_lp(interior=n >= INTERIOR_FIRST_VILLAGES)
+            if rounds == 1
+            else master.resolve()
+        )
+        if solved is None:
+            break  # out of work: the last optimal master (this round taken back) gets rounded
+        lp_value, mu, pi = solved
         r, picked = master.priced_in(mu, pi, per_round, tol)
         if master.seen[r, picked].all():
             break  # the LP is optimal over every team; its solution is what gets rounded
@@ -238,9 +318,11 @@ def _solve_block(
             # master grew to 238,491 columns and one re-solve ran at 900 simplex iterations a
             # second (6,600 with the priced-out columns dropped; docs/matcher.md, "Formation: team columns").
             dropped += master.drop(mu, pi, drop_below * scale)
-        master.add(r, picked)  # skips the columns it holds already
+        master.add_round(r, picked)  # skips the columns it holds already
     chosen, n_frac, n_dived = master.round(time_limit, lp_value)
-    return _BlockResult(chosen, pi, rounds, len(master.cols_r), n_frac, n_dived, dropped)
+    return _BlockResult(
+        chosen, pi, rounds, len(master.cols_r), n_frac, n_dived, dropped, master.work_left <= 0
+    )
 
 
 def column_generation(
@@ -301,6 +383,7 @@ def column_generation(
         "dived": 0,
         "passes": 0,
         "dropped": 0,
+        "out_of_work": 0,
     }
     price = np.zeros(len(capacity_left))
     cap = capacity_left.astype(np.int64)
@@ -430,4 +513,5 @@ def _block_choice(
     info["fractional"] += solved.fractional
     info["dived"] += solved.dived
     info["dropped"] += solved.dropped
+    info["out_of_work"] += int(solved.out_of_work)
     return solved.chosen

@@ -11,7 +11,14 @@ from typing import Any
 
 from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH
 
-__all__ = ["member_facts", "member_sentences", "group_sentences", "NO_HISTORY_ZH", "NO_HISTORY_EN"]
+__all__ = [
+    "member_facts",
+    "member_sentences",
+    "group_sentences",
+    "party_sentences",
+    "NO_HISTORY_ZH",
+    "NO_HISTORY_EN",
+]
 
 NO_HISTORY_ZH = "本数据尚无项目评审记录，推荐依据能力等级、距离和等级评估，未使用历史成效。"
 NO_HISTORY_EN = (
@@ -149,3 +156,38 @@ def group_sentences(
         zh += NO_HISTORY_ZH
         en += " " + NO_HISTORY_EN
     return zh, en
+
+
+def party_sentences(
+    with_branch: int, n_members: int, both_coef: float, mixed_coef: float
+) -> tuple[str, str] | None:
+    """Why the members' party branches mattered, or None when they did not.
+
+    ``with_branch`` of the ``n_members`` have a party branch; ``both_coef`` / ``mixed_coef`` are
+    what the history says a pair of two with a branch / of one with and one without adds
+    (:class:`matcher.pair_effects.JointEffects`, 0 when the evidence does not bear it out).
+
+    Examples
+    --------
+    >>> party_sentences(3, 3, 0.0, -0.05)[0]
+    '成员均设有党支部：历史评审中，有党支部与无党支部的组织同组时成效偏低。'
+    >>> party_sentences(1, 2, 0.0, -0.05) is None  # a mixed group: nothing in its favour to say
+    True
+    """
+    if n_members < 2:
+        return None
+    uniform = with_branch in (0, n_members)
+    if mixed_coef < 0 and uniform:
+        which_zh = "均设有党支部" if with_branch else "均未设党支部"
+        which_en = "have" if with_branch else "lack"
+        return (
+            f"成员{which_zh}：历史评审中，有党支部与无党支部的组织同组时成效偏低。",
+            f"All members {which_en} a party branch: in the review history, groups mixing "
+            "organizations with and without one scored lower.",
+        )
+    if both_coef > 0 and with_branch == n_members:
+        return (
+            "成员均设有党支部：历史评审中，均设有党支部的组织同组时成效更好。",
+            "All members have a party branch: in the review history, such groups scored higher.",
+        )
+    return None

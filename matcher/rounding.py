@@ -94,9 +94,13 @@ def _dive(master, x: np.ndarray, split: np.ndarray, fixed: np.ndarray) -> int:
             new.append(j)
     if new:
         index = np.asarray(new, np.int32)
-        fixed[index] = True
+        basis = master.h.getBasis()
         master.h.changeColsBounds(len(index), index, np.ones(len(index)), np.ones(len(index)))
-        master.h.run()
+        if not master.run_within():  # out of work: undo the dive
+            master.h.changeColsBounds(len(index), index, np.zeros(len(index)), np.ones(len(index)))
+            master.restore(basis)
+            return 0
+        fixed[index] = True
     return len(new)
 
 
@@ -124,7 +128,9 @@ def round_master(master, time_limit: float, lp_value: float) -> tuple[np.ndarray
     n_split = len(split)
     fixed = np.zeros(len(x), bool)
     for _ in range(MAX_DIVES):
-        if len(split) <= LARGE_SUB_MIP or _dive(master, x, split, fixed) == 0:
+        if len(split) <= LARGE_SUB_MIP or master.work_left <= 0:
+            break
+        if _dive(master, x, split, fixed) == 0:
             break
         x = np.asarray(master.h.getSolution().col_value)
         whole, split = _split(master, x)
@@ -135,8 +141,30 @@ def round_master(master, time_limit: float, lp_value: float) -> tuple[np.ndarray
         return chosen, n_split, int(fixed.sum())
     keep = np.isin(cols_r, split)
     left = master.caps - _capacity_used(master, np.flatnonzero(whole))
+    if len(split) > LARGE_SUB_MIP and master.work_left <= 0:
+        # its root LP would crawl like the master's: the largest shares first, as they fit
+        order = np.lexsort((-master.values[cols_r, cols_p], -x))
+        chosen[split] = _first_fit(master, order[keep[order]], split, left)
+        _fill(master, chosen)
+        return chosen, n_split, int(fixed.sum())
     chosen[split] = _sub_mip(master, cols_r[keep], cols_p[keep], split, left, time_limit, lp_value)
     return chosen, n_split, int(fixed.sum())
+
+
+def _first_fit(master, columns: np.ndarray, rows: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Each of ``rows`` takes the first of ``columns`` (master columns, in order) that fits."""
+    out = np.full(len(rows), -1, np.int64)
+    local = np.searchsorted(rows, np.asarray(master.cols_r)[columns])
+    cap_rows = master.capacity_rows(
+        np.asarray(master.cols_r)[columns], np.asarray(master.cols_p)[columns]
+    )
+    left = np.maximum(caps, 0).astype(np.int64)
+    for i, j in enumerate(columns.tolist()):
+        used = cap_rows[i][cap_rows[i] >= 0]
+        if out[local[i]] < 0 and (left[used] > 0).all():
+            out[local[i]] = master.cols_p[j]
+            left[used] -= 1
+    return out
 
 
 def _sub_mip(master, cols_r, cols_p, rows, caps, time_limit, block_lp_value) -> np.ndarray:
@@ -180,3 +208,24 @@ def _sub_mip(master, cols_r, cols_p, rows, caps, time_limit, block_lp_value) -> 
             out[local[j]] = cols_p[j]
             left[cap_rows] -= 1
     return out
+
+
+def _fill(master, chosen: np.ndarray) -> None:
+    """Villages left without a team take their best team (any, generated or not) that fits.
+
+    The capacity left is what the chosen teams leave; the villages go best team value first."""
+    caps = master.caps.astype(np.int64).copy()
+    on = np.flatnonzero(chosen >= 0)
+    used = master.capacity_rows(on, chosen[on])
+    np.subtract.at(caps, used[used >= 0], 1)
+    members = master.pats.members
+    empty = np.flatnonzero((chosen < 0) & np.isfinite(master.values).any(axis=1))
+    for r in empty[np.argsort(-master.values[empty].max(axis=1), kind="stable")].tolist():
+        rows = np.where(members >= 0, master.slot_row[r, np.maximum(members, 0)], -1)
+        fits = ((rows < 0) | (caps[np.maximum(rows, 0)] > 0)).all(axis=1)
+        value = np.where(fits, master.values[r], -np.inf)
+        best = int(np.argmax(value))
+        if np.isfinite(value[best]):
+            chosen[r] = best
+            taken = rows[best][rows[best] >= 0]
+            caps[taken] -= 1

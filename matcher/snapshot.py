@@ -112,6 +112,8 @@ class Snapshot:
     all_proj_t: np.ndarray
     # members of each reviewed project (rows aligned with proj_*)
     proj_members: sparse.csr_matrix
+    # has a party branch (党支部; False also when unknown)
+    o_party: np.ndarray | None = None
 
     @property
     def n_villages(self) -> int:
@@ -281,4 +283,12 @@ def build_snapshot(dataset) -> Snapshot:
         all_proj_members=proj[5],
         all_proj_t=proj[6],
         proj_members=proj[7],
+        o_party=_has_party_branch(orgs),
     )
+
+
+def _has_party_branch(orgs: pd.DataFrame) -> np.ndarray:
+    """``has_party_branch`` as booleans (an optional column: unknown counts as without)."""
+    if "has_party_branch" not in orgs:
+        return np.zeros(len(orgs), bool)
+    return orgs["has_party_branch"].astype("boolean").fillna(False).to_numpy(dtype=bool)

@@ -246,3 +246,44 @@ def test_many_split_villages_are_dived_then_solved_close_to_the_bound(monkeypatc
     assert objective(v, dived) >= 0.99 * objective(v, plain)
     again, _ = column_generation(v, o, p, cap, order)
     assert again.tolist() == dived.tolist()
+
+
+@pytest.mark.parametrize("limit", ["LP_SOLVE_LIMIT", "LP_WORK_LIMIT"])
+def test_a_block_out_of_lp_work_still_gets_whole_teams_close_to_the_bound(monkeypatch, limit):
+    # Where team values are flat the master LP crawls (a province with a party-branch term: one
+    # re-solve took 56,000 simplex iterations); past either limit of work the round is taken back
+    # and the last optimal master rounded, its split villages by their largest LP share that fits,
+    # then any team that fits. Here a limit is 0 and the sub-MIP threshold low, so a small world
+    # takes that path.
+    import matcher.colgen as colgen
+    import matcher.rounding as rounding
+
+    v, o, p, cap, order = _synergy_instance(300, 200, 6, seed=0, synergy=0.2)
+    full, full_info = column_generation(v, o, p, cap, order)
+    assert full_info["out_of_work"] == 0
+    monkeypatch.setattr(colgen, limit, 0)
+    monkeypatch.setattr(rounding, "LARGE_SUB_MIP", 10)
+    short, info = column_generation(v, o, p, cap, order)
+    assert info["out_of_work"] == 1 and info["rounds"] == 2 and info["dived"] == 0
+    assert info["fractional"] > 10  # the split villages went by their shares, not a MIP
+    assert check_capacity(o, p, short, cap) == 0
+    _one_team_per_row(short, v)
+    # the first LP only (from the starting prices' columns), its split villages first-fit, then
+    # any team that fits: 99.6 % of the full formation here
+    assert objective(v, short) >= 0.99 * objective(v, full)
+    assert objective(v, short) > objective(v, greedy(v, o, p, cap, order))
+    again, _ = column_generation(v, o, p, cap, order)
+    assert again.tolist() == short.tolist()
+
+
+def test_a_large_blocks_first_lp_by_interior_point_reaches_the_same_optimum(monkeypatch):
+    import matcher.colgen as colgen
+
+    v, o, p, cap, order = _synergy_instance(300, 200, 6, seed=1, synergy=0.2)
+    simplex, s_info = column_generation(v, o, p, cap, order)
+    monkeypatch.setattr(colgen, "INTERIOR_FIRST_VILLAGES", 1)
+    interior, i_info = column_generation(v, o, p, cap, order)
+    assert i_info["upper_bound"] == pytest.approx(s_info["upper_bound"], rel=1e-3)
+    assert check_capacity(o, p, interior, cap) == 0
+    assert objective(v, interior) >= 0.99 * i_info["upper_bound"]
+    assert objective(v, interior) == pytest.approx(objective(v, simplex), rel=5e-3)

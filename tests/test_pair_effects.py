@@ -7,6 +7,8 @@ together" on a recommendation must not be shown a strong organization's own qual
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from matcher.collaboration import History, members_matrix
@@ -60,3 +62,44 @@ def test_a_pair_is_trusted_in_proportion_to_its_shared_projects():
     joint, idx = _fit(often + once + rest, lambda t: 1.0 if t in ({"A", "B"}, {"C", "D"}) else 0.0)
     many, one = joint.pair_term([idx["A"], idx["C"]], [idx["B"], idx["D"]])
     assert many > one > 0
+
+
+def _fit_party(residual_of_mixed: float, seed: int = 0):
+    """Pairs of 24 organizations, half with a party branch; a pair of one with and one without
+    a branch leaves ``residual_of_mixed`` (plus noise) beyond what its members bring."""
+    names = [f"P{i:02d}" for i in range(24)]
+    party = set(names[::2])
+    rng = np.random.default_rng(seed)
+    teams = [list(rng.choice(names, 2, replace=False)) for _ in range(400)]
+    projects = [
+        (f"J{i:03d}", "medical", team, "V1", 50.0, f"{1990 + i // 20}-{1 + i % 12:02d}-15")
+        for i, team in enumerate(teams)
+    ]
+    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in names]
+    snap = build_snapshot(
+        tiny_dataset(
+            [("V1", 36.0, 117.0, {"medical": 3})], orgs, projects=projects, party_branches=party
+        )
+    )
+    ids = list(snap.org_ids)
+    team = members_matrix(snap.proj_members)
+    mixed = np.array([len({ids[m] in party for m in row if m >= 0}) == 2 for row in team])
+    residual = residual_of_mixed * mixed + rng.normal(0.0, 0.5, len(mixed))
+    joint = fit_joint_effects(snap, History(snap), np.arange(len(mixed)), residual)
+    return joint, {o: i for i, o in enumerate(ids)}
+
+
+def test_strangers_of_one_party_committee_are_preferred_when_mixed_pairs_did_worse():
+    # P00 and P02 have party branches, P01 has none; none of them worked together before
+    joint, idx = _fit_party(-0.4)
+    same, mixed = joint.pair_term([idx["P00"], idx["P00"]], [idx["P02"], idx["P01"]])
+    assert mixed < -0.2 and mixed < same - 0.2, (same, mixed)
+    assert joint.summary()["party_coef"][1] < -0.2
+
+
+def test_a_party_effect_the_history_does_not_bear_out_counts_for_nothing():
+    # the same pairs, no party effect: a coefficient fitted to noise would steer every team
+    joint, idx = _fit_party(0.0)
+    assert joint.summary()["party_coef"] == [0.0, 0.0]
+    a, b = [idx["P00"], idx["P00"]], [idx["P01"], idx["P02"]]
+    assert (joint.pair_term(a, b) == replace(joint, party=None).pair_term(a, b)).all()

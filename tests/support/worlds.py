@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -21,12 +23,14 @@ def tiny_dataset(
     volunteers: list[tuple[str, float, float, float | None, list[str], str | None]] = (),  # type: ignore[assignment]
     projects: list[tuple[str, str, list[str], str | None, float | None, str]] = (),  # type: ignore[assignment]
     rating: int = 3,
+    party_branches: Collection[str] = (),
 ) -> Dataset:
     """A dataset from literals.
 
     ``villages``: (id, lat, lon, {service: severity}); ``orgs``: (id, lat, lon, max_villages,
     {service: level}); ``volunteers``: (id, lat, lon, hours, skills, org or None); ``projects``:
-    (id, service, [lead, partners...], village or None, score or None, ISO review date).
+    (id, service, [lead, partners...], village or None, score or None, ISO review date);
+    ``party_branches``: the organizations with a party branch (``has_party_branch``).
 
     Examples
     --------
@@ -61,6 +65,7 @@ def tiny_dataset(
                     "lon": lo,
                     "max_villages": cap,
                     "rating": rating,
+                    "has_party_branch": o in party_branches,
                 }
                 for o, la, lo, cap, _ in orgs
             ]
