@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from matcher import recommend
-from tests.support.worlds import tiny_dataset
+from tests.support.worlds import far_record_and_three_candidates
 
 HISTORY_ORGS = [f"P{i:02d}" for i in range(24)]
 
@@ -30,16 +30,7 @@ def _world(mixed_penalty: float):
         score = 40 + 4 * level[a] - mixed_penalty * mixed + rng.normal(0, 3)
         date = f"{2005 + i // 40}-{1 + i % 12:02d}-15"
         projects.append((f"J{i:03d}", "medical", [a, b], "V0", round(score, 1), date))
-    orgs = [
-        (o, 40.0, 117.0 + 0.01 * i, 0, {"medical": level[o]}) for i, o in enumerate(HISTORY_ORGS)
-    ]
-    orgs += [
-        ("A", 36.0, 117.02, 1, {"medical": 4}),
-        ("B", 36.0, 117.02, 1, {"elder_care": 4}),
-        ("C", 36.0, 117.02, 1, {"elder_care": 5}),
-    ]
-    villages = [("V0", 40.0, 117.1, {}), ("V1", 36.0, 117.0, {"medical": 3, "elder_care": 3})]
-    return tiny_dataset(villages, orgs, projects=projects, party_branches=party)
+    return far_record_and_three_candidates(level, projects, party_branches=party)
 
 
 @pytest.fixture(scope="module")

@@ -103,3 +103,51 @@ def test_a_party_effect_the_history_does_not_bear_out_counts_for_nothing():
     assert joint.summary()["party_coef"] == [0.0, 0.0]
     a, b = [idx["P00"], idx["P00"]], [idx["P01"], idx["P02"]]
     assert (joint.pair_term(a, b) == replace(joint, party=None).pair_term(a, b)).all()
+
+
+def _fit_returning(gain_per_return: float, seed: int = 0):
+    """Forty pairs that worked together one to four times (every project reviewed, each leaving
+    ``gain_per_return · log1p(times − 1)`` plus noise), and two pairs whose joint projects were
+    never reviewed: Q0 and Q1 came back three times, Q2 and Q3 met once."""
+    rng = np.random.default_rng(seed)
+    names = [f"P{i:02d}" for i in range(80)]
+    teams, times = [], []
+    for i in range(40):
+        k = 1 + i % 4
+        teams += [[names[2 * i], names[2 * i + 1]]] * k
+        times += [k] * k
+    projects = [
+        (f"J{i:03d}", "medical", team, "V1", 50.0, f"{1990 + i // 20}-{1 + i % 12:02d}-15")
+        for i, team in enumerate(teams)
+    ]
+    unreviewed = [["Q0", "Q1"]] * 4 + [["Q2", "Q3"]]
+    projects += [
+        (f"U{i:03d}", "medical", team, "V1", None, f"2000-{1 + i:02d}-15")
+        for i, team in enumerate(unreviewed)
+    ]
+    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in names + ["Q0", "Q1", "Q2", "Q3"]]
+    snap = build_snapshot(
+        tiny_dataset([("V1", 36.0, 117.0, {"medical": 3})], orgs, projects=projects)
+    )
+    ids = list(snap.org_ids)
+    team = members_matrix(snap.proj_members)
+    count = {frozenset(t): k for t, k in zip(teams, times, strict=True)}
+    k = np.array([count[frozenset(ids[m] for m in row if m >= 0)] for row in team])
+    residual = gain_per_return * np.log1p(k - 1) + rng.normal(0.0, 0.3, len(k))
+    joint = fit_joint_effects(snap, History(snap), np.arange(len(k)), residual)
+    return joint, {o: i for i, o in enumerate(ids)}
+
+
+def test_partners_who_keep_coming_back_are_preferred_where_returning_pairs_did_better():
+    # Q0 and Q1 have no reviewed project together; their returns are what speaks for them
+    joint, idx = _fit_returning(0.5)
+    returning, once = joint.pair_term([idx["Q0"], idx["Q2"]], [idx["Q1"], idx["Q3"]])
+    assert returning > 0.3, joint.summary()
+    assert once == 0.0
+    assert joint.summary()["repeat_coef"] > 0.3
+
+
+def test_coming_back_counts_for_nothing_where_returning_pairs_did_no_better():
+    joint, idx = _fit_returning(0.0)
+    assert joint.summary()["repeat_coef"] == 0.0
+    assert joint.pair_term([idx["Q0"]], [idx["Q1"]])[0] == 0.0

@@ -14,7 +14,7 @@ import pytest
 import bench.quality as quality
 from bench.quality import DEVELOPMENT, GENERATORS, HELD_OUT, spec
 from bench.quality.baselines import shrunk_mean_values
-from bench.quality.evaluate import groups_from_contract_json, judge_groups
+from bench.quality.evaluate import alone_and_lift, groups_from_contract_json, judge_groups
 from bench.quality.greedy import capacity_left, eligible_order, reference_greedy
 from bench.quality.world import build_world
 from graph_schema import read_data, write_data
@@ -101,6 +101,22 @@ def test_the_judge_counts_an_overloaded_organization_and_a_partnered_village(wor
     groups = groups_from_contract_json(world, {"recommendations": recs})
     judged = judge_groups(world, groups)
     assert judged.capacity_violations == 1 and judged.rule_violations == 1
+
+
+def test_alone_and_lift_split_the_true_value_of_the_covered_needs(worlds):
+    # bench_quality_gap.py: what the members bring alone plus what grouping adds is the value
+    w = worlds["dev_local_teams"]
+    groups = reference_greedy(w, "true")
+    a = w.actors
+    covered = sum(
+        float(a.need_sev[v][(a.need_sev[v] > 0) & (a.o_level[g] > 0).any(axis=0)].sum())
+        for v, g in groups.items()
+    )
+    alone, lift = alone_and_lift(w, groups)
+    assert (alone + lift) * covered == pytest.approx(judge_groups(w, groups).value)
+    assert any(len(g) > 1 for g in groups.values()) and lift != 0.0
+    singles = {v: g[:1] for v, g in groups.items()}
+    assert alone_and_lift(w, singles)[1] == pytest.approx(0.0)
 
 
 def test_docstring_examples_of_the_bench_run():

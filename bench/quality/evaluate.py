@@ -13,9 +13,9 @@ import numpy as np
 
 from .contract import org_ids, village_ids
 from .errors import QualityBenchError
-from .greedy import capacity_left, true_values
+from .greedy import _need_rows, capacity_left, true_values
 
-__all__ = ["Judged", "groups_from_contract_json", "judge_groups", "normalized"]
+__all__ = ["Judged", "alone_and_lift", "groups_from_contract_json", "judge_groups", "normalized"]
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,40 @@ def normalized(system: float, naive: float, truth: float) -> float:
     """
     span = truth - naive
     return (system - naive) / span if span > 0 else float("nan")
+
+
+def alone_and_lift(world, groups: dict[int, np.ndarray]) -> tuple[float, float]:
+    """Where a set of groups' true value comes from: its members alone, and what grouping adds.
+
+    For every covered need, the member that covers it best in its group: *alone* is that member's
+    true score above the floor leading the need by itself, *lift* its score in the group minus
+    alone. Both are severity-weighted means over the covered needs.
+
+    Examples
+    --------
+    >>> from bench.quality import spec
+    >>> from bench.quality.world import build_world
+    >>> w = build_world(spec("dev_local_teams"), "tiny", 0)
+    >>> alone, lift = alone_and_lift(w, {0: np.array([0])})
+    >>> lift
+    0.0
+    """
+    v = np.array(sorted(groups), np.int64)
+    width = max(len(groups[i]) for i in v)
+    g = np.full((len(v), width), -1, np.int64)
+    for row, i in enumerate(v):
+        g[row, : len(groups[i])] = groups[i]
+    i, k, s, sev = _need_rows(world, v, g)
+    if len(i) == 0:
+        return 0.0, 0.0
+    together = world.expected(v[i], s, g[i, k], g[i]) - world.floor
+    solo = np.full((len(i), 1), -1, np.int64)
+    solo[:, 0] = g[i, k]
+    alone = world.expected(v[i], s, g[i, k], solo) - world.floor
+    # the best-covering member of each (group, need): last of a stable sort by the group score
+    order = np.lexsort((together, s, i))
+    last = np.r_[(i[order][1:] != i[order][:-1]) | (s[order][1:] != s[order][:-1]), True]
+    best = order[last]
+    weight = sev[i[best], s[best]].astype(float)
+    mean = lambda x: float((weight * x).sum() / weight.sum())  # noqa: E731 - two uses, here
+    return mean(alone[best]), mean(together[best] - alone[best])

@@ -13,7 +13,7 @@ import pandas as pd
 
 from graph_schema.contract.dataset import Dataset
 
-__all__ = ["tiny_dataset", "sample_subset"]
+__all__ = ["tiny_dataset", "sample_subset", "far_record_and_three_candidates"]
 
 
 def tiny_dataset(
@@ -154,3 +154,19 @@ def sample_subset(
         orgs["max_villages"] = capacity
         tables["organizations"] = orgs
     return Dataset(tables)
+
+
+def far_record_and_three_candidates(level: dict[str, int], projects, **kwargs):
+    """Organizations ``level`` (name → medical level) with a record at village V0, far away, and no
+    capacity left, and three candidates for 东村 (V1, needing medical and elder care): A (medical
+    4), B (elder care 4) and C (elder care 5). ``kwargs`` go to :func:`tiny_dataset`."""
+    orgs = [
+        (o, 40.0, 117.0 + 0.01 * i, 0, {"medical": n}) for i, (o, n) in enumerate(level.items())
+    ]
+    orgs += [
+        ("A", 36.0, 117.02, 1, {"medical": 4}),
+        ("B", 36.0, 117.02, 1, {"elder_care": 4}),
+        ("C", 36.0, 117.02, 1, {"elder_care": 5}),
+    ]
+    villages = [("V0", 40.0, 117.1, {}), ("V1", 36.0, 117.0, {"medical": 3, "elder_care": 3})]
+    return tiny_dataset(villages, orgs, projects=projects, **kwargs)
