@@ -49,10 +49,11 @@ from .snapshot import Snapshot
 
 __all__ = ["JointEffects", "fit_joint_effects", "repeated_work"]
 
-#: the size and party blocks are nearly unpenalized: a handful of columns with plenty of evidence
+#: the size, party and repeat blocks are nearly unpenalized: few columns, plenty of evidence
 SIZE_PENALTY = 0.1
-#: a party effect with a t statistic below this counts for nothing (see :func:`_evidence_factor`)
-PARTY_MIN_T = 2.0
+#: a party or repeat effect with a t statistic below this counts for nothing
+#: (:func:`_evidence_factor`)
+EVIDENCE_MIN_T = 2.0
 _BLOCKS = ("lead", "partner", "pair", "community")
 
 
@@ -109,12 +110,12 @@ class JointEffects:
     def summary(self) -> dict:
         """Chosen penalties and the time split's mean squared errors (for the run summary)."""
         party = {"party_coef": [round(float(c), 4) for c in self.party_coef]}
-        shared = {"repeat_coef": round(float(self.repeat_coef), 4)}
-        return {"penalties": dict(self.penalties), **self.holdout, **party, **shared}
+        repeat = {"repeat_coef": round(float(self.repeat_coef), 4)}
+        return {"penalties": dict(self.penalties), **self.holdout, **party, **repeat}
 
 
 def repeated_work(coworkers: sparse.csr_matrix, a, b) -> np.ndarray:
-    """``log1p(projects together − 1)``: how often a pair came back to work together (0: never).
+    """``log1p(projects together − 1)``: how often a pair came back to work together (0: never, once).
 
     Organizations that chose each other again and again: whether such pairs did better than pairs
     that met once is what the joint fit reads from the reviews (a revealed preference, sign and size
@@ -158,7 +159,7 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
     party = snap.o_party if snap.o_party is not None else np.zeros(n, bool)
     kinds = (party[a] & party[b], party[a] != party[b])
     party_block = np.column_stack([np.bincount(pr, k.astype(float), count) for k in kinds])
-    shared = np.bincount(pr, repeated_work(hist.coworkers, a, b), count)[:, None]
+    repeat = np.bincount(pr, repeated_work(hist.coworkers, a, b), count)[:, None]
     return [
         lead_block,
         partner_block,
@@ -166,7 +167,7 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
         comm_block,
         sparse.csr_matrix(sizes),
         sparse.csr_matrix(party_block),
-        sparse.csr_matrix(shared),
+        sparse.csr_matrix(repeat),
     ]
 
 
@@ -202,7 +203,7 @@ def _predict(blocks, coef) -> np.ndarray:
 
 
 def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """How far to keep each column of ``block``: ``max(0, 1 - (PARTY_MIN_T / t)^2)``.
+    """How far to keep each column of ``block``: ``max(0, 1 - (EVIDENCE_MIN_T / t)^2)``.
 
     ``t`` is the column's t statistic in an ordinary least-squares fit of ``y`` on the block's
     columns, the group-size indicators ``sizes`` and a constant. Not in the joint fit: there the
@@ -227,7 +228,7 @@ def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.
     se = np.sqrt(np.maximum(var * np.diag(np.linalg.pinv(x.T @ x))[:k], 1e-300))
     t = np.abs(beta[:k]) / se
     with np.errstate(divide="ignore"):
-        return np.where(t > PARTY_MIN_T, 1.0 - (PARTY_MIN_T / t) ** 2, 0.0)
+        return np.where(t > EVIDENCE_MIN_T, 1.0 - (EVIDENCE_MIN_T / t) ** 2, 0.0)
 
 
 def fit_joint_effects(
