@@ -56,17 +56,22 @@ def groups_from_contract_json(world, doc: dict) -> dict[int, np.ndarray]:
     return out
 
 
+def _padded(groups: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Villages in order and their groups as one matrix padded with -1 (``groups`` not empty)."""
+    v = np.array(sorted(groups), np.int64)
+    g = np.full((len(v), max(len(groups[i]) for i in v)), -1, np.int64)
+    for row, i in enumerate(v):
+        g[row, : len(groups[i])] = groups[i]
+    return v, g
+
+
 def judge_groups(
     world, groups: dict[int, np.ndarray], max_group: int = 4, duplicates: int = 0
 ) -> Judged:
     """Total true value and the rule breaks of ``groups`` (village index → member indices)."""
     if not groups:
         return Judged(0.0, 0, 0, duplicates)
-    v = np.array(sorted(groups), np.int64)
-    width = max(len(groups[i]) for i in v)
-    g = np.full((len(v), width), -1, np.int64)
-    for row, i in enumerate(v):
-        g[row, : len(groups[i])] = groups[i]
+    v, g = _padded(groups)
     value = float(true_values(world, v, g).sum())
     used = np.bincount(g[g >= 0], minlength=world.n_orgs)
     over = int((used > capacity_left(world)).sum())
@@ -103,11 +108,7 @@ def alone_and_lift(world, groups: dict[int, np.ndarray]) -> tuple[float, float]:
     >>> lift
     0.0
     """
-    v = np.array(sorted(groups), np.int64)
-    width = max(len(groups[i]) for i in v)
-    g = np.full((len(v), width), -1, np.int64)
-    for row, i in enumerate(v):
-        g[row, : len(groups[i])] = groups[i]
+    v, g = _padded(groups)
     i, k, s, sev = _need_rows(world, v, g)
     if len(i) == 0:
         return 0.0, 0.0
