@@ -125,6 +125,8 @@ class History:
 
     def __init__(self, snap: Snapshot, cutoff: float = np.inf, seed: int = 0):
         self.n_orgs = snap.n_orgs
+        #: projects before this day are in the history (and in its co-participation graph)
+        self.cutoff = float(cutoff)
         t = np.nan_to_num(snap.proj_t, nan=-np.inf)
         keep = t < cutoff
         members = snap.proj_members[np.flatnonzero(keep)]
@@ -159,6 +161,7 @@ class History:
         deg = np.asarray(binary.sum(axis=1)).ravel()
         inv_log = np.where(deg > 1, 1.0 / np.log(np.maximum(deg, 2)), 0.0)
         self._adj = binary
+        self._inv_log = inv_log
         self._adj_w = (binary @ sparse.diags(inv_log)).tocsr()
         self.community = self._communities(adj, seed)
 
@@ -212,14 +215,32 @@ class History:
         with np.errstate(invalid="ignore", divide="ignore"):
             return n, np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
-    def adamic_adar(self, a: np.ndarray, b: np.ndarray, chunk: int = 200_000) -> np.ndarray:
-        """Adamic–Adar index of each pair on the co-participation graph (as networkx defines it)."""
+    def adamic_adar(
+        self, a: np.ndarray, b: np.ndarray, own: np.ndarray | None = None, chunk: int = 200_000
+    ) -> np.ndarray:
+        """Adamic–Adar index of each pair on the co-participation graph (as networkx defines it).
+
+        ``own`` (one padded row of members per pair, or -1s) is the past project the pair is read
+        for when that project is itself in the graph: a common neighbour linked to ``a`` or ``b``
+        by that project alone is left out. Otherwise every pair of a past group of three or more
+        would count the group's other members as common neighbours, which a proposed team of
+        strangers never has (the Tai'an sample's time split: MAE 6.15 → 6.06 points).
+        """
         out = np.zeros(len(a))
         for i in range(0, len(a), chunk):
             x = self._adj[a[i : i + chunk]]
             y = self._adj_w[b[i : i + chunk]]
             out[i : i + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
-        return out
+        if own is None or len(a) == 0:
+            return out
+        for c in np.asarray(own, dtype=np.int64).T:
+            mate = np.flatnonzero((c >= 0) & (c != a) & (c != b))
+            if len(mate) == 0:
+                continue
+            ai, bi, ci = a[mate], b[mate], c[mate]
+            once = (self.shared_projects(ai, ci) < 2) | (self.shared_projects(bi, ci) < 2)
+            out[mate[once]] -= self._inv_log[ci[once]]
+        return np.maximum(out, 0.0)
 
     def shared_projects(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Projects (reviewed or not) both organizations took part in."""

@@ -110,15 +110,20 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     return out
 
 
-def pair_vectors(hist: History, a, b, t=np.inf) -> np.ndarray:
-    """One row of :data:`PAIR_COLUMNS` per pair ``(a, b)``."""
+def pair_vectors(hist: History, a, b, t=np.inf, own=None) -> np.ndarray:
+    """One row of :data:`PAIR_COLUMNS` per pair ``(a, b)``.
+
+    ``own``: for pairs of a past project that is in the history's graph, that project's members
+    (one padded row per pair, -1s for other pairs), so that the link prediction does not count
+    the project itself (:meth:`History.adamic_adar`).
+    """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     n, effect = hist.effects.pair_effect(a, b, t)
     out = np.empty((len(a), len(PAIR_COLUMNS)))
     out[:, 0] = n > 0
     out[:, 1] = effect
     out[:, 2] = np.log1p(n)
-    out[:, 3] = np.log1p(hist.adamic_adar(a, b)) if len(a) else 0.0
+    out[:, 3] = np.log1p(hist.adamic_adar(a, b, own)) if len(a) else 0.0
     out[:, 4] = hist.community[a] == hist.community[b]
     out[:, 5] = hist.effects.community_effect(a, b, t)
     return out
@@ -179,6 +184,7 @@ def group_features(
     useful=None,
     same_service=None,
     complement=None,
+    in_graph=None,
 ) -> np.ndarray:
     """Rows of :data:`GROUP_COLUMNS` for padded groups (``-1`` = empty slot).
 
@@ -187,7 +193,9 @@ def group_features(
     needs, whether it provides the project's own service, whether it provides a need the lead
     does not) describe the partners; without them the first member leads, distances are unknown,
     every partner counts as useful in another service and none as bringing what the lead lacks.
-    Pair columns are sums over the group's pairs (a group of three has three pairs).
+    Pair columns are sums over the group's pairs (a group of three has three pairs). ``in_graph``
+    (bool, one per row) marks the groups that are past projects in the history's
+    co-participation graph (:func:`pair_vectors`' ``own``).
     """
     n_rows = group.shape[0]
     size = (group >= 0).sum(axis=1)
@@ -215,7 +223,10 @@ def group_features(
     out[:, GROUP_COLUMNS.index("year")] = hist.year_of(t_rows)
     pr, a, b = pairs_of(group)
     if len(pr):
-        vec = pair_vectors(hist, a, b, t_rows[pr])
+        own = None
+        if in_graph is not None:
+            own = np.where(np.asarray(in_graph, dtype=bool)[pr][:, None], group[pr], -1)
+        vec = pair_vectors(hist, a, b, t_rows[pr], own)
         for j in range(len(PAIR_COLUMNS)):
             out[:, N_FIXED_GROUP + j] = np.bincount(pr, vec[:, j], minlength=n_rows)
     return out
@@ -249,5 +260,9 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
     complement[group >= 0] = brings_what_lead_lacks(
         snap, v[group >= 0], group[group >= 0], lead_rows[group >= 0]
     )
-    x = np.hstack([unary, group_features(hist, group, t, lead, km, useful, same, complement)])
+    # a project before the history's cut is in its co-participation graph (a time split's test
+    # projects are not): its pairs must not count it as a link
+    in_graph = np.nan_to_num(snap.proj_t[rows], nan=-np.inf) < hist.cutoff
+    columns = group_features(hist, group, t, lead, km, useful, same, complement, in_graph)
+    x = np.hstack([unary, columns])
     return x, snap.proj_score[rows].astype(float), t

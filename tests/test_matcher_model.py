@@ -76,6 +76,28 @@ def test_adamic_adar_is_networkx_on_the_co_participation_graph(sample_snapshot):
     assert max(expected) > 0
 
 
+def test_a_past_group_is_not_linked_by_its_own_project():
+    # A, B and C worked together once (J1); A and B also each worked with D (J2, J3)
+    orgs = [(o, 36.0, 117.0, 2, {"medical": 3}) for o in "ABCD"]
+    projects = [
+        ("J1", "medical", ["A", "B", "C"], "V1", 60.0, "2020-06-30"),
+        ("J2", "medical", ["A", "D"], "V1", 70.0, "2021-06-30"),
+        ("J3", "medical", ["B", "D"], "V1", 80.0, "2022-06-30"),
+    ]
+    snap = build_snapshot(
+        tiny_dataset([("V1", 36.0, 117.0, {"medical": 3})], orgs, projects=projects)
+    )
+    hist = History(snap)
+    a, b = np.array([0]), np.array([1])
+    # a team of A and B proposed now: C and D are both common partners (each of degree 2)
+    assert hist.adamic_adar(a, b) == pytest.approx([2 / np.log(2)])
+    x, _, _ = training_rows(snap, hist)
+    aa = x[:, len(UNARY_COLUMNS) + GROUP_COLUMNS.index("pair_log_aa")]
+    # J1's own pairs: C links A and B only through J1 itself, so only D counts (for A–B), and
+    # A–C, B–C have no common partner outside J1
+    assert aa[0] == pytest.approx(np.log1p(1 / np.log(2)))
+
+
 def test_communities_are_seeded_and_group_coworkers(sample_snapshot):
     first, again = (
         History(sample_snapshot, seed=4).community,
