@@ -147,7 +147,7 @@ def round_master(master, time_limit: float, lp_value: float) -> tuple[np.ndarray
         chosen[split] = _first_fit(master, order[keep[order]], split, left)
         _fill(master, chosen)
         return chosen, n_split, int(fixed.sum())
-    chosen[split] = _sub_mip(master, cols_r[keep], cols_p[keep], split, left, time_limit, lp_value)
+    chosen[split] = _sub_mip(master, np.flatnonzero(keep), split, left, time_limit, lp_value)
     return chosen, n_split, int(fixed.sum())
 
 
@@ -167,11 +167,14 @@ def _first_fit(master, columns: np.ndarray, rows: np.ndarray, caps: np.ndarray) 
     return out
 
 
-def _sub_mip(master, cols_r, cols_p, rows, caps, time_limit, block_lp_value) -> np.ndarray:
-    """Best columns for ``rows`` under capacities ``caps`` (HiGHS MIP; greedy if it finds nothing).
+def _sub_mip(master, columns, rows, caps, time_limit, block_lp_value) -> np.ndarray:
+    """Best of ``columns`` (master columns of ``rows``) under capacities ``caps`` (HiGHS MIP).
 
-    A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops within
-    :data:`LARGE_SUB_MIP_BLOCK_GAP` of ``block_lp_value``, its block's LP value."""
+    Without a solution in time each village takes, best column first, the first that still fits
+    (:func:`_first_fit`). A sub-MIP over more than :data:`LARGE_SUB_MIP` villages also stops
+    within :data:`LARGE_SUB_MIP_BLOCK_GAP` of ``block_lp_value``, its block's LP value."""
+    cols_r = np.asarray(master.cols_r)[columns]
+    cols_p = np.asarray(master.cols_p)[columns]
     local = np.searchsorted(rows, cols_r)
     n, k = len(rows), len(cols_r)
     entries_r, entries_c = [], []
@@ -195,18 +198,10 @@ def _sub_mip(master, cols_r, cols_p, rows, caps, time_limit, block_lp_value) -> 
         max_nodes=MIP_MAX_NODES,
         abs_gap=LARGE_SUB_MIP_BLOCK_GAP * abs(block_lp_value) if large else None,
     )
+    if got is None:
+        return _first_fit(master, columns[np.argsort(-cost, kind="stable")], rows, caps)
     out = np.full(n, -1, np.int64)
-    if got is not None:
-        out[local[got]] = cols_p[got]
-        return out
-    # no solution in time: each split village in turn takes its best column that still fits
-    left = np.maximum(caps, 0).astype(np.int64)
-    for j in np.argsort(-cost, kind="stable"):
-        rows_j = mat.indices[mat.indptr[j] : mat.indptr[j + 1]]
-        cap_rows = rows_j[rows_j >= n] - n
-        if out[local[j]] < 0 and (left[cap_rows] > 0).all():
-            out[local[j]] = cols_p[j]
-            left[cap_rows] -= 1
+    out[local[got]] = cols_p[got]
     return out
 
 

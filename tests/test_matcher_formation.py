@@ -248,6 +248,20 @@ def test_many_split_villages_are_dived_then_solved_close_to_the_bound(monkeypatc
     assert again.tolist() == dived.tolist()
 
 
+def test_a_sub_mip_without_time_still_gives_whole_teams_that_fit():
+    # its safety net of seconds reached before any solution (a very busy machine): each split
+    # village takes, best first, the first of its LP columns that still fits (rounding._first_fit)
+    v, o, p, cap, order = _synergy_instance(300, 200, 6, seed=0, synergy=0.2)
+    full, full_info = column_generation(v, o, p, cap, order)
+    assert full_info["fractional"] > 20  # there is something for the sub-MIP to decide
+    short, _ = column_generation(v, o, p, cap, order, time_limit=1e-9)
+    assert check_capacity(o, p, short, cap) == 0
+    _one_team_per_row(short, v)
+    assert objective(v, short) >= 0.98 * objective(v, full)  # 98.7 % here
+    again, _ = column_generation(v, o, p, cap, order, time_limit=1e-9)
+    assert again.tolist() == short.tolist()
+
+
 @pytest.mark.parametrize("limit", ["LP_SOLVE_LIMIT", "LP_WORK_LIMIT"])
 def test_a_block_out_of_lp_work_still_gets_whole_teams_close_to_the_bound(monkeypatch, limit):
     # Where team values are flat the master LP crawls (a province with a party-branch term: one
