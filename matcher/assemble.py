@@ -10,7 +10,14 @@ import numpy as np
 
 from graph_schema.contract.vocabulary import ORG_KINDS, SERVICES
 
-from .explain import group_sentences, member_facts, member_sentences, party_sentences
+from .explain import (
+    group_sentences,
+    kind_sentences,
+    member_facts,
+    member_sentences,
+    party_sentences,
+)
+from .pair_effects import KIND_PAIRS
 from .result import Member, Recommendation
 from .teams import assign_needs
 
@@ -153,9 +160,9 @@ def _one(
         scorer.history_used,
         {s for s in uncovered if alternatives.get(s)},
     )
-    party = _party_note(scorer, orgs)
-    if party is not None:
-        zh, en = zh + party[0], en + " " + party[1]
+    for note in (_party_note(scorer, orgs), _kind_note(scorer, orgs)):
+        if note is not None:
+            zh, en = zh + note[0], en + " " + note[1]
     return Recommendation(
         str(snap.village_ids[cand.villages[r]]),
         members,
@@ -175,6 +182,16 @@ def _party_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
         return None
     both, mixed = (float(c) for c in joint.party_coef)
     return party_sentences(int(party[orgs].sum()), len(orgs), both, mixed)
+
+
+def _kind_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
+    """The sentence on the members' kinds, when the team's pair terms counted them."""
+    joint = scorer.joint
+    if not scorer.group_terms or joint is None or joint.kind is None or scorer.trust <= 0:
+        return None
+    kinds = [int(k) for k in joint.kind[orgs]]
+    pairs = [(min(a, b), max(a, b)) for i, a in enumerate(kinds) for b in kinds[i + 1 :] if a != b]
+    return kind_sentences(pairs, dict(zip(KIND_PAIRS, map(float, joint.kind_coef), strict=True)))
 
 
 def _alternatives(snap, cand, inp, r, slots, needs, left_after) -> dict[str, list[str]]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH
+from graph_schema.contract.vocabulary import ORG_KIND_LABELS_ZH, ORG_KINDS, SERVICE_LABELS_ZH
 
 __all__ = [
     "member_facts",
     "member_sentences",
     "group_sentences",
     "party_sentences",
+    "kind_sentences",
     "NO_HISTORY_ZH",
     "NO_HISTORY_EN",
 ]
@@ -191,3 +192,37 @@ def party_sentences(
             "All members have a party branch: in the review history, such groups scored higher.",
         )
     return None
+
+
+_KIND_EN = {
+    "social_group": "social group",
+    "service_agency": "service agency",
+    "foundation": "foundation",
+}
+
+
+def kind_sentences(pairs: list[tuple[int, int]], coefs: dict[tuple[int, int], float]):
+    """Why the members' kinds mattered, or None when they did not.
+
+    ``pairs`` are the kind pairs (indices into ``ORG_KINDS``, smaller first) of the team's members
+    of two different kinds; ``coefs`` what the history says each such pair adds
+    (:class:`matcher.pair_effects.JointEffects`, 0 when the evidence does not bear it out). Names
+    the team's pair of kinds that the history favours most.
+
+    Examples
+    --------
+    >>> kind_sentences([(0, 2)], {(0, 1): 0.0, (0, 2): 0.1, (1, 2): 0.0})[0]
+    '成员包括社会团体和基金会：历史评审中，这两类组织同组时成效更好。'
+    >>> kind_sentences([(0, 1)], {(0, 1): 0.0, (0, 2): 0.1, (1, 2): 0.0}) is None
+    True
+    """
+    good = [(coefs.get(p, 0.0), p) for p in set(pairs) if coefs.get(p, 0.0) > 0]
+    if not good:
+        return None
+    _, (i, j) = max(good)
+    a, b = ORG_KINDS[i], ORG_KINDS[j]
+    return (
+        f"成员包括{ORG_KIND_LABELS_ZH[a]}和{ORG_KIND_LABELS_ZH[b]}：历史评审中，这两类组织同组时成效更好。",
+        f"The members include a {_KIND_EN[a]} and a {_KIND_EN[b]}: in the review history, "
+        "groups with both scored higher.",
+    )

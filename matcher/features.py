@@ -6,7 +6,9 @@ Two blocks, both plain float arrays built with numpy:
   level, distance, rating, kind, size, capacity, breadth, how many reviewed projects it had before
   ``t`` and its *quality* then (its shrunk residual effect, :mod:`matcher.effects`), and its mean
   level over all the services it offers (a steadier reading of how capable it is than one level,
-  known before any review: ``Snapshot.o_mean_level``);
+  known before any review: ``Snapshot.o_mean_level``), and whether it is registered in the
+  village's own county (属地: the docking lists are drawn up county by county; whether that
+  matters beyond the distance is for the trees to read from the reviews);
 - *group* features describe the group around it: its size, the mean quality of its members, the
   shares of its partners that brought none of the village's needs or a second hand in the
   project's service (past partners were not chosen as the recommender chooses), how many of them
@@ -53,6 +55,7 @@ UNARY_COLUMNS = (
     "lead_quality",
     "service_quality",
     "mean_level",
+    "home_county",
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -93,6 +96,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     out[:, 5] = snap.o_capacity[o]
     out[:, 6] = np.diff(snap.level.indptr)[o]
     out[:, UNARY_COLUMNS.index("mean_level")] = snap.o_mean_level[o]
+    out[:, UNARY_COLUMNS.index("home_county")] = _home_county(snap, vv, o, has_v)
     if hist is None or np.isnan(hist.global_mean):
         out[:, 7] = 0.0
         out[:, 8] = np.nan
@@ -108,6 +112,14 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
     return out
+
+
+def _home_county(snap: Snapshot, v, o, has_v) -> np.ndarray:
+    """1 where organization ``o`` is registered in village ``v``'s county, 0 where not, NaN unknown."""
+    if snap.v_county is None or snap.o_county is None:
+        return np.full(len(o), np.nan)
+    vc, oc = snap.v_county[v], snap.o_county[o]
+    return np.where(has_v & (vc >= 0) & (oc >= 0), (vc == oc).astype(float), np.nan)
 
 
 def pair_vectors(hist: History, a, b, t=np.inf, own=None) -> np.ndarray:

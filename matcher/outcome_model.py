@@ -86,6 +86,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             kind == 2,
             np.nan_to_num(col["lead_quality"], nan=0.0),
             np.nan_to_num(col["service_quality"], nan=0.0),
+            np.nan_to_num(col["home_county"], nan=0.0),
         ]
     ).astype(float)
 

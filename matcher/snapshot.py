@@ -114,6 +114,9 @@ class Snapshot:
     proj_members: sparse.csr_matrix
     # has a party branch (党支部; False also when unknown)
     o_party: np.ndarray | None = None
+    # county of each village and organization, one integer per county name (-1: unknown)
+    v_county: np.ndarray | None = None
+    o_county: np.ndarray | None = None
 
     @property
     def n_villages(self) -> int:
@@ -284,7 +287,22 @@ def build_snapshot(dataset) -> Snapshot:
         all_proj_t=proj[6],
         proj_members=proj[7],
         o_party=_has_party_branch(orgs),
+        **_counties(villages, orgs),
     )
+
+
+def _counties(villages: pd.DataFrame, orgs: pd.DataFrame) -> dict:
+    """``v_county`` / ``o_county``: one integer code per county name, shared by both tables."""
+    names = pd.concat([villages.get("county"), orgs.get("county")], ignore_index=True)
+    codes = {c: i for i, c in enumerate(sorted(names.dropna().astype(str).str.strip().unique()))}
+
+    def code(table: pd.DataFrame) -> np.ndarray:
+        if "county" not in table:
+            return np.full(len(table), -1, np.int64)
+        col = table["county"].astype("string").str.strip()
+        return col.map(codes).fillna(-1).to_numpy(dtype=np.int64)
+
+    return {"v_county": code(villages), "o_county": code(orgs)}
 
 
 def _has_party_branch(orgs: pd.DataFrame) -> np.ndarray:

@@ -64,11 +64,11 @@ def test_a_pair_is_trusted_in_proportion_to_its_shared_projects():
     assert many > one > 0
 
 
-def _fit_party(residual_of_mixed: float, seed: int = 0):
-    """Pairs of 24 organizations, half with a party branch; a pair of one with and one without
-    a branch leaves ``residual_of_mixed`` (plus noise) beyond what its members bring."""
-    names = [f"P{i:02d}" for i in range(24)]
-    party = set(names[::2])
+def _fit_random_pairs(prefix: str, is_special, residual: float, seed: int, **attributes):
+    """400 projects of random pairs of 24 organizations ``prefix``00..23 (``attributes`` go to
+    :func:`tiny_dataset`); a pair for which ``is_special(names of its two members)`` holds
+    leaves ``residual`` (plus noise) beyond what its members bring."""
+    names = [f"{prefix}{i:02d}" for i in range(24)]
     rng = np.random.default_rng(seed)
     teams = [list(rng.choice(names, 2, replace=False)) for _ in range(400)]
     projects = [
@@ -76,17 +76,22 @@ def _fit_party(residual_of_mixed: float, seed: int = 0):
         for i, team in enumerate(teams)
     ]
     orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in names]
-    snap = build_snapshot(
-        tiny_dataset(
-            [("V1", 36.0, 117.0, {"medical": 3})], orgs, projects=projects, party_branches=party
-        )
-    )
+    village = [("V1", 36.0, 117.0, {"medical": 3})]
+    snap = build_snapshot(tiny_dataset(village, orgs, projects=projects, **attributes))
     ids = list(snap.org_ids)
     team = members_matrix(snap.proj_members)
-    mixed = np.array([len({ids[m] in party for m in row if m >= 0}) == 2 for row in team])
-    residual = residual_of_mixed * mixed + rng.normal(0.0, 0.5, len(mixed))
-    joint = fit_joint_effects(snap, History(snap), np.arange(len(mixed)), residual)
+    special = np.array([bool(is_special([ids[m] for m in row if m >= 0])) for row in team])
+    y = residual * special + rng.normal(0.0, 0.5, len(team))
+    joint = fit_joint_effects(snap, History(snap), np.arange(len(team)), y)
     return joint, {o: i for i, o in enumerate(ids)}
+
+
+def _fit_party(residual_of_mixed: float, seed: int = 0):
+    """Pairs of 24 organizations, half with a party branch; a pair of one with and one without
+    a branch leaves ``residual_of_mixed`` (plus noise) beyond what its members bring."""
+    party = {f"P{i:02d}" for i in range(0, 24, 2)}
+    mixed = lambda pair: len({o in party for o in pair}) == 2  # noqa: E731
+    return _fit_random_pairs("P", mixed, residual_of_mixed, seed, party_branches=party)
 
 
 def test_strangers_of_one_party_committee_are_preferred_when_mixed_pairs_did_worse():
@@ -103,6 +108,33 @@ def test_a_party_effect_the_history_does_not_bear_out_counts_for_nothing():
     assert joint.summary()["party_coef"] == [0.0, 0.0]
     a, b = [idx["P00"], idx["P00"]], [idx["P01"], idx["P02"]]
     assert (joint.pair_term(a, b) == replace(joint, party=None).pair_term(a, b)).all()
+
+
+def _fit_kinds(residual_of_mixed: float, seed: int = 0):
+    """Pairs of 24 organizations, a third of each kind; a pair of a service agency and a
+    foundation leaves ``residual_of_mixed`` (plus noise) beyond what its members bring."""
+    kinds = {
+        f"K{i:02d}": ("social_group", "service_agency", "foundation")[i % 3] for i in range(24)
+    }
+    mixed = lambda pair: {kinds[o] for o in pair} == {"service_agency", "foundation"}  # noqa: E731
+    return _fit_random_pairs("K", mixed, residual_of_mixed, seed, kinds=kinds)
+
+
+def test_strangers_of_the_kinds_that_did_well_together_are_valued_so():
+    # K01 is a service agency, K02 a foundation, K00 and K03 social groups; none worked together
+    joint, idx = _fit_kinds(0.4)
+    good, other, same = joint.pair_term(
+        [idx["K01"], idx["K00"], idx["K00"]], [idx["K02"], idx["K02"], idx["K03"]]
+    )
+    assert good > 0.2 and good > other + 0.2 and good > same + 0.2, (good, other, same)
+    assert joint.summary()["kind_coef"][2] > 0.2  # (service agency, foundation)
+
+
+def test_a_kind_effect_the_history_does_not_bear_out_counts_for_nothing():
+    joint, idx = _fit_kinds(0.0)
+    assert joint.summary()["kind_coef"] == [0.0, 0.0, 0.0]
+    a, b = [idx["K01"], idx["K00"]], [idx["K02"], idx["K02"]]
+    assert (joint.pair_term(a, b) == replace(joint, kind=None).pair_term(a, b)).all()
 
 
 def _fit_returning(gain_per_return: float, seed: int = 0):

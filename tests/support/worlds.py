@@ -24,13 +24,17 @@ def tiny_dataset(
     projects: list[tuple[str, str, list[str], str | None, float | None, str]] = (),  # type: ignore[assignment]
     rating: int = 3,
     party_branches: Collection[str] = (),
+    kinds: dict[str, str] | None = None,
+    counties: dict[str, str] | None = None,
 ) -> Dataset:
     """A dataset from literals.
 
     ``villages``: (id, lat, lon, {service: severity}); ``orgs``: (id, lat, lon, max_villages,
     {service: level}); ``volunteers``: (id, lat, lon, hours, skills, org or None); ``projects``:
     (id, service, [lead, partners...], village or None, score or None, ISO review date);
-    ``party_branches``: the organizations with a party branch (``has_party_branch``).
+    ``party_branches``: the organizations with a party branch (``has_party_branch``);
+    ``kinds``: organization → ``kind`` code for those that are not ``social_group``;
+    ``counties``: village or organization → county for those not in 泰山区.
 
     Examples
     --------
@@ -42,7 +46,13 @@ def tiny_dataset(
     tables = {
         "villages": pd.DataFrame(
             [
-                {"village_id": v, "name": f"{v}村", "county": "泰山区", "lat": la, "lon": lo}
+                {
+                    "village_id": v,
+                    "name": f"{v}村",
+                    "county": (counties or {}).get(v, "泰山区"),
+                    "lat": la,
+                    "lon": lo,
+                }
                 for v, la, lo, _ in villages
             ]
         ),
@@ -59,8 +69,8 @@ def tiny_dataset(
                 {
                     "org_id": o,
                     "name": f"{o}协会",
-                    "kind": "social_group",
-                    "county": "泰山区",
+                    "kind": (kinds or {}).get(o, "social_group"),
+                    "county": (counties or {}).get(o, "泰山区"),
                     "lat": la,
                     "lon": lo,
                     "max_villages": cap,
