@@ -39,9 +39,12 @@ def member_facts(
     kind: str,
     shared: dict[str, tuple[int, int, float | None]],
     predicted: dict[str, float],
+    home_county: bool | None = None,
 ) -> dict[str, Any]:
-    """The facts of one member; ``shared`` maps another member to (projects, reviewed, mean)."""
+    """The facts of one member; ``shared`` maps another member to (projects, reviewed, mean);
+    ``home_county``: registered in the village's county (None: a county unknown)."""
     return {
+        "home_county": home_county,
         "projects": int(projects),
         "mean_score": _round(mean_score),
         "rating": int(rating),
@@ -73,13 +76,18 @@ def member_sentences(
     '甲基金会承担健康义诊（能力5级），距村12.3公里；过去3个评审项目平均81.0分，曾与乙协会合作2个项目（平均85.0分）。'
     >>> member_sentences("乙协会", {"medical": 3}, 4.0, f, {}, supports=True)[1].split(";")[0]
     '乙协会 supports medical (level 3), 4.0 km away'
+    >>> g = member_facts(0, None, 3, "social_group", {}, {}, home_county=True)
+    >>> member_sentences("丙协会", {"visiting": 2}, 3.0, g, {})[0]
+    '丙协会承担走访慰问（能力2级），距村3.0公里（本县组织）；暂无评审项目记录。'
     """
     covers_zh = "、".join(
         f"{SERVICE_LABELS_ZH.get(s, s)}（能力{lv}级）" for s, lv in levels.items()
     )
     covers_en = ", ".join(f"{s} (level {lv})" for s, lv in levels.items())
-    zh = f"{name}{'协助' if supports else '承担'}{covers_zh}，距村{km:.1f}公里；"
-    en = f"{name} {'supports' if supports else 'covers'} {covers_en}, {km:.1f} km away; "
+    local_zh = "（本县组织）" if facts.get("home_county") else ""
+    local_en = " (registered in the village's county)" if facts.get("home_county") else ""
+    zh = f"{name}{'协助' if supports else '承担'}{covers_zh}，距村{km:.1f}公里{local_zh}；"
+    en = f"{name} {'supports' if supports else 'covers'} {covers_en}, {km:.1f} km away{local_en}; "
     if facts["projects"]:
         zh += f"过去{facts['projects']}个评审项目平均{facts['mean_score']:.1f}分"
         en += f"{facts['projects']} reviewed projects averaging {facts['mean_score']:.1f}"

@@ -51,8 +51,9 @@ def _need(data: dict[str, Any], key: str, where: str) -> Any:
 class Member:
     """One organization of a recommended group.
 
-    ``facts`` holds the track record (``projects``, ``mean_score``) and, per other member,
-    ``shared`` ``{org_id: {"projects": n, "reviewed": n, "mean_score": x or None}}``.
+    ``facts`` holds the track record (``projects``, ``mean_score``), ``home_county`` (registered
+    in the village's county; None when a county is unknown) and, per other member, ``shared``
+    ``{org_id: {"projects": n, "reviewed": n, "mean_score": x or None}}``.
     """
 
     org_id: str

@@ -55,8 +55,13 @@ def runs():
 def test_the_organization_of_the_villages_own_county_is_offered_when_such_leads_did_better(runs):
     (rec,) = runs[8.0].recommendations
     assert [m.org_id for m in rec.members] == ["A"]
+    (member,) = rec.members
+    assert member.facts["home_county"] is True
+    assert "本县组织" in member.explanation
 
 
 def test_the_county_changes_nothing_where_the_history_says_nothing_about_it(runs):
     (rec,) = runs[0.0].recommendations
     assert [m.org_id for m in rec.members] == ["B"]  # the better level, as far away
+    assert rec.members[0].facts["home_county"] is False
+    assert "本县" not in rec.members[0].explanation
