@@ -130,10 +130,8 @@ def _one(
         shared = {ids[k]: look.pair(o, other) for k, other in enumerate(orgs) if k != i}
         predicted = {SERVICES[need_s[j]]: predicted_by_need[j] for j in covered}
         n_rec, mean = look.record[o]
-        home = None
-        if snap.v_county is not None and snap.o_county is not None:
-            vc, oc = int(snap.v_county[cand.villages[r]]), int(snap.o_county[o])
-            home = vc == oc if vc >= 0 and oc >= 0 else None
+        local = float(snap.home_county(cand.villages[r], o))
+        home = None if np.isnan(local) else local == 1.0
         facts = member_facts(
             n_rec, mean, snap.o_rating[o], ORG_KINDS[snap.o_kind[o]], shared, predicted, home
         )

@@ -209,7 +209,9 @@ _KIND_EN = {
 }
 
 
-def kind_sentences(pairs: list[tuple[int, int]], coefs: dict[tuple[int, int], float]):
+def kind_sentences(
+    pairs: list[tuple[int, int]], coefs: dict[tuple[int, int], float]
+) -> tuple[str, str] | None:
     """Why the members' kinds mattered, or None when they did not.
 
     ``pairs`` are the kind pairs (indices into ``ORG_KINDS``, smaller first) of the team's members

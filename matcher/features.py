@@ -96,7 +96,7 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     out[:, 5] = snap.o_capacity[o]
     out[:, 6] = np.diff(snap.level.indptr)[o]
     out[:, UNARY_COLUMNS.index("mean_level")] = snap.o_mean_level[o]
-    out[:, UNARY_COLUMNS.index("home_county")] = _home_county(snap, vv, o, has_v)
+    out[:, UNARY_COLUMNS.index("home_county")] = snap.home_county(v, o)
     if hist is None or np.isnan(hist.global_mean):
         out[:, 7] = 0.0
         out[:, 8] = np.nan
@@ -112,14 +112,6 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
     return out
-
-
-def _home_county(snap: Snapshot, v, o, has_v) -> np.ndarray:
-    """1 where organization ``o`` is registered in village ``v``'s county, 0 where not, NaN unknown."""
-    if snap.v_county is None or snap.o_county is None:
-        return np.full(len(o), np.nan)
-    vc, oc = snap.v_county[v], snap.o_county[o]
-    return np.where(has_v & (vc >= 0) & (oc >= 0), (vc == oc).astype(float), np.nan)
 
 
 def pair_vectors(hist: History, a, b, t=np.inf, own=None) -> np.ndarray:

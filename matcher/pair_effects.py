@@ -30,11 +30,11 @@ newer 20 % win. A pair effect is thus trusted in proportion to the evidence behi
 credited with what its members bring alone. Only the pair, community, party, kind and repeat
 effects are used by the optimiser (:class:`matcher.scoring.Scorer`); the other blocks are there so
 that they do not absorb who is good or how large the group was. The party and kind effects apply
-to every pair, strangers too, and the repeat effect to every pair that came back, so a coefficient fitted to noise would
-steer every team: each is kept only as far as the evidence bears it out, multiplied by
-``max(0, 1 - (2 / t)^2)`` for its t statistic (0 below t = 2; on the quality bench's development
-worlds, which read neither party branches nor kinds, every party |t| < 2, and the kind effects
-left the development rows unchanged, +0.001 ± 0.003 over twenty).
+to every pair, strangers too, and the repeat effect to every pair that came back, so a coefficient
+fitted to noise would steer every team: each is kept only as far as the evidence bears it out,
+multiplied by ``max(0, 1 - (2 / t)^2)`` for its t statistic (0 below t = 2; on the quality bench's
+development worlds, which read neither party branches nor kinds, every party |t| < 2, and the kind
+effects left the development rows unchanged, +0.001 ± 0.003 over twenty).
 
 On the quality bench's development generators (city, 24 candidates) replacing the sequential pair
 terms by these moved the normalized score from 0.77 / 0.25 / 1.03 to 0.82 / 0.36 / 1.03.

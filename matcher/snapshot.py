@@ -118,6 +118,16 @@ class Snapshot:
     v_county: np.ndarray | None = None
     o_county: np.ndarray | None = None
 
+    def home_county(self, v, o) -> np.ndarray:
+        """1 where organization ``o`` is registered in village ``v``'s county, 0 where not, NaN
+        where either county is unknown (or ``v`` is -1: no village)."""
+        v, o = np.asarray(v, dtype=np.int64), np.asarray(o, dtype=np.int64)
+        if self.v_county is None or self.o_county is None:
+            return np.full(np.broadcast(v, o).shape, np.nan)
+        vc = np.where(v >= 0, self.v_county[np.maximum(v, 0)], -1)
+        oc = self.o_county[o]
+        return np.where((vc >= 0) & (oc >= 0), (vc == oc).astype(float), np.nan)
+
     @property
     def n_villages(self) -> int:
         return len(self.village_ids)
@@ -292,17 +302,17 @@ def build_snapshot(dataset) -> Snapshot:
 
 
 def _counties(villages: pd.DataFrame, orgs: pd.DataFrame) -> dict:
-    """``v_county`` / ``o_county``: one integer code per county name, shared by both tables."""
-    names = pd.concat([villages.get("county"), orgs.get("county")], ignore_index=True)
-    codes = {c: i for i, c in enumerate(sorted(names.dropna().astype(str).str.strip().unique()))}
-
-    def code(table: pd.DataFrame) -> np.ndarray:
-        if "county" not in table:
-            return np.full(len(table), -1, np.int64)
-        col = table["county"].astype("string").str.strip()
-        return col.map(codes).fillna(-1).to_numpy(dtype=np.int64)
-
-    return {"v_county": code(villages), "o_county": code(orgs)}
+    """``v_county`` / ``o_county``: one integer code per county name, shared by both tables
+    (-1 where the name is missing)."""
+    names = [
+        t["county"].astype("string").str.strip()
+        if "county" in t
+        else pd.Series(pd.NA, index=t.index, dtype="string")
+        for t in (villages, orgs)
+    ]
+    codes = {c: i for i, c in enumerate(sorted(pd.concat(names).dropna().unique()))}
+    v, o = (col.map(codes).fillna(-1).to_numpy(dtype=np.int64) for col in names)
+    return {"v_county": v, "o_county": o}
 
 
 def _has_party_branch(orgs: pd.DataFrame) -> np.ndarray:
