@@ -83,7 +83,8 @@ def newest_year_table(folder: Path, projects: pd.DataFrame) -> list[tuple[str, i
     shrunk = (past["sum"] + PSEUDO * mean) / (past["count"] + PSEUDO)
     test["residual"] = test.score - test.lead_org_id.map(shrunk).fillna(mean)
     orgs = _read(folder, "organizations.csv").set_index("org_id")
-    test = test.join(orgs[["rating", "volunteers"]], on="lead_org_id")
+    # both optional in the contract
+    test = test.join(orgs[[c for c in ("rating", "volunteers") if c in orgs]], on="lead_org_id")
     vols = _read(folder, "volunteers.csv")
     if vols is not None and "org_id" in vols:
         per_org = vols.groupby("org_id").agg(
@@ -111,11 +112,7 @@ def newest_year_table(folder: Path, projects: pd.DataFrame) -> list[tuple[str, i
             demo.groupby(earlier.lead_org_id).mean()
         )
     test["group size"] = test.members.str.len()
-    columns = ["level", "rating", "volunteers"] + [
-        c
-        for c in test.columns
-        if c not in projects.columns and c not in ("residual", "rating", "volunteers")
-    ]
+    columns = ["level"] + [c for c in test.columns if c not in projects.columns and c != "residual"]
     out = []
     for c in columns:
         x = pd.to_numeric(test[c], errors="coerce").astype(float)
