@@ -68,7 +68,7 @@ def _true_pattern_values(world, prob) -> np.ndarray:
     return out
 
 
-def _formed_score(world, prob, values, naive: float, truth: float, seed: int) -> float:
+def formed_score(world, prob, values, naive: float, truth: float, seed: int) -> float:
     from matcher.recommend import _formation
 
     cand, pats = prob.cand, prob.pats
@@ -109,12 +109,12 @@ def ceiling_row(name: str, lists: tuple[int, int], seed: int, cache: Path) -> di
         "generator": name,
         "lists": f"{lists[0]} / {lists[1]}",
         "teams": prob.pats.members.shape[0],
-        "model": _formed_score(world, prob, prob.values, naive, truth, seed),
-        "ceiling": _formed_score(world, prob, true_vals, naive, truth, seed),
-        "knowable": _formed_score(world, prob, knowable_vals, naive, truth, seed),
-        "estimable": _formed_score(world, prob, estimable_vals, naive, truth, seed),
-        "with_pairs": _formed_score(world, prob, with_pairs_vals, naive, truth, seed),
-        "learnt": _formed_score(world, prob, learnt_vals, naive, truth, seed),
+        "model": formed_score(world, prob, prob.values, naive, truth, seed),
+        "ceiling": formed_score(world, prob, true_vals, naive, truth, seed),
+        "knowable": formed_score(world, prob, knowable_vals, naive, truth, seed),
+        "estimable": formed_score(world, prob, estimable_vals, naive, truth, seed),
+        "with_pairs": formed_score(world, prob, with_pairs_vals, naive, truth, seed),
+        "learnt": formed_score(world, prob, learnt_vals, naive, truth, seed),
         "seen": float(seen_organizations(world).mean()),
         "rank": float(np.nanmean(rhos)) if rhos else float("nan"),
         "seconds": time.perf_counter() - start,
