@@ -4,11 +4,12 @@ For every development world and seed, the teams the optimiser could form are val
 and by the world's hidden outcome model (``bench.quality.team_values``): *rank* is the mean
 within-village Spearman correlation, *pick* the true value of the model's favourite team over the
 best true value among the sampled teams (capacity ignored), *formed* the normalized score of the
-groups the formation makes with those values (capacity counted). Each column takes one part of the group
-value out (pair terms, partners' own terms, size, complement) or all of them. Much less noisy than
-the normalized score (no formation, no capacity): a way to see what a model change does to team
-values before running ``bench_quality.py``. Development generators only: held-out ones are for the
-quality bench's final rows, not for diagnosis.
+groups the formation makes with those values (capacity counted). Each column takes one part of
+the group value out (pair terms, partners' own terms, size, complement) or all of them, all from
+one fit of the model (no refit per column, so no refit noise between them): what each part of a
+team's value is worth on a world, and what a change to the team values does, before running
+``bench_quality.py``. Development generators only: held-out ones are for the quality bench's
+final rows, not for diagnosis.
 
     python bench/bench_team_values.py --seeds 0,1 --output bench/results/team-values.md
 """
@@ -28,9 +29,8 @@ from bench.bench_quality import prepare  # noqa: E402
 from bench.quality import DEVELOPMENT  # noqa: E402
 from bench.quality.cache import DEFAULT_CACHE  # noqa: E402
 from bench.quality.evaluate import judge_groups  # noqa: E402
-from bench.quality.team_values import ABLATIONS, ablations, team_value_scores  # noqa: E402
+from bench.quality.team_values import ABLATIONS, team_value_scores  # noqa: E402
 from matcher.recommend import build_problem  # noqa: E402
-from matcher.teams import team_values  # noqa: E402
 
 
 def scores(name: str, scale: str, seed: int, per_village: int, cache: Path = DEFAULT_CACHE) -> dict:
@@ -40,11 +40,12 @@ def scores(name: str, scale: str, seed: int, per_village: int, cache: Path = DEF
     world, groups = prepare(name, scale, seed, cache)
     naive, truth = (judge_groups(world, groups[k]).value for k in ("naive", "true"))
     problem = build_problem(world.dataset, max_group=4, seed=0)
-    got = team_value_scores(world, problem, per_village=per_village)
-    for k, inp in ablations(problem.inp).items():
-        values = team_values(inp, problem.pats)
-        got[k] = (*got[k], formed_score(world, problem, values, naive, truth, 0))
-    return got
+    return team_value_scores(
+        world,
+        problem,
+        per_village=per_village,
+        form=lambda values: formed_score(world, problem, values, naive, truth, 0),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,11 +143,16 @@ def valuation_scores(model: np.ndarray, true: np.ndarray, rows: np.ndarray) -> t
     return (float(np.mean(ranks)) if ranks else 0.0, picked / best if best > 0 else 0.0)
 
 
-def team_value_scores(world, problem, per_village: int = 1500, seed: int = 0) -> dict:
-    """``ablation → (rank, pick)`` for one world and its ``matcher.recommend.build_problem``."""
+def team_value_scores(world, problem, per_village: int = 1500, seed: int = 0, form=None) -> dict:
+    """``ablation → (rank, pick)`` for one world and its ``matcher.recommend.build_problem``;
+    ``(rank, pick, form(values))`` when ``form`` is given (a score of the groups formed with one
+    ablation's (villages, patterns) values)."""
     valued = {k: team_values(inp, problem.pats) for k, inp in ablations(problem.inp).items()}
     teams = sample_teams(world, problem, valued, per_village=per_village, seed=seed)
     true = true_values(world, teams.village, teams.members)
-    return {
-        k: valuation_scores(v[teams.row, teams.pattern], true, teams.row) for k, v in valued.items()
-    }
+    out = {}
+    for k, v in valued.items():
+        out[k] = valuation_scores(v[teams.row, teams.pattern], true, teams.row)
+        if form is not None:
+            out[k] = (*out[k], form(v))
+    return out
