@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_ceiling import formed_score  # noqa: E402
 from bench.bench_quality import prepare  # noqa: E402
+from bench.bench_recommend import write_report  # noqa: E402
 from bench.quality import DEVELOPMENT  # noqa: E402
 from bench.quality.cache import DEFAULT_CACHE  # noqa: E402
 from bench.quality.evaluate import judge_groups  # noqa: E402
@@ -79,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Team values against the truth, {args.scale}, {args.per_village} random teams per "
         f"village ({time.perf_counter() - start:.0f} s)\n\n" + "\n".join(lines) + "\n"
     )
-    print("\n" + table)
     if args.output:
-        Path(args.output).write_text(table, encoding="utf-8")
+        write_report(table, args.output)
+    else:
+        print("\n" + table)
     return 0
 
 
