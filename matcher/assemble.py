@@ -16,12 +16,19 @@ from .explain import (
     member_facts,
     member_sentences,
     party_sentences,
+    trait_sentences,
 )
 from .pair_effects import KIND_PAIRS
+from .partner_traits import TRAITS
 from .result import Member, Recommendation
 from .teams import assign_needs
 
 __all__ = ["assemble"]
+
+#: a member's registered traits are named in the explanation when they add at least this much to
+#: its partners' scores (model units: logit of the share above the floor; 0.1 is about 1.5 points
+#: at a score of 60)
+TRAIT_NOTE_MIN = 0.1
 
 
 class _Lookup:
@@ -162,7 +169,7 @@ def _one(
         scorer.history_used,
         {s for s in uncovered if alternatives.get(s)},
     )
-    for note in (_party_note(scorer, orgs), _kind_note(scorer, orgs)):
+    for note in (_party_note(scorer, orgs), _kind_note(scorer, orgs), _trait_note(scorer, orgs)):
         if note is not None:
             zh, en = zh + note[0], en + " " + note[1]
     return Recommendation(
@@ -194,6 +201,19 @@ def _kind_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
     kinds = [int(k) for k in joint.kind[orgs]]
     pairs = [(min(a, b), max(a, b)) for i, a in enumerate(kinds) for b in kinds[i + 1 :] if a != b]
     return kind_sentences(pairs, dict(zip(KIND_PAIRS, map(float, joint.kind_coef), strict=True)))
+
+
+def _trait_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
+    """The sentence on a member's registered traits, when they lifted the team's partner terms by
+    at least :data:`TRAIT_NOTE_MIN` (model units) for one member."""
+    traits = scorer.traits
+    if not scorer.group_terms or traits is None or len(orgs) < 2 or scorer.trust <= 0:
+        return None
+    lift = (traits.traits[orgs] - traits.mean) * traits.coef  # (members, traits)
+    member, trait = np.unravel_index(int(np.argmax(lift)), lift.shape)
+    if lift[member, trait] < TRAIT_NOTE_MIN:
+        return None
+    return trait_sentences(TRAITS[trait])
 
 
 def _alternatives(snap, cand, inp, r, slots, needs, left_after) -> dict[str, list[str]]:

@@ -17,6 +17,7 @@ __all__ = [
     "group_sentences",
     "party_sentences",
     "kind_sentences",
+    "trait_sentences",
     "NO_HISTORY_ZH",
     "NO_HISTORY_EN",
 ]
@@ -235,4 +236,28 @@ def kind_sentences(
         f"成员包括{ORG_KIND_LABELS_ZH[a]}和{ORG_KIND_LABELS_ZH[b]}：历史评审中，这两类组织同组时成效更好。",
         f"The members include a {_KIND_EN[a]} and a {_KIND_EN[b]}: in the review history, "
         "groups with both scored higher.",
+    )
+
+
+#: what each registered trait of :data:`matcher.partner_traits.TRAITS` is called in a sentence
+_TRAIT_WORDS = {
+    "rating": ("评估等级较高", "a higher evaluation grade"),
+    "mean_level": ("综合服务能力等级较高", "higher capability levels"),
+    "log_volunteers": ("志愿者较多", "more volunteers"),
+    "largest": ("规模居前（枢纽型）", "among the largest (a hub organization)"),
+}
+
+
+def trait_sentences(trait: str) -> tuple[str, str]:
+    """Why a member's registered ``trait`` counted: partners with it lifted past groups.
+
+    Examples
+    --------
+    >>> trait_sentences("rating")[0]
+    '成员中有评估等级较高的组织：历史评审中，伙伴评估等级较高的小组成效更好。'
+    """
+    zh, en = _TRAIT_WORDS[trait]
+    return (
+        f"成员中有{zh}的组织：历史评审中，伙伴{zh}的小组成效更好。",
+        f"A member has {en}: in the review history, groups whose partners had it scored higher.",
     )

@@ -52,7 +52,7 @@ from .collaboration import History, members_matrix, pairs_of
 from .effects import K_MAX, pseudo_count
 from .snapshot import Snapshot
 
-__all__ = ["JointEffects", "fit_joint_effects", "repeated_work"]
+__all__ = ["JointEffects", "fit_joint_effects", "repeated_work", "evidence_fit"]
 
 #: the size, party and repeat blocks are nearly unpenalized: few columns, plenty of evidence
 SIZE_PENALTY = 0.1
@@ -230,33 +230,41 @@ def _predict(blocks, coef) -> np.ndarray:
     return sum(b @ c for b, c in zip(blocks, coef, strict=True))
 
 
-def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """How far to keep each column of ``block``: ``max(0, 1 - (EVIDENCE_MIN_T / t)^2)``.
+def evidence_fit(block: np.ndarray, sizes: np.ndarray, y: np.ndarray):
+    """Coefficients of ``block``'s columns and how far to keep each: ``max(0, 1 - (2 / t)^2)``.
 
     ``t`` is the column's t statistic in an ordinary least-squares fit of ``y`` on the block's
-    columns, the group-size indicators ``sizes`` and a constant. Not in the joint fit: there the
-    thousands of organization and pair columns soak up part of the noise, and t statistics
-    computed from what they leave were above 2 on worlds without any party effect.
+    columns, the group-size indicators ``sizes`` and a constant (0 below
+    :data:`EVIDENCE_MIN_T`). Not in the joint fit: there the thousands of organization and pair
+    columns soak up part of the noise, and t statistics computed from what they leave were above 2
+    on worlds without any party effect.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> x = rng.integers(0, 3, (2000, 2)).astype(float)
     >>> y = -0.3 * x[:, 1] + rng.normal(0, 1, 2000)
-    >>> _evidence_factor(x, np.zeros((2000, 0)), y).round(2).tolist()
-    [0.0, 0.97]
+    >>> beta, keep = evidence_fit(x, np.zeros((2000, 0)), y)
+    >>> keep.round(2).tolist(), round(float(beta[1]), 1)
+    ([0.0, 0.97], -0.3)
     """
+    k = block.shape[1]
     x = np.column_stack([block, sizes, np.ones(len(y))])
     if len(y) <= x.shape[1] + 1:
-        return np.zeros(block.shape[1])
+        return np.zeros(k), np.zeros(k)
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     resid = y - x @ beta
     var = float(resid @ resid) / (len(y) - x.shape[1])
-    k = block.shape[1]
     se = np.sqrt(np.maximum(var * np.diag(np.linalg.pinv(x.T @ x))[:k], 1e-300))
     t = np.abs(beta[:k]) / se
     with np.errstate(divide="ignore"):
-        return np.where(t > EVIDENCE_MIN_T, 1.0 - (EVIDENCE_MIN_T / t) ** 2, 0.0)
+        keep = np.where(t > EVIDENCE_MIN_T, 1.0 - (EVIDENCE_MIN_T / t) ** 2, 0.0)
+    return beta[:k], keep
+
+
+def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """How far to keep each column of ``block`` (:func:`evidence_fit`)."""
+    return evidence_fit(block, sizes, y)[1]
 
 
 def fit_joint_effects(

@@ -27,6 +27,7 @@ from .outcome_model import (
     logit_share,
 )
 from .pair_effects import JointEffects, fit_joint_effects
+from .partner_traits import PartnerTraits, fit_partner_traits
 from .snapshot import Snapshot
 from .teams import TeamInputs
 
@@ -64,6 +65,8 @@ class Scorer:
     #: how far the group terms are trusted (0..1): the newest year's calibration slope of the group
     #: part (:func:`group_trust`)
     trust: float = 1.0
+    #: what partners' registered traits add to a group (:mod:`matcher.partner_traits`)
+    traits: PartnerTraits | None = None
 
     @property
     def group_terms(self) -> bool:
@@ -145,6 +148,8 @@ class Scorer:
             q = member_quality(self.hist, cand.orgs[pr, pc])
             km = partner_log_km(cand.km[pr, pc])
             quality[pr, pc] = terms.quality_coef * q + terms.km_coef * km
+            if self.traits is not None and self.group_terms:
+                quality[pr, pc] += self.traits.member_term(cand.orgs[pr, pc])
             a_slot, b_slot = np.triu_indices(m, 1)
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
@@ -249,14 +254,16 @@ def fit_scorer(
     }
     if split is not None:
         metrics["time_split"] = split
-    joint = None
+    joint = traits = None
     if variant == "full":
         joint = fit_joint_effects(snap, hist, rows, model.residual_)
         metrics["joint_effects"] = joint.summary()
+        traits = fit_partner_traits(snap, rows, model.residual_)
+        metrics["partner_traits"] = traits.summary()
     trust = group_trust(held_out, model.floor_) if variant == "full" else 1.0
     metrics["group_trust"] = round(trust, 3)
     # calibration reads the evaluation's own predictions (no second fit)
-    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint, trust)
+    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint, trust, traits)
 
 
 def group_trust(held_out: HeldOut | None, floor: float) -> float:

@@ -11,7 +11,8 @@ predicted improvement over the score floor (what even a poor project scores, see
     bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
               + same_service_coef · share of those partners that also provide j
               + complement_coef · how many of them provide a need the lead of j does not
-    member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10)   (``TeamInputs.quality``)
+    member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10) + traits(m)
+                (``TeamInputs.quality``; traits: :mod:`matcher.partner_traits`)
 
 Every member must provide one of the village's needs (the rule of :mod:`graph_schema.rules`) and
 either lead one of them or *support* the others: a member that is not the best provider of any

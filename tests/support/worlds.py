@@ -23,6 +23,7 @@ def tiny_dataset(
     volunteers: list[tuple[str, float, float, float | None, list[str], str | None]] = (),  # type: ignore[assignment]
     projects: list[tuple[str, str, list[str], str | None, float | None, str]] = (),  # type: ignore[assignment]
     rating: int = 3,
+    ratings: dict[str, int] | None = None,
     party_branches: Collection[str] = (),
     kinds: dict[str, str] | None = None,
     counties: dict[str, str] | None = None,
@@ -32,6 +33,7 @@ def tiny_dataset(
     ``villages``: (id, lat, lon, {service: severity}); ``orgs``: (id, lat, lon, max_villages,
     {service: level}); ``volunteers``: (id, lat, lon, hours, skills, org or None); ``projects``:
     (id, service, [lead, partners...], village or None, score or None, ISO review date);
+    ``ratings``: organization → ``rating`` for those not rated ``rating``;
     ``party_branches``: the organizations with a party branch (``has_party_branch``);
     ``kinds``: organization → ``kind`` code for those that are not ``social_group``;
     ``counties``: village or organization → county for those not in 泰山区.
@@ -74,7 +76,7 @@ def tiny_dataset(
                     "lat": la,
                     "lon": lo,
                     "max_villages": cap,
-                    "rating": rating,
+                    "rating": (ratings or {}).get(o, rating),
                     "has_party_branch": o in party_branches,
                 }
                 for o, la, lo, cap, _ in orgs
