@@ -103,6 +103,9 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
             hands = int(np.isfinite(inp.unary[r, j, slots]).sum()) - 1
             partners = (others + terms.same_service_coef * hands) / (k - 1)
             partners += terms.complement_coef * _brings(inp, r, slots, lead)
+            if inp.flag is not None and terms.once_coef != 0.0:
+                flagged = float(np.delete(inp.flag[r, slots], lead).max())
+                partners += terms.once_coef * (flagged - terms.once_mean)
         out[j] = float(terms.score(float(inp.unary[r, j, slot]) + base + partners))
     return out
 

@@ -123,6 +123,12 @@ class TeamTerms:
         #: what each partner that brings a needed service the lead lacks adds (a count, not a
         #: mean: each such partner adds its share, however large the group)
         self.complement_coef = 0.0
+        #: what a team gains once when any partner of a need's lead is flagged
+        #: (``TeamInputs.flag``: one of the largest organizations, :mod:`matcher.partner_traits`),
+        #: less ``once_mean`` (the share of past groups with such a partner): the same for one
+        #: such partner or three
+        self.once_coef = 0.0
+        self.once_mean = 0.0
         self.pair_coef = np.asarray(pair_coef, dtype=float)
 
     def size_term(self, size):

@@ -11,15 +11,21 @@ before any review (``organizations.csv``, ``capabilities.csv``):
 - ``largest``: among the largest 5 % by volunteers (枢纽型社会组织, hub organizations, may lift a
   group by their reach rather than in proportion to their size).
 
-For each reviewed project with partners, the mean of each trait over the lead's partners, less
-its mean over all past partners, is regressed by ordinary least squares on the project's residual
-after its lead's own prediction (the outcome model's out-of-fold residual, model units), with the
-group-size indicators. Each coefficient is kept only as far as its t statistic bears it out
-(:func:`matcher.pair_effects.evidence_fit`, as for party branches and kinds): a trait the reviews
-say nothing about changes nothing. What a candidate adds as a partner is then
-``Σ coef · (trait − past partners' mean)``, added to its member term (:class:`matcher.teams.TeamInputs`
-``quality``), whose mean over a need's partners the optimiser takes — the same form as the fit,
-so a team whose partners are like the past's average partner gets nothing beyond its size term.
+For each reviewed project with partners, the mean of each of the first three traits over the
+lead's partners, less its mean over all past partners, and whether *any* partner is among the
+largest, less the share of past groups with one, are regressed by ordinary least squares on the
+project's residual after its lead's own prediction (the outcome model's out-of-fold residual,
+model units), with the group-size indicators. Each coefficient is kept only as far as its t
+statistic bears it out (:func:`matcher.pair_effects.evidence_fit`, as for party branches and
+kinds): a trait the reviews say nothing about changes nothing. What a candidate adds as a partner
+is then ``Σ coef · (trait − past partners' mean)`` over the three, added to its member term
+(:class:`matcher.teams.TeamInputs` ``quality``), whose mean over a need's partners the optimiser
+takes; one of the largest lifts the need's score once (``TeamTerms.once_coef``), however many of
+them join — the same forms as the fit, so a team whose partners are like the past's average
+partners gets nothing beyond its size term. As a mean, a hub's lift was diluted by every other
+partner (a third of it in a group of four), and two hubs counted twice: on the development world
+whose hidden hubs lift a group once and clash in pairs, the mean form moved the bench +0.05 / +0.00
+/ −0.10 / +0.04, the once-per-group form +0.18 / +0.07 / +0.02 / +0.13 (four seeds).
 
 On the quality bench the development rows were unchanged (city, four seeds: +0.001 ± 0.006 on
 the mean of twenty) and the held-out rows rose (city, seeds 0 / 1: +0.013 ± 0.006, 9 of 14 up;
@@ -40,6 +46,8 @@ from .snapshot import Snapshot
 __all__ = ["TRAITS", "PartnerTraits", "trait_matrix", "fit_partner_traits"]
 
 TRAITS = ("rating", "mean_level", "log_volunteers", "largest")
+#: the traits averaged over a need's partners; the others count once per group (any partner)
+MEAN_TRAITS = 3
 #: the organizations with at least this quantile of volunteers are the ``largest``
 LARGEST_QUANTILE = 0.95
 
@@ -71,7 +79,8 @@ def trait_matrix(snap: Snapshot) -> np.ndarray:
 
 @dataclass
 class PartnerTraits:
-    """Kept coefficients (model units per unit of trait) and the past partners' mean traits."""
+    """Kept coefficients (model units per unit of trait) and the past partners' mean traits (for
+    ``largest``: the share of past groups with such a partner)."""
 
     traits: np.ndarray  # (organizations, TRAITS)
     coef: np.ndarray = field(default_factory=lambda: np.zeros(len(TRAITS)))
@@ -83,9 +92,24 @@ class PartnerTraits:
     def member_term(self, orgs) -> np.ndarray:
         """What each of ``orgs`` adds as a partner (model units; 0 when no trait is kept)."""
         orgs = np.asarray(orgs, dtype=np.int64)
-        if not np.any(self.coef):
+        k = MEAN_TRAITS
+        if not np.any(self.coef[:k]):
             return np.zeros(len(orgs))
-        return (self.traits[orgs] - self.mean) @ self.coef
+        return (self.traits[orgs, :k] - self.mean[:k]) @ self.coef[:k]
+
+    def flag(self, orgs) -> np.ndarray:
+        """1 for each of ``orgs`` that counts once per group (among the largest), else 0."""
+        return self.traits[np.asarray(orgs, dtype=np.int64), MEAN_TRAITS]
+
+    @property
+    def once_coef(self) -> float:
+        """What a group gains once when any partner is among the largest (model units)."""
+        return float(self.coef[MEAN_TRAITS])
+
+    @property
+    def once_mean(self) -> float:
+        """The share of past groups with a partner among the largest."""
+        return float(self.mean[MEAN_TRAITS])
 
     def summary(self) -> dict:
         """Kept coefficient of each trait, and the evidence factor behind it (run summary)."""
@@ -133,10 +157,19 @@ def fit_partner_traits(snap: Snapshot, rows: np.ndarray, residual: np.ndarray) -
     if grouped.sum() <= len(TRAITS) + 3:
         return out
     members, partner, n_partners = members[grouped], partner[grouped], n_partners[grouped]
-    out.mean = traits[members[partner]].mean(axis=0)
-    # the mean trait over each project's partners, less the past partners' mean
-    each = np.where(partner[:, :, None], traits[np.maximum(members, 0)] - out.mean, 0.0)
-    block = each.sum(axis=1) / n_partners[:, None]
+    k = MEAN_TRAITS
+    held = np.where(partner[:, :, None], traits[np.maximum(members, 0)], 0.0)
+    # the mean trait over each project's partners, less the past partners' mean; and whether any
+    # partner has a once-per-group trait, less the share of past groups where one did
+    out.mean = np.concatenate(
+        [traits[members[partner], :k].mean(axis=0), held[:, :, k:].max(axis=1).mean(axis=0)]
+    )
+    block = np.column_stack(
+        [
+            (held[:, :, :k].sum(axis=1) - n_partners[:, None] * out.mean[:k]) / n_partners[:, None],
+            held[:, :, k:].max(axis=1) - out.mean[k:],
+        ]
+    )
     size = n_partners + 1
     sizes = np.column_stack([size == 3, size >= 4]).astype(float)
     y = np.asarray(residual, dtype=float)[grouped]

@@ -141,7 +141,7 @@ class Scorer:
         present = cand.orgs >= 0
         quality = np.zeros((n, m), np.float32)
         pair = np.zeros((n, m, m), np.float32)
-        proven = None
+        proven = flag = None
         terms = self.model.team_terms(self.hist.next_year)
         if self.history_used:
             pr, pc = np.nonzero(present)
@@ -150,6 +150,8 @@ class Scorer:
             quality[pr, pc] = terms.quality_coef * q + terms.km_coef * km
             if self.traits is not None and self.group_terms:
                 quality[pr, pc] += self.traits.member_term(cand.orgs[pr, pc])
+                flag = np.zeros((n, m), np.float32)
+                flag[pr, pc] = self.traits.flag(cand.orgs[pr, pc])
             a_slot, b_slot = np.triu_indices(m, 1)
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
@@ -173,8 +175,11 @@ class Scorer:
         folded.floor, folded.link = terms.floor, terms.link
         folded.same_service_coef = self.trust * terms.same_service_coef
         folded.complement_coef = self.trust * terms.complement_coef
+        if flag is not None and self.traits is not None:
+            folded.once_coef = self.trust * self.traits.once_coef
+            folded.once_mean = self.traits.once_mean
         w = cand.need_w.astype(np.float32)
-        return TeamInputs(unary, w, quality, pair, present, folded, proven)
+        return TeamInputs(unary, w, quality, pair, present, folded, proven, flag)
 
 
 def choose_variant(time_split: dict) -> str:

@@ -55,6 +55,9 @@ def fill_team_values(
     complement_coef,
     floor,
     logit,
+    flag,  # (n, M) float32 1: a partner counted once per group (once_coef), or (1, 1)
+    once_coef,
+    once_mean,
     out,  # (n, P) float32, filled with -inf by the caller
 ):
     n, n_needs, m_slots = unary.shape
@@ -139,6 +142,13 @@ def fill_team_values(
                     eta += same_service_coef * (hands[s] - 1) / (k - 1)
                     if complement_coef != 0.0:
                         eta += complement_coef * _brings(unary, r, members, p, k, lead[s])
+                    if once_coef != 0.0:
+                        # any partner of the lead flagged: counted once, however many are
+                        flagged = 0.0
+                        for i in range(k):
+                            if i != lead[s] and flag[r, members[p, i]] > flagged:
+                                flagged = flag[r, members[p, i]]
+                        eta += once_coef * (flagged - once_mean)
                 if logit:
                     score = floor + (100.0 - floor) / (1.0 + math.exp(-eta))
                 else:

@@ -11,6 +11,7 @@ predicted improvement over the score floor (what even a poor project scores, see
     bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
               + same_service_coef · share of those partners that also provide j
               + complement_coef · how many of them provide a need the lead of j does not
+              + once_coef · ([any of them is flagged] − once_mean)
     member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10) + traits(m)
                 (``TeamInputs.quality``; traits: :mod:`matcher.partner_traits`)
 
@@ -92,6 +93,9 @@ class TeamInputs:
     #: (n, M, M) bool: the two candidates have a good joint record; a member that leads no need
     #: must have one with another member of the team (None: no one has, no member supports)
     proven: np.ndarray | None = None
+    #: (n, M) float32, 1 where a candidate is a partner counted once per group
+    #: (``terms.once_coef``; None: nobody is)
+    flag: np.ndarray | None = None
 
 
 def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
@@ -135,11 +139,22 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
         float(terms.floor),
         terms.link == "logit",
     )
+    flagged = inp.flag is not None and terms.once_coef != 0.0
+    flag = np.ascontiguousarray(inp.flag if flagged else np.zeros((n, 1)), np.float32)
+    once = (float(terms.once_coef) if flagged else 0.0, float(terms.once_mean))
 
     def fill(rows: slice) -> None:
         mine = proven[rows] if inp.proven is not None else proven
         kernel: Callable[..., None] = fill_team_values  # Numba's stubs do not know its arguments
-        kernel(*(a[rows] for a in arrays), mine, inp.proven is not None, *fixed, out[rows])
+        kernel(
+            *(a[rows] for a in arrays),
+            mine,
+            inp.proven is not None,
+            *fixed,
+            flag[rows],
+            *once,
+            out[rows],
+        )
 
     # the kernel releases the GIL: villages in equal shares over the machine's cores
     threads = max(1, min(os.cpu_count() or 1, MAX_THREADS, n // 256))

@@ -77,9 +77,11 @@ def _random_inputs(n: int, seed: int) -> TeamInputs:
     terms = TeamTerms(0.2, [0.0, 0.0, -0.1, -0.3, -0.6], 0.5, [], floor=30.0, link="logit")
     terms.same_service_coef = -0.2
     terms.complement_coef = 0.3
+    terms.once_coef, terms.once_mean = 0.4, 0.2
     quality = rng.normal(0.0, 0.5, (n, m)).astype(np.float32)
     present = rng.random((n, m)) < 0.9
-    return TeamInputs(unary, w, quality, pair, present, terms, proven)
+    flag = (rng.random((n, m)) < 0.2).astype(np.float32)
+    return TeamInputs(unary, w, quality, pair, present, terms, proven, flag)
 
 
 def _allowed(inp: TeamInputs, row: int, slots: np.ndarray) -> bool:
@@ -115,3 +117,39 @@ def test_every_team_of_many_villages_is_allowed_and_valued_as_the_rule_says():
                 assert values[row, p] == pytest.approx(expected, rel=1e-4, abs=1e-3)
                 checked += 1
     assert checked > 1000  # the rule allows many teams, not only the trivial ones
+
+
+def test_one_of_the_largest_lifts_a_team_once_however_many_join():
+    """A partner among the largest organizations lifts each need's score once (what the reviews
+    said, matcher.partner_traits): a second such partner adds nothing more, as it would have in
+    the mean over partners."""
+    unary = np.full((1, 4, 4), np.nan, np.float32)
+    unary[0, 0, 0] = 0.0  # slot 0 leads need 0, the one that counts
+    for k in (1, 2, 3):
+        unary[0, k, k] = -1.0  # slot k leads need k (weight 0)
+    terms = TeamTerms(0.0, [0.0, 0.0, 0.0, 0.0, 0.0], 1.0, [], floor=30.0, link="logit")
+    terms.once_coef, terms.once_mean = 0.5, 0.0
+    flag = np.array([[0.0, 1.0, 1.0, 0.0]], np.float32)
+    inp = TeamInputs(
+        unary,
+        np.array([[1.0, 0.0, 0.0, 0.0]], np.float32),
+        np.zeros((1, 4), np.float32),
+        np.zeros((1, 4, 4), np.float32),
+        np.ones((1, 4), bool),
+        terms,
+        None,
+        flag,
+    )
+    pats = patterns(4, 3)
+    team = {tuple(t[t >= 0]): i for i, t in enumerate(pats.members)}
+    values = team_values(inp, pats)[0]
+    lone = terms.score(0.0) - 30.0
+    lifted = terms.score(0.5) - 30.0
+    assert values[team[(0, 3)]] == pytest.approx(lone, abs=1e-3)  # not among the largest
+    assert values[team[(0, 1)]] == pytest.approx(lifted, abs=1e-3)
+    assert values[team[(0, 1, 2)]] == pytest.approx(lifted, abs=1e-3)  # two of them: still once
+    assert values[team[(0, 1, 3)]] == pytest.approx(lifted, abs=1e-3)
+    for t in ((0, 1), (0, 1, 2), (0, 3)):
+        slots = np.array(t)
+        shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
+        assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)
