@@ -212,7 +212,7 @@ def _trait_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
     traits = scorer.traits
     if not scorer.group_terms or traits is None or len(orgs) < 2 or scorer.trust <= 0:
         return None
-    lift = (traits.traits[orgs] - traits.mean) * traits.coef  # (members, traits)
+    lift = traits.lifts(orgs)  # (members, traits)
     member, trait = np.unravel_index(int(np.argmax(lift)), lift.shape)
     if lift[member, trait] < TRAIT_NOTE_MIN:
         return None

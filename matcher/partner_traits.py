@@ -89,13 +89,14 @@ class PartnerTraits:
     raw: np.ndarray = field(default_factory=lambda: np.zeros(len(TRAITS)))
     keep: np.ndarray = field(default_factory=lambda: np.zeros(len(TRAITS)))
 
-    def member_term(self, orgs) -> np.ndarray:
-        """What each of ``orgs`` adds as a partner (model units; 0 when no trait is kept)."""
+    def lifts(self, orgs) -> np.ndarray:
+        """(orgs, :data:`TRAITS`): what each trait of each of ``orgs`` adds (model units)."""
         orgs = np.asarray(orgs, dtype=np.int64)
-        k = MEAN_TRAITS
-        if not np.any(self.coef[:k]):
-            return np.zeros(len(orgs))
-        return (self.traits[orgs, :k] - self.mean[:k]) @ self.coef[:k]
+        return (self.traits[orgs] - self.mean) * self.coef
+
+    def member_term(self, orgs) -> np.ndarray:
+        """What each of ``orgs`` adds as a partner by its averaged traits (model units)."""
+        return self.lifts(orgs)[:, :MEAN_TRAITS].sum(axis=1)
 
     def flag(self, orgs) -> np.ndarray:
         """1 for each of ``orgs`` that counts once per group (among the largest), else 0."""

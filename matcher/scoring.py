@@ -150,8 +150,9 @@ class Scorer:
             quality[pr, pc] = terms.quality_coef * q + terms.km_coef * km
             if self.traits is not None and self.group_terms:
                 quality[pr, pc] += self.traits.member_term(cand.orgs[pr, pc])
-                flag = np.zeros((n, m), np.float32)
-                flag[pr, pc] = self.traits.flag(cand.orgs[pr, pc])
+                if self.traits.once_coef != 0.0:
+                    flag = np.zeros((n, m), np.float32)
+                    flag[pr, pc] = self.traits.flag(cand.orgs[pr, pc])
             a_slot, b_slot = np.triu_indices(m, 1)
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
