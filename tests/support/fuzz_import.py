@@ -302,14 +302,16 @@ def _table_mutation(draw, tables: dict[str, list[list[Any]]], fmt: str) -> str:
 
 
 def _csv_text(rows: list[list[Any]], newline: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=newline)
+    # Written row by row with "\r\n" and then given ``newline``: the csv module quotes only
+    # the line-break characters of its own terminator, so with "\r" a cell holding "\n" would
+    # be left bare and split its row, which no spreadsheet program writes.
+    lines = []
     for row in rows:
+        buffer = io.StringIO()
         if row:
-            writer.writerow(row)
-        else:
-            buffer.write(newline)
-    return buffer.getvalue()
+            csv.writer(buffer, lineterminator="\r\n").writerow(row)
+        lines.append(buffer.getvalue().removesuffix("\r\n") + newline)
+    return "".join(lines)
 
 
 @st.composite
