@@ -6,14 +6,11 @@ is fetched for all chosen teams at once; the per-village loop only formats.
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 
 from graph_schema.contract.vocabulary import ORG_KINDS, SERVICES
 
 from .explain import (
-    affiliation_sentences,
     group_sentences,
     kind_sentences,
     member_facts,
@@ -175,13 +172,7 @@ def _one(
         scorer.history_used,
         {s for s in uncovered if alternatives.get(s)},
     )
-    notes = (
-        _party_note(scorer, orgs),
-        _kind_note(scorer, orgs),
-        _affiliation_note(scorer, orgs, names),
-        _trait_note(scorer, orgs),
-    )
-    for note in notes:
+    for note in (_party_note(scorer, orgs), _kind_note(scorer, orgs), _trait_note(scorer, orgs)):
         if note is not None:
             zh, en = zh + note[0], en + " " + note[1]
     return Recommendation(
@@ -213,23 +204,6 @@ def _kind_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
     kinds = [int(k) for k in joint.kind[orgs]]
     pairs = [(min(a, b), max(a, b)) for i, a in enumerate(kinds) for b in kinds[i + 1 :] if a != b]
     return kind_sentences(pairs, dict(zip(KIND_PAIRS, map(float, joint.kind_coef), strict=True)))
-
-
-def _affiliation_note(scorer, orgs: list[int], names) -> tuple[str, str] | None:
-    """The sentence on two members of one affiliation that never worked together, when the team's
-    pair terms counted it (a pair that did is named by its shared projects already)."""
-    joint = scorer.joint
-    if not scorer.group_terms or joint is None or joint.affiliation_coef <= 0 or scorer.trust <= 0:
-        return None
-    if len(orgs) < 2:
-        return None
-    a, b = (np.array(x, dtype=np.int64) for x in zip(*combinations(orgs, 2), strict=True))
-    new = joint.same_affiliation(a, b) & (np.asarray(scorer.hist.coworkers[a, b]).ravel() == 0)
-    if not new.any():
-        return None
-    i = int(np.flatnonzero(new)[0])
-    ids = scorer.snap.org_ids
-    return affiliation_sentences(names[str(ids[a[i]])], names[str(ids[b[i]])])
 
 
 def _trait_note(scorer, orgs: list[int]) -> tuple[str, str] | None:

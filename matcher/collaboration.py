@@ -4,10 +4,7 @@ Training rows must only see reviews that came before them (else a project's own 
 its features), so per-organization and per-pair outcome sums are kept as sorted cumulative arrays
 and looked up with ``searchsorted``. The organization–organization co-participation graph is a
 networkx graph; its Louvain communities (seeded) and Adamic–Adar link-prediction scores describe
-pairs that never worked together. Its *affiliations* are the communities of the long-range part of
-that graph alone: organizations that worked together although far apart (a federation, a charity
-alliance, a 社会组织党委 across counties), whose ties the nearby partners of everyday projects would
-otherwise drown.
+pairs that never worked together.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .snapshot import Snapshot, haversine_km
+from .snapshot import Snapshot
 
 __all__ = ["History", "Cumulative", "members_matrix", "pairs_of", "T_SCALE"]
 
@@ -26,9 +23,6 @@ T_SCALE = 1 << 17
 #: larger co-participation graphs get cheaper communities (Louvain in networkx is pure Python:
 #: about 30 s for a province's 60k edges); see :meth:`History._communities`
 LOUVAIN_MAX_EDGES = 20_000
-#: a tie between organizations further apart than this is a long-range one (the contract's
-#: distance scale, exp(−km / 25)); its communities are the affiliations (:meth:`History._graph`)
-AFFILIATION_KM = 25.0
 
 
 def members_matrix(members: sparse.csr_matrix, width: int | None = None) -> np.ndarray:
@@ -131,7 +125,6 @@ class History:
 
     def __init__(self, snap: Snapshot, cutoff: float = np.inf, seed: int = 0):
         self.n_orgs = snap.n_orgs
-        self._lat, self._lon = snap.o_lat, snap.o_lon
         #: projects before this day are in the history (and in its co-participation graph)
         self.cutoff = float(cutoff)
         t = np.nan_to_num(snap.proj_t, nan=-np.inf)
@@ -171,24 +164,6 @@ class History:
         self._inv_log = inv_log
         self._adj_w = (binary @ sparse.diags(inv_log)).tocsr()
         self.community = self._communities(adj, seed)
-        # everyday partners are neighbours: on the whole graph an alliance's few far ties are lost
-        # among its members' local ones (dev_alliance_multiply: 14 % of its pairs share a
-        # community), among the far ties alone they are most of them (69 %)
-        upper = sparse.triu(adj, k=1).tocoo()
-        far = (
-            haversine_km(
-                self._lat[upper.row],
-                self._lon[upper.row],
-                self._lat[upper.col],
-                self._lon[upper.col],
-            )
-            > AFFILIATION_KM
-        )
-        long_range = sparse.coo_matrix(
-            (upper.data[far], (upper.row[far], upper.col[far])), shape=adj.shape
-        ).tocsr()
-        #: communities of the long-range ties (organizations without one get their own)
-        self.affiliation = self._communities(long_range, seed)
 
     def _communities(self, adj: sparse.csr_matrix, seed: int) -> np.ndarray:
         """Community of each organization; organizations without coworkers get their own.

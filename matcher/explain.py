@@ -239,25 +239,6 @@ def kind_sentences(
     )
 
 
-def affiliation_sentences(a: str, b: str) -> tuple[str, str]:
-    """Why two members were put together: one network of long-range partners, which did well.
-
-    ``a`` and ``b`` are the two members' names; they belong to one affiliation of
-    :class:`matcher.collaboration.History` and the history says such pairs scored higher.
-
-    Examples
-    --------
-    >>> affiliation_sentences("甲协会", "乙基金会")[0].split("：")[0]
-    '甲协会与乙基金会同属一个跨区域合作网络（都曾与网络中的远方组织合作）'
-    """
-    return (
-        f"{a}与{b}同属一个跨区域合作网络（都曾与网络中的远方组织合作）：历史评审中，"
-        "同一网络的组织同组时成效更好。",
-        f"{a} and {b} belong to one network of long-range partners (each has worked with "
-        "distant organizations of it): in the review history, groups within one such network scored higher.",
-    )
-
-
 #: what each registered trait of :data:`matcher.partner_traits.TRAITS` is called in a sentence
 _TRAIT_WORDS = {
     "rating": ("评估等级较高", "a higher evaluation grade"),

@@ -19,9 +19,6 @@ regressed on sparse blocks
   group and a service agency, a social group and a foundation, a service agency and a foundation;
   pairs of one kind are the reference) — what a foundation's money and a service agency's
   workers may do together, read from the reviews like the party effects;
-- ``affiliation``: how many pairs of its members belong to one affiliation, a community of the
-  long-range ties (:class:`matcher.collaboration.History`): one coefficient for all of them, since
-  what a federation or an alliance brings is alike across them and each one's own record is thin;
 - ``repeat``: over the pairs of its members, how often each came back to work together
   (``log1p(projects together − 1)``, reviewed or not; :func:`repeated_work`) — pairs that keep
   choosing each other are the prior a pair's own effect is shrunk towards, so a pair with four
@@ -30,11 +27,10 @@ regressed on sparse blocks
 each block with its own ridge penalty (a random effect's variance ratio), chosen by a time split
 inside the history: fitted on the older 80 % of the reviews, the penalties that best predict the
 newer 20 % win. A pair effect is thus trusted in proportion to the evidence behind it and is not
-credited with what its members bring alone. Only the pair, community, party, kind, affiliation and
-repeat effects are used by the optimiser (:class:`matcher.scoring.Scorer`); the other blocks are there so
+credited with what its members bring alone. Only the pair, community, party, kind and repeat
+effects are used by the optimiser (:class:`matcher.scoring.Scorer`); the other blocks are there so
 that they do not absorb who is good or how large the group was. The party and kind effects apply
-to every pair, strangers too, the affiliation effect to every pair of one affiliation, and the
-repeat effect to every pair that came back, so a coefficient
+to every pair, strangers too, and the repeat effect to every pair that came back, so a coefficient
 fitted to noise would steer every team: each is kept only as far as the evidence bears it out,
 multiplied by ``max(0, 1 - (2 / t)^2)`` for its t statistic (0 below t = 2; on the quality bench's
 development worlds, which read neither party branches nor kinds, every party |t| < 2, and the kind
@@ -58,8 +54,7 @@ from .snapshot import Snapshot
 
 __all__ = ["JointEffects", "fit_joint_effects", "repeated_work", "evidence_fit"]
 
-#: the size, party, kind, repeat and affiliation blocks are nearly unpenalized: few columns, plenty
-#: of evidence
+#: the size, party and repeat blocks are nearly unpenalized: few columns, plenty of evidence
 SIZE_PENALTY = 0.1
 #: a party or repeat effect with a t statistic below this counts for nothing
 #: (:func:`_evidence_factor`)
@@ -90,10 +85,6 @@ class JointEffects:
     #: (per ``log1p`` of the returns, :func:`repeated_work`)
     coworkers: sparse.csr_matrix | None = None
     repeat_coef: float = 0.0
-    #: each organization's affiliation (:attr:`matcher.collaboration.History.affiliation`) and
-    #: what a pair of one affiliation adds
-    affiliation: np.ndarray | None = None
-    affiliation_coef: float = 0.0
 
     def pair_term(self, a, b) -> np.ndarray:
         """What having both ``a`` and ``b`` in a group adds (0 for strangers of two communities)."""
@@ -109,8 +100,6 @@ class JointEffects:
         ca, cb = self.community[a], self.community[b]
         same = (ca == cb) & (ca < len(self.community_coef))
         out[same] += self.community_coef[ca[same]]
-        if self.affiliation is not None and self.affiliation_coef != 0.0:
-            out += self.affiliation_coef * self.same_affiliation(a, b)
         if self.party is not None:
             pa, pb = self.party[a], self.party[b]
             out += self.party_coef[0] * (pa & pb) + self.party_coef[1] * (pa != pb)
@@ -119,13 +108,6 @@ class JointEffects:
         if self.coworkers is not None and self.repeat_coef != 0.0:
             out += self.repeat_coef * repeated_work(self.coworkers, a, b)
         return out
-
-    def same_affiliation(self, a, b) -> np.ndarray:
-        """Whether ``a`` and ``b`` belong to one affiliation (never for an organization alone)."""
-        if self.affiliation is None:
-            return np.zeros(len(a), bool)
-        fa, fb = self.affiliation[a], self.affiliation[b]
-        return (fa == fb) & (fa < self.n_orgs)
 
     def proven(self, a, b) -> np.ndarray:
         """Whether ``a`` and ``b`` shared reviewed projects and did better together than alone."""
@@ -142,15 +124,7 @@ class JointEffects:
         party = {"party_coef": [round(float(c), 4) for c in self.party_coef]}
         repeat = {"repeat_coef": round(float(self.repeat_coef), 4)}
         kind = {"kind_coef": [round(float(c), 4) for c in self.kind_coef]}
-        affiliation = {"affiliation_coef": round(float(self.affiliation_coef), 4)}
-        return {
-            "penalties": dict(self.penalties),
-            **self.holdout,
-            **party,
-            **kind,
-            **repeat,
-            **affiliation,
-        }
+        return {"penalties": dict(self.penalties), **self.holdout, **party, **kind, **repeat}
 
 
 def kind_pairs(ka, kb) -> np.ndarray:
@@ -213,9 +187,6 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
     repeat = np.bincount(pr, repeated_work(hist.coworkers, a, b), count)[:, None]
     mixed = kind_pairs(snap.o_kind[a], snap.o_kind[b])
     kind_block = np.column_stack([np.bincount(pr, c, count) for c in mixed.T])
-    aff = hist.affiliation
-    one_affiliation = (aff[a] == aff[b]) & (aff[a] < n)
-    affiliation_block = np.bincount(pr, one_affiliation.astype(float), count)[:, None]
     return [
         lead_block,
         partner_block,
@@ -225,7 +196,6 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
         sparse.csr_matrix(party_block),
         sparse.csr_matrix(repeat),
         sparse.csr_matrix(kind_block),
-        sparse.csr_matrix(affiliation_block),
     ]
 
 
@@ -328,7 +298,7 @@ def fit_joint_effects(
     _, a, b = pairs_of(members)
     pair_keys = np.unique(np.minimum(a, b) * snap.n_orgs + np.maximum(a, b))
     blocks = _design(snap, hist, rows, pair_keys)
-    penalties = _penalties(blocks, y) + [SIZE_PENALTY] * 5
+    penalties = _penalties(blocks, y) + [SIZE_PENALTY] * 4
     holdout: dict = {}
     t = snap.proj_t[rows]
     cut = np.quantile(t, 0.8) if len(t) else 0.0
@@ -345,9 +315,6 @@ def fit_joint_effects(
         coef[6][0] * _evidence_factor(blocks[6].toarray(), blocks[4].toarray(), y)[0]
     )
     kind_coef = coef[7] * _evidence_factor(blocks[7].toarray(), blocks[4].toarray(), y)
-    affiliation_coef = float(
-        coef[8][0] * _evidence_factor(blocks[8].toarray(), blocks[4].toarray(), y)[0]
-    )
     return JointEffects(
         snap.n_orgs,
         hist.community,
@@ -362,6 +329,4 @@ def fit_joint_effects(
         kind_coef=kind_coef,
         coworkers=hist.coworkers,
         repeat_coef=repeat_coef,
-        affiliation=hist.affiliation,
-        affiliation_coef=affiliation_coef,
     )

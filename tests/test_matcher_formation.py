@@ -179,10 +179,7 @@ def test_starting_prices_reach_the_same_lp_optimum_in_fewer_rounds(sample):
     assert warm_info["rounds"] < plain_info["rounds"]
     assert warm_info["upper_bound"] == pytest.approx(plain_info["upper_bound"], rel=1e-6)
     assert check_capacity(o, p, warm, cap) == 0
-    # the two LPs may end at different optimal vertices among ties, so their roundings differ a
-    # little; each is close to the bound no integer assignment can pass
-    for teams in (plain, warm):
-        assert objective(v, teams) >= 0.995 * plain_info["upper_bound"]
+    assert objective(v, warm) >= 0.999 * objective(v, plain)
     again, _ = column_generation(v, o, p, cap, order)
     assert again.tolist() == warm.tolist()
 
