@@ -170,9 +170,11 @@ class Scorer:
         trust = np.float32(self.trust)
         quality *= trust
         pair *= trust
-        offset = terms.size_offset.copy()
-        offset[1:] = offset[1] + self.trust * (offset[1:] - offset[1])
-        folded = TeamTerms(terms.intercept, offset, 1.0, terms.pair_coef)
+        # the size cost is not weighed down: every team of a size pays it, so the optimiser cannot
+        # pick where it is overstated (the curse the trust guards against), and the ridge already
+        # pulls the cost of large groups towards 0. Trust near 0 would make coordination free
+        # and every team as large as the rule allows (docs/matcher.md, *How far to trust them*)
+        folded = TeamTerms(terms.intercept, terms.size_offset.copy(), 1.0, terms.pair_coef)
         folded.floor, folded.link = terms.floor, terms.link
         folded.same_service_coef = self.trust * terms.same_service_coef
         folded.complement_coef = self.trust * terms.complement_coef

@@ -125,3 +125,20 @@ def test_group_terms_are_trusted_as_far_as_the_latest_year_bore_them_out(latest,
     model = result.summary["model"]
     assert model["variant"] == "full"
     assert low <= model["group_trust"] <= high
+
+
+def test_coordination_still_costs_where_the_group_terms_are_not_trusted():
+    # like with like: usual partners were chosen for being alike, no pair works better together,
+    # and a partner brings its services and a coordination cost only. The newest year bears the
+    # group terms out hardly at all, so their promises are weighed down to nothing; the size cost
+    # is not (every team of a size pays it): groups stay as small as their needs allow
+    world = build_world(spec("dev_like_with_like"), "city", 0)
+    result = recommend(world.dataset, max_group=4, seed=0, evaluate=False)
+    assert result.summary["model"]["group_trust"] < 0.1
+    sizes = [len(r.members) for r in result.recommendations]
+    assert sum(sizes) / len(sizes) < 2.45  # 2.31; 2.59 when the trust weighed the cost down too
+    doc = result.to_contract_json()
+    value = judge_groups(world, groups_from_contract_json(world, doc)).value
+    naive = judge_groups(world, reference_greedy(world, "naive")).value
+    truth = judge_groups(world, reference_greedy(world, "true")).value
+    assert normalized(value, naive, truth) > 1.57  # 1.64; 1.51 before

@@ -25,6 +25,7 @@ DEVELOPMENT: tuple[str, ...] = (
     "dev_weakest_link",
     "dev_service_specialists",
     "dev_hub_brokers",
+    "dev_like_with_like",
 )
 HELD_OUT: tuple[str, ...] = (
     "heldout_party_federation",
