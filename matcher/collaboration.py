@@ -3,8 +3,8 @@
 Training rows must only see reviews that came before them (else a project's own score leaks into
 its features), so per-organization and per-pair outcome sums are kept as sorted cumulative arrays
 and looked up with ``searchsorted``. The organization–organization co-participation graph is a
-networkx graph; its Louvain communities (seeded) and Adamic–Adar link-prediction scores describe
-pairs that never worked together.
+networkx graph; its Louvain communities (seeded, over the ties that cross a county border) and
+Adamic–Adar link-prediction scores describe pairs that never worked together.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ __all__ = ["History", "Cumulative", "members_matrix", "pairs_of", "T_SCALE"]
 
 #: days are below 2**17 until the year 2328; keys are ``id * T_SCALE + day``
 T_SCALE = 1 << 17
-#: larger co-participation graphs get cheaper communities (Louvain in networkx is pure Python:
-#: about 30 s for a province's 60k edges); see :meth:`History._communities`
+#: more county-crossing ties than this get cheaper communities (Louvain in networkx is pure
+#: Python: about 30 s for 60k ties); see :meth:`History._communities`
 LOUVAIN_MAX_EDGES = 20_000
 
 
@@ -143,14 +143,14 @@ class History:
         self.pairs = Cumulative(a * self.n_orgs + b, pt[r], score[r])
         all_t = np.nan_to_num(snap.all_proj_t, nan=-np.inf)
         self.graph_members = snap.all_proj_members[np.flatnonzero(all_t < cutoff)]
-        self._graph(seed)
+        self._graph(seed, snap.o_county)
         from .effects import Effects  # effects builds on this module's helpers
 
         rows = np.flatnonzero(keep)
         #: organization quality, pair and community effects (see :mod:`matcher.effects`)
         self.effects = Effects(snap, rows, self.year_of(pt), self.community)
 
-    def _graph(self, seed: int) -> None:
+    def _graph(self, seed: int, county: np.ndarray | None = None) -> None:
         m = self.graph_members.astype(np.float64)
         adj = (m.T @ m).tocsr()
         adj.setdiag(0)
@@ -163,34 +163,46 @@ class History:
         self._adj = binary
         self._inv_log = inv_log
         self._adj_w = (binary @ sparse.diags(inv_log)).tocsr()
-        self.community = self._communities(adj, seed)
+        self.community = self._communities(adj, seed, county)
 
-    def _communities(self, adj: sparse.csr_matrix, seed: int) -> np.ndarray:
-        """Community of each organization; organizations without coworkers get their own.
+    def _communities(
+        self, adj: sparse.csr_matrix, seed: int, county: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Community of each organization; organizations without such ties get their own.
 
-        Louvain (networkx, seeded) up to :data:`LOUVAIN_MAX_EDGES` edges; above, the connected
-        components of the strong-tie graph.
+        Only the ties between organizations of *different* counties count (all ties when the
+        counties are unknown): partners from one county work together because they are near,
+        partners across a county border because something joins them (an alliance, a
+        federation), and only the second is a community worth a bonus for pairs that never met
+        (docs/matcher.md, *Communities across county borders*). Louvain (networkx, seeded) up to
+        :data:`LOUVAIN_MAX_EDGES` such ties; above, the connected components of the strong ones.
         """
         n = adj.shape[0]
         community = np.arange(n, dtype=np.int64) + n
         upper = sparse.triu(adj, k=1).tocoo()
-        if upper.nnz == 0:
+        row, col, weight = upper.row, upper.col, upper.data
+        if county is not None:
+            cross = (county[row] >= 0) & (county[col] >= 0) & (county[row] != county[col])
+            row, col, weight = row[cross], col[cross], weight[cross]
+        if len(row) == 0:
             return community
-        if upper.nnz <= LOUVAIN_MAX_EDGES:
+        if len(row) <= LOUVAIN_MAX_EDGES:
             g = nx.Graph()
-            g.add_weighted_edges_from(
-                zip(upper.row.tolist(), upper.col.tolist(), upper.data.tolist(), strict=True)
-            )
+            g.add_weighted_edges_from(zip(row.tolist(), col.tolist(), weight.tolist(), strict=True))
             parts = nx.community.louvain_communities(g, weight="weight", seed=seed)
             parts = sorted((sorted(p) for p in parts), key=lambda p: p[0])
             for i, part in enumerate(parts):
                 community[np.asarray(part, dtype=np.int64)] = i
             return community
         # strong ties: pairs with at least two shared projects; their connected components are the
-        # teams that keep working together (what Louvain finds on smaller graphs too)
-        strong = (adj >= 2).astype(np.int8)
-        _, labels = connected_components(strong, directed=False)
-        has = np.asarray(strong.sum(axis=1)).ravel() > 0
+        # groups that keep working together (what Louvain finds on smaller graphs too)
+        keep = weight >= 2
+        strong = sparse.coo_matrix(
+            (np.ones(int(keep.sum()), np.int8), (row[keep], col[keep])), (n, n)
+        )
+        _, labels = connected_components(strong.tocsr(), directed=False)
+        has = np.zeros(n, bool)
+        has[row[keep]] = has[col[keep]] = True
         community[has] = labels[has]
         return community
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from scipy import sparse
 
 from graph_schema.contract.interchange import read_data
+from matcher import collaboration
 from matcher.collaboration import History
 from matcher.evaluation import evaluate_time_split, format_table
 from matcher.features import GROUP_COLUMNS, UNARY_COLUMNS, training_rows
@@ -98,16 +100,46 @@ def test_a_past_group_is_not_linked_by_its_own_project():
     assert aa[0] == pytest.approx(np.log1p(1 / np.log(2)))
 
 
-def test_communities_are_seeded_and_group_coworkers(sample_snapshot):
+def test_communities_are_seeded_and_join_partners_across_county_borders(sample_snapshot):
     first, again = (
         History(sample_snapshot, seed=4).community,
         History(sample_snapshot, seed=4).community,
     )
     assert (first == again).all()
     hist = History(sample_snapshot, seed=4)
-    upper = hist.coworkers.tocoo()
+    county = sample_snapshot.o_county
+    upper = sparse.triu(hist.coworkers, k=1).tocoo()
     same = hist.community[upper.row] == hist.community[upper.col]
-    assert same.mean() > 0.5  # most collaborations happen inside a community
+    cross = county[upper.row] != county[upper.col]
+    assert cross.any() and (~cross).any()
+    # partners from two counties are joined by something (an alliance, a federation): most of
+    # those ties fall inside one community ...
+    assert same[cross].mean() > 0.5
+    # ... and an organization whose partners were all from its own county is a community of one
+    crossing = np.zeros(sample_snapshot.n_orgs, bool)
+    crossing[upper.row[cross]] = crossing[upper.col[cross]] = True
+    alone = np.flatnonzero(~crossing)
+    assert len(alone) > 0
+    assert not np.isin(hist.community[alone], np.delete(hist.community, alone)).any()
+    assert len(np.unique(hist.community[alone])) == len(alone)
+
+
+def test_many_county_crossing_ties_give_the_components_of_the_strong_ones(
+    sample_snapshot, monkeypatch
+):
+    # above LOUVAIN_MAX_EDGES county-crossing ties (a province) Louvain is too slow in pure
+    # Python: organizations tied across a border by two shared projects or more are joined
+    monkeypatch.setattr(collaboration, "LOUVAIN_MAX_EDGES", 10)
+    hist = History(sample_snapshot, seed=4)
+    county = sample_snapshot.o_county
+    upper = sparse.triu(hist.coworkers, k=1).tocoo()
+    strong = (county[upper.row] != county[upper.col]) & (upper.data >= 2)
+    assert strong.sum() > 10
+    assert (hist.community[upper.row[strong]] == hist.community[upper.col[strong]]).all()
+    tied = np.zeros(sample_snapshot.n_orgs, bool)
+    tied[upper.row[strong]] = tied[upper.col[strong]] = True
+    assert len(np.unique(hist.community[~tied])) == int((~tied).sum())
+    assert not np.isin(hist.community[~tied], hist.community[tied]).any()
 
 
 def test_effects_only_see_earlier_reviews():

@@ -52,4 +52,7 @@ def test_party_branches_change_nothing_where_the_history_says_nothing_about_them
     (rec,) = result.recommendations
     assert {m.org_id for m in rec.members} == {"A", "C"}  # the better level for elder care
     assert "党支部" not in rec.explanation
-    assert result.summary["model"]["joint_effects"]["party_coef"] == [0.0, 0.0]
+    # where the group terms are kept at all, the party block is not (no county-crossing ties in
+    # this history, so no community terms: the time split may keep the quality-only variant)
+    joint = result.summary["model"].get("joint_effects")
+    assert joint is None or joint["party_coef"] == [0.0, 0.0]

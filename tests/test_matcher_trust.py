@@ -10,6 +10,9 @@ tells past partners that brought none of the village's needs from the partners i
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from bench.quality import spec
@@ -18,7 +21,9 @@ from bench.quality.greedy import reference_greedy
 from bench.quality.world import build_world
 from graph_schema import read_data
 from matcher import recommend
+from matcher.recommend import _formation, build_problem
 from matcher.scoring import DROP_MARGIN
+from matcher.teams import team_values
 from tests.support.worlds import tiny_dataset
 
 pytestmark = pytest.mark.timeout(600)
@@ -129,16 +134,27 @@ def test_group_terms_are_trusted_as_far_as_the_latest_year_bore_them_out(latest,
 
 def test_coordination_still_costs_where_the_group_terms_are_not_trusted():
     # like with like: usual partners were chosen for being alike, no pair works better together,
-    # and a partner brings its services and a coordination cost only. The newest year bears the
-    # group terms out hardly at all, so their promises are weighed down to nothing; the size cost
-    # is not (every team of a size pays it): groups stay as small as their needs allow
+    # and a partner brings its services and a coordination cost only. Groups stay as small as
+    # their needs allow, and stay so when the group terms' promises are weighed down to nothing
+    # (trust 0): the size cost is not weighed down (every team of a size pays it)
     world = build_world(spec("dev_like_with_like"), "city", 0)
-    result = recommend(world.dataset, max_group=4, seed=0, evaluate=False)
-    assert result.summary["model"]["group_trust"] < 0.1
-    sizes = [len(r.members) for r in result.recommendations]
-    assert sum(sizes) / len(sizes) < 2.45  # 2.31; 2.59 when the trust weighed the cost down too
-    doc = result.to_contract_json()
-    value = judge_groups(world, groups_from_contract_json(world, doc)).value
     naive = judge_groups(world, reference_greedy(world, "naive")).value
     truth = judge_groups(world, reference_greedy(world, "true")).value
-    assert normalized(value, naive, truth) > 1.57  # 1.64; 1.51 before
+    result = recommend(world.dataset, max_group=4, seed=0, evaluate=False)
+    sizes = [len(r.members) for r in result.recommendations]
+    assert sum(sizes) / len(sizes) < 2.45  # 2.27 (trust 0.82); 2.59 when the cost was weighed
+    doc = result.to_contract_json()
+    value = judge_groups(world, groups_from_contract_json(world, doc)).value
+    assert normalized(value, naive, truth) > 1.57  # 1.61; 1.51 before
+
+    problem = build_problem(world.dataset, max_group=4, seed=0)
+    untrusted = dataclasses.replace(problem.scorer, trust=0.0)
+    values = team_values(untrusted.team_inputs(problem.cand), problem.pats)
+    cand, pats = problem.cand, problem.pats
+    coords = np.column_stack([problem.snap.v_lat[cand.villages], problem.snap.v_lon[cand.villages]])
+    chosen, _ = _formation(
+        "colgen", values, cand, pats, problem.capacity_left, problem.order, 0, coords
+    )
+    served = np.flatnonzero(chosen >= 0)
+    teams = pats.members[chosen[served]]
+    assert (teams >= 0).sum(axis=1).mean() < 2.45  # 2.30: coordination is not free
