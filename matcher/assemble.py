@@ -16,6 +16,7 @@ from .explain import (
     member_facts,
     member_sentences,
     party_sentences,
+    service_level_sentences,
     trait_sentences,
 )
 from .pair_effects import KIND_PAIRS
@@ -106,6 +107,8 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
             if inp.flag is not None and terms.once_coef != 0.0:
                 flagged = float(np.delete(inp.flag[r, slots], lead).max())
                 partners += terms.once_coef * (flagged - terms.once_mean)
+            if inp.service_lift is not None:
+                partners += float(np.delete(inp.service_lift[r, j, slots], lead).sum()) / (k - 1)
         out[j] = float(terms.score(float(inp.unary[r, j, slot]) + base + partners))
     return out
 
@@ -172,7 +175,8 @@ def _one(
         scorer.history_used,
         {s for s in uncovered if alternatives.get(s)},
     )
-    for note in (_party_note(scorer, orgs), _kind_note(scorer, orgs), _trait_note(scorer, orgs)):
+    notes = (_party_note(scorer, orgs), _kind_note(scorer, orgs), _trait_note(scorer, orgs))
+    for note in (*notes, _service_level_note(inp, r, slots, cover)):
         if note is not None:
             zh, en = zh + note[0], en + " " + note[1]
     return Recommendation(
@@ -217,6 +221,24 @@ def _trait_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
     if lift[member, trait] < TRAIT_NOTE_MIN:
         return None
     return trait_sentences(TRAITS[trait])
+
+
+def _service_level_note(inp, r: int, slots: np.ndarray, cover: np.ndarray):
+    """The sentence on partners' levels in a need's own service, when one partner lifted a
+    covered need's score by at least :data:`TRAIT_NOTE_MIN` (model units) that way."""
+    if inp.service_lift is None or len(slots) < 2:
+        return None
+    best = max(
+        (
+            float(inp.service_lift[r, j, o])
+            for j, lead in enumerate(cover.tolist())
+            if lead >= 0
+            for o in slots.tolist()
+            if o != lead
+        ),
+        default=0.0,
+    )
+    return service_level_sentences() if best >= TRAIT_NOTE_MIN else None
 
 
 def _alternatives(snap, cand, inp, r, slots, needs, left_after) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ __all__ = [
     "party_sentences",
     "kind_sentences",
     "trait_sentences",
+    "service_level_sentences",
     "NO_HISTORY_ZH",
     "NO_HISTORY_EN",
 ]
@@ -246,6 +247,21 @@ _TRAIT_WORDS = {
     "log_volunteers": ("志愿者较多", "more volunteers"),
     "largest": ("规模居前（枢纽型）", "among the largest (a hub organization)"),
 }
+
+
+def service_level_sentences() -> tuple[str, str]:
+    """Why a partner's level in a need's own service counted: such partners lifted past groups.
+
+    Examples
+    --------
+    >>> service_level_sentences()[0]
+    '伙伴在所需服务上能力等级较高：历史评审中，伙伴在项目服务上等级较高的小组成效更好。'
+    """
+    return (
+        "伙伴在所需服务上能力等级较高：历史评审中，伙伴在项目服务上等级较高的小组成效更好。",
+        "A partner has a high capability level in a needed service: in the review history, groups "
+        "whose partners were capable in the project's own service scored higher.",
+    )
 
 
 def trait_sentences(trait: str) -> tuple[str, str]:

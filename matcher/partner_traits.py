@@ -27,6 +27,15 @@ partner (a third of it in a group of four), and two hubs counted twice: on the d
 whose hidden hubs lift a group once and clash in pairs, the mean form moved the bench +0.05 / +0.00
 / −0.10 / +0.04, the once-per-group form +0.18 / +0.07 / +0.02 / +0.13 (four seeds).
 
+One more column is not a registered trait of the organization alone: ``service_level``, a
+partner's capability level in the project's *own* service (0 when it does not offer it), averaged
+over the project's partners less its mean over all past partners, fitted and kept in the same
+regression. A candidate adds ``coef · (level − mean)`` as a partner of each need by its level in
+that need's service (:meth:`PartnerTraits.service_lift`, ``TeamInputs.service_lift``). On the
+Tai'an sample (the outside evaluator's generator) it is kept at +0.075 a level (evidence 0.91)
+while every registered trait is 0; on the quality bench, whose generators do not read it, it is
+neutral (docs/matcher.md, *Partners capable in the need's own service*).
+
 On the quality bench (city) the development rows rose 0.767 → 0.787 (four seeds; hub brokers
 +0.02 … +0.18) and the held-out rows 0.688 → 0.707 (seeds 0 / 1, 10 of 14 up); with the first,
 mean-only form the province's held-out rows rose +0.023 ± 0.010 (sealed a +0.07, sealed b +0.05):
@@ -43,9 +52,12 @@ from .collaboration import members_matrix
 from .pair_effects import evidence_fit
 from .snapshot import Snapshot
 
-__all__ = ["TRAITS", "PartnerTraits", "trait_matrix", "fit_partner_traits"]
+__all__ = ["TRAITS", "SERVICE_LEVEL", "PartnerTraits", "trait_matrix", "fit_partner_traits"]
 
 TRAITS = ("rating", "mean_level", "log_volunteers", "largest")
+#: the partners' capability level in the project's own service (0: not offered), a mean over a
+#: need's partners: not a registered trait of the organization alone, so kept apart from TRAITS
+SERVICE_LEVEL = "service_level"
 #: the traits averaged over a need's partners; the others count once per group (any partner)
 MEAN_TRAITS = 3
 #: the organizations with at least this quantile of volunteers are the ``largest``
@@ -88,6 +100,13 @@ class PartnerTraits:
     #: the least-squares coefficients before the evidence factor, and the factor
     raw: np.ndarray = field(default_factory=lambda: np.zeros(len(TRAITS)))
     keep: np.ndarray = field(default_factory=lambda: np.zeros(len(TRAITS)))
+    #: what a partner's capability level in the need's own service adds (model units a level, as
+    #: far as the evidence bears it out), the past partners' mean level in their project's service,
+    #: and the coefficient before the evidence factor and the factor
+    service_level_coef: float = 0.0
+    service_level_mean: float = 0.0
+    service_level_raw: float = 0.0
+    service_level_keep: float = 0.0
 
     def lifts(self, orgs) -> np.ndarray:
         """(orgs, :data:`TRAITS`): what each trait of each of ``orgs`` adds (model units)."""
@@ -97,6 +116,11 @@ class PartnerTraits:
     def member_term(self, orgs) -> np.ndarray:
         """What each of ``orgs`` adds as a partner by its averaged traits (model units)."""
         return self.lifts(orgs)[:, :MEAN_TRAITS].sum(axis=1)
+
+    def service_lift(self, level) -> np.ndarray:
+        """What a partner of capability ``level`` in a need's service (0: does not offer it) adds
+        to that need's score (model units)."""
+        return self.service_level_coef * (np.asarray(level, dtype=float) - self.service_level_mean)
 
     def flag(self, orgs) -> np.ndarray:
         """1 for each of ``orgs`` that counts once per group (among the largest), else 0."""
@@ -114,10 +138,11 @@ class PartnerTraits:
 
     def summary(self) -> dict:
         """Kept coefficient of each trait, and the evidence factor behind it (run summary)."""
-        return {
-            "coef": {t: round(float(c), 4) for t, c in zip(TRAITS, self.coef, strict=True)},
-            "evidence": {t: round(float(k), 3) for t, k in zip(TRAITS, self.keep, strict=True)},
-        }
+        coef = {t: round(float(c), 4) for t, c in zip(TRAITS, self.coef, strict=True)}
+        keep = {t: round(float(k), 3) for t, k in zip(TRAITS, self.keep, strict=True)}
+        coef[SERVICE_LEVEL] = round(self.service_level_coef, 4)
+        keep[SERVICE_LEVEL] = round(self.service_level_keep, 3)
+        return {"coef": coef, "evidence": keep}
 
 
 def fit_partner_traits(snap: Snapshot, rows: np.ndarray, residual: np.ndarray) -> PartnerTraits:
@@ -155,9 +180,13 @@ def fit_partner_traits(snap: Snapshot, rows: np.ndarray, residual: np.ndarray) -
     partner = (members >= 0) & (members != lead[:, None])
     n_partners = partner.sum(axis=1)
     grouped = n_partners > 0
-    if grouped.sum() <= len(TRAITS) + 3:
+    if grouped.sum() <= len(TRAITS) + 4:
         return out
     members, partner, n_partners = members[grouped], partner[grouped], n_partners[grouped]
+    service = snap.proj_s[rows][grouped]
+    r, c = np.nonzero(partner)
+    level = np.zeros(partner.shape)
+    level[r, c] = snap.level_of(members[r, c], service[r])
     k = MEAN_TRAITS
     held = np.where(partner[:, :, None], traits[np.maximum(members, 0)], 0.0)
     # the mean trait over each project's partners, less the past partners' mean; and whether any
@@ -165,15 +194,20 @@ def fit_partner_traits(snap: Snapshot, rows: np.ndarray, residual: np.ndarray) -
     out.mean = np.concatenate(
         [traits[members[partner], :k].mean(axis=0), held[:, :, k:].max(axis=1).mean(axis=0)]
     )
+    out.service_level_mean = float(level[partner].mean())
     block = np.column_stack(
         [
             (held[:, :, :k].sum(axis=1) - n_partners[:, None] * out.mean[:k]) / n_partners[:, None],
             held[:, :, k:].max(axis=1) - out.mean[k:],
+            level.sum(axis=1) / n_partners - out.service_level_mean,
         ]
     )
     size = n_partners + 1
     sizes = np.column_stack([size == 3, size >= 4]).astype(float)
     y = np.asarray(residual, dtype=float)[grouped]
-    out.raw, out.keep = evidence_fit(block, sizes, y)
+    raw, keep = evidence_fit(block, sizes, y)
+    out.raw, out.keep = raw[: len(TRAITS)], keep[: len(TRAITS)]
     out.coef = out.raw * out.keep
+    out.service_level_raw, out.service_level_keep = float(raw[-1]), float(keep[-1])
+    out.service_level_coef = out.service_level_raw * out.service_level_keep
     return out

@@ -141,7 +141,7 @@ class Scorer:
         present = cand.orgs >= 0
         quality = np.zeros((n, m), np.float32)
         pair = np.zeros((n, m, m), np.float32)
-        proven = flag = None
+        proven = flag = lift = None
         terms = self.model.team_terms(self.hist.next_year)
         if self.history_used:
             pr, pc = np.nonzero(present)
@@ -153,6 +153,8 @@ class Scorer:
                 if self.traits.once_coef != 0.0:
                     flag = np.zeros((n, m), np.float32)
                     flag[pr, pc] = self.traits.flag(cand.orgs[pr, pc])
+                if self.traits.service_level_coef != 0.0:
+                    lift = self._service_lift(cand, present)
             a_slot, b_slot = np.triu_indices(m, 1)
             both = present[:, a_slot] & present[:, b_slot]
             rr, pp = np.nonzero(both)
@@ -182,7 +184,19 @@ class Scorer:
             folded.once_coef = self.trust * self.traits.once_coef
             folded.once_mean = self.traits.once_mean
         w = cand.need_w.astype(np.float32)
-        return TeamInputs(unary, w, quality, pair, present, folded, proven, flag)
+        return TeamInputs(unary, w, quality, pair, present, folded, proven, flag, lift)
+
+    def _service_lift(self, cand: Candidates, present: np.ndarray) -> np.ndarray:
+        """(n, S, M): what each candidate adds as a partner of each need by its level in the
+        need's service (:meth:`matcher.partner_traits.PartnerTraits.service_lift`), trusted as
+        the member terms are."""
+        n, width = cand.need_s.shape
+        lift = np.zeros((n, width, cand.orgs.shape[1]), np.float32)
+        r, j, k = np.nonzero((cand.need_s[:, :, None] >= 0) & present[:, None, :])
+        level = self.snap.level_of(cand.orgs[r, k], cand.need_s[r, j])
+        assert self.traits is not None
+        lift[r, j, k] = self.trust * self.traits.service_lift(level)
+        return lift
 
 
 def choose_variant(time_split: dict) -> str:

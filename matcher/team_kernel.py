@@ -58,6 +58,8 @@ def fill_team_values(
     flag,  # (n, M) float32 1: a partner counted once per group (once_coef), or (1, 1)
     once_coef,
     once_mean,
+    lift,  # (n, S, M) float32: a partner's term for each need (service level), or (n, 1, 1)
+    has_lift,
     out,  # (n, P) float32, filled with -inf by the caller
 ):
     n, n_needs, m_slots = unary.shape
@@ -149,6 +151,13 @@ def fill_team_values(
                             if i != lead[s] and flag[r, members[p, i]] > flagged:
                                 flagged = flag[r, members[p, i]]
                         eta += once_coef * (flagged - once_mean)
+                    if has_lift:
+                        # the partners' levels in this need's own service
+                        extra = 0.0
+                        for i in range(k):
+                            if i != lead[s]:
+                                extra += lift[r, s, members[p, i]]
+                        eta += extra / (k - 1)
                 if logit:
                     score = floor + (100.0 - floor) / (1.0 + math.exp(-eta))
                 else:

@@ -12,6 +12,7 @@ predicted improvement over the score floor (what even a poor project scores, see
               + same_service_coef · share of those partners that also provide j
               + complement_coef · how many of them provide a need the lead of j does not
               + once_coef · ([any of them is flagged] − once_mean)
+              + mean over them of service_lift(j, m)  (their level in j's own service)
     member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10) + traits(m)
                 (``TeamInputs.quality``; traits: :mod:`matcher.partner_traits`)
 
@@ -96,6 +97,9 @@ class TeamInputs:
     #: (n, M) float32, 1 where a candidate is a partner counted once per group
     #: (``terms.once_coef``; None: nobody is)
     flag: np.ndarray | None = None
+    #: (n, S, M) float32: what a candidate adds as a partner of need ``s`` by its capability level
+    #: in that need's service, averaged over the need's partners (None: nothing)
+    service_lift: np.ndarray | None = None
 
 
 def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
@@ -142,6 +146,8 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
     flagged = inp.flag is not None and terms.once_coef != 0.0
     flag = np.ascontiguousarray(inp.flag if flagged else np.zeros((n, 1)), np.float32)
     once = (float(terms.once_coef) if flagged else 0.0, float(terms.once_mean))
+    has_lift = inp.service_lift is not None
+    lift = np.ascontiguousarray(inp.service_lift if has_lift else np.zeros((n, 1, 1)), np.float32)
 
     def fill(rows: slice) -> None:
         mine = proven[rows] if inp.proven is not None else proven
@@ -153,6 +159,8 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
             *fixed,
             flag[rows],
             *once,
+            lift[rows],
+            has_lift,
             out[rows],
         )
 

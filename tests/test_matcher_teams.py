@@ -81,7 +81,8 @@ def _random_inputs(n: int, seed: int) -> TeamInputs:
     quality = rng.normal(0.0, 0.5, (n, m)).astype(np.float32)
     present = rng.random((n, m)) < 0.9
     flag = (rng.random((n, m)) < 0.2).astype(np.float32)
-    return TeamInputs(unary, w, quality, pair, present, terms, proven, flag)
+    lift = rng.normal(0.0, 0.3, (n, s, m)).astype(np.float32)
+    return TeamInputs(unary, w, quality, pair, present, terms, proven, flag, lift)
 
 
 def _allowed(inp: TeamInputs, row: int, slots: np.ndarray) -> bool:
@@ -150,6 +151,38 @@ def test_one_of_the_largest_lifts_a_team_once_however_many_join():
     assert values[team[(0, 1, 2)]] == pytest.approx(lifted, abs=1e-3)  # two of them: still once
     assert values[team[(0, 1, 3)]] == pytest.approx(lifted, abs=1e-3)
     for t in ((0, 1), (0, 1, 2), (0, 3)):
+        slots = np.array(t)
+        shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
+        assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)
+
+
+def test_a_partner_capable_in_a_need_s_own_service_lifts_that_need_only():
+    """A partner's level in the service of a need (matcher.partner_traits) counts for the needs it
+    partners in, averaged over that need's partners, and not for the need it leads itself."""
+    nan = np.nan
+    # slot k leads need k; only need 0 counts (weight 1). Slot 1 also provides need 0 (worse than
+    # slot 0): as a partner of need 0 it is capable in its service, slot 2 is not
+    unary = np.array([[[0.0, -1.0, nan], [nan, 0.0, nan], [nan, nan, 0.0]]], np.float32)
+    terms = TeamTerms(0.0, [0.0, 0.0, 0.0, 0.0, 0.0], 1.0, [], floor=30.0, link="logit")
+    lift = np.zeros((1, 3, 3), np.float32)
+    lift[0, 0, 1] = 0.6  # slot 1 as a partner of need 0
+    lift[0, 1, 0] = 5.0  # slot 0 as a partner of need 1, whose weight is 0
+    inp = TeamInputs(
+        unary,
+        np.array([[1.0, 0.0, 0.0]], np.float32),
+        np.zeros((1, 3), np.float32),
+        np.zeros((1, 3, 3), np.float32),
+        np.ones((1, 3), bool),
+        terms,
+        service_lift=lift,
+    )
+    pats = patterns(3, 3)
+    team = {tuple(t[t >= 0]): i for i, t in enumerate(pats.members)}
+    values = team_values(inp, pats)[0]
+    assert values[team[(0, 2)]] == pytest.approx(terms.score(0.0) - 30.0, abs=1e-3)
+    assert values[team[(0, 1)]] == pytest.approx(terms.score(0.6) - 30.0, abs=1e-3)
+    assert values[team[(0, 1, 2)]] == pytest.approx(terms.score(0.3) - 30.0, abs=1e-3)  # a mean
+    for t in ((0, 1), (0, 1, 2)):
         slots = np.array(t)
         shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
         assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)
