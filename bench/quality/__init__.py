@@ -35,6 +35,8 @@ HELD_OUT: tuple[str, ...] = (
     "heldout_home_county",
     "heldout_sealed_a",
     "heldout_sealed_b",
+    "heldout_sealed_c",
+    "heldout_sealed_d",
 )
 GENERATORS: tuple[str, ...] = DEVELOPMENT + HELD_OUT
 
