@@ -26,6 +26,7 @@ DEVELOPMENT: tuple[str, ...] = (
     "dev_service_specialists",
     "dev_hub_brokers",
     "dev_like_with_like",
+    "dev_hard_villages",
 )
 HELD_OUT: tuple[str, ...] = (
     "heldout_party_federation",

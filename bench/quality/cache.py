@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import pickle
 import sys
 import time
@@ -72,7 +73,8 @@ def cached(cache: Path, name: str, scale: str, seed: int, what: str, make):
     start = time.perf_counter()
     value = make()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # two runs side by side may make the same world: each writes its own file, the last one wins
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         pickle.dump(value, f, protocol=5)
     tmp.replace(path)

@@ -6,6 +6,8 @@ leniency and expected scores stay in the :class:`~bench.quality.world.World`.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
@@ -49,6 +51,27 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
 
 
+def _village_size(world) -> dict:
+    """Population and poor households: proxies of the hidden hardship, not readings of it.
+
+    Until session 35 the population was ``exp(6.5 + 0.4 hardship)`` exactly, so a model reading
+    it would have read the hidden hardship itself. Now each is off by its own noise (correlation
+    with the hardship about 0.8 for the log population, 0.7 for the share of poor households),
+    drawn from a stream of its own so that nothing else in a world changes.
+    """
+    a = world.actors
+    n = len(a.v_lat)
+    rng = np.random.default_rng([world.seed, 35, zlib.crc32(world.spec.name.encode())])
+    log_pop = 6.5 + 0.4 * a.v_hardship + 0.3 * rng.normal(0, 1, n)
+    population = np.rint(np.exp(log_pop)).astype(np.int64)
+    poor_rate = 1.0 / (1.0 + np.exp(1.4 - 0.5 * a.v_hardship - 0.5 * rng.normal(0, 1, n)))
+    households = population / 3.1
+    return {
+        "population": population,
+        "poor_households": np.rint(households * poor_rate).astype(np.int64),
+    }
+
+
 def to_dataset(world) -> Dataset:
     """The contract's tables of ``world``.
 
@@ -70,7 +93,7 @@ def to_dataset(world) -> Dataset:
             "county": a.county_names[a.v_county],
             "lat": np.round(a.v_lat, 5),
             "lon": np.round(a.v_lon, 5),
-            "population": np.rint(np.exp(6.5 + 0.4 * a.v_hardship)).astype(np.int64),
+            **_village_size(world),
         }
     )
     nv, ns = np.nonzero(a.need_sev)

@@ -84,6 +84,34 @@ def _pick_partner(world, rng, lead, knn):
     return np.where(use_pair, pair_pick, np.where(use_comm, comm_pick, near_pick))
 
 
+def _villages(world, rng, lead, near_v):
+    """Each project's village: one of the lead's 30 nearest, at random, unless the spec says that
+    strong leads go to hard villages (``params["strong_to_hard"]``, a weight on quality × the
+    village's hidden hardship: the history is chosen, not drawn)."""
+    k = near_v.shape[1]
+    beta = world.spec.params.get("strong_to_hard")
+    if not beta:
+        return near_v[lead, rng.integers(0, k, len(lead))]
+    options = near_v[lead]
+    a = world.actors
+    keys = (
+        rng.gumbel(size=options.shape) + beta * a.o_quality[lead][:, None] * a.v_hardship[options]
+    )
+    return options[np.arange(len(lead)), np.argmax(keys, axis=1)]
+
+
+def _sizes(world, rng, village, n_p):
+    """Each project's group size (1..4): drawn from ``spec.size_p``, shifted up in hard villages
+    when the spec says so (``params["size_by_hardship"]``, members per unit of hidden hardship)."""
+    spec = world.spec
+    size = 1 + rng.choice(4, n_p, p=spec.size_p)
+    gamma = spec.params.get("size_by_hardship")
+    if gamma:
+        shift = gamma * world.actors.v_hardship[village] + rng.normal(0, 0.5, n_p)
+        size = np.clip(size + np.rint(shift).astype(np.int64), 1, 4)
+    return size
+
+
 def make_history(world, rng: np.random.Generator, knn: np.ndarray) -> dict:
     """Projects 2016–2021 with teams, true expected scores and reviews (arrays).
 
@@ -108,8 +136,8 @@ def make_history(world, rng: np.random.Generator, knn: np.ndarray) -> dict:
     vtree = cKDTree(unit_xyz(a.v_lat, a.v_lon))
     k = min(30, len(a.v_lat))
     _, near_v = vtree.query(unit_xyz(a.o_lat, a.o_lon), k=k)
-    village = near_v[lead, rng.integers(0, k, n_p)]
-    size = 1 + rng.choice(4, n_p, p=spec.size_p)
+    village = _villages(world, rng, lead, near_v)
+    size = _sizes(world, rng, village, n_p)
     members = np.full((n_p, 4), -1, np.int64)
     members[:, 0] = lead
     for slot in range(1, 4):
