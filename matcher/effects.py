@@ -1,7 +1,7 @@
 """Who is good, and who is good together: outcome effects separated from what is observable.
 
 A review score mixes what anyone can see (capability level, distance, service, year, rating, kind,
-group size) with what only the history tells: how good an organization is, and how well certain
+group size, how hard a place the village is) with what only the history tells: how good an organization is, and how well certain
 organizations work together. :class:`Effects` separates them, as a mixed model would:
 
 1. a ridge *baseline* on the observable columns (:data:`BASE_COLUMNS`) fitted on the reviewed
@@ -29,6 +29,7 @@ from sklearn.linear_model import Ridge
 from graph_schema.contract.vocabulary import SERVICES
 
 from .collaboration import Cumulative, members_matrix, pairs_of
+from .features import mean_filled, village_columns
 from .org_quality import JointQuality
 from .snapshot import Snapshot, haversine_km
 
@@ -47,6 +48,11 @@ BASE_COLUMNS = (
     "rating",
     "kind1",
     "kind2",
+    "need_severity",
+    "village_severity",
+    "log_population",
+    "poor_share",
+    "village_unknown",
 )
 #: bounds of the estimated pseudo-counts (a degenerate variance estimate must not trust one review
 #: completely, nor ignore a long record)
@@ -120,6 +126,12 @@ def baseline_features(snap: Snapshot, v, s, lead, size, year) -> np.ndarray:
     out[:, col + 4] = snap.o_rating[lead]
     out[:, col + 5] = snap.o_kind[lead] == 1
     out[:, col + 6] = snap.o_kind[lead] == 2
+    # the village: projects were sent where they were needed, the strongest often to the hardest
+    # places (features.village_columns); an unknown value sits at the mean of the known ones
+    out[:, col + 7] = np.where(has_v, snap.severity_of(vv, s), 0.0)
+    place = village_columns(snap, np.where(has_v, v, -1))
+    out[:, col + 8 : col + 11] = mean_filled(place)
+    out[:, col + 11] = ~np.isfinite(place).all(axis=1)
     return out
 
 

@@ -8,7 +8,8 @@ Two blocks, both plain float arrays built with numpy:
   level over all the services it offers (a steadier reading of how capable it is than one level,
   known before any review: ``Snapshot.o_mean_level``), and whether it is registered in the
   village's own county (属地: the docking lists are drawn up county by county; whether that
-  matters beyond the distance is for the trees to read from the reviews);
+  matters beyond the distance is for the trees to read from the reviews), and how hard a place
+  the village is (:func:`village_columns`);
 - *group* features describe the group around it: its size, the mean quality of its members, the
   shares of its partners that brought none of the village's needs or a second hand in the
   project's service (past partners were not chosen as the recommender chooses), how many of them
@@ -29,9 +30,12 @@ from .snapshot import Snapshot, haversine_km
 
 __all__ = [
     "UNARY_COLUMNS",
+    "VILLAGE_COLUMNS",
     "PAIR_COLUMNS",
     "GROUP_COLUMNS",
     "unary_features",
+    "village_columns",
+    "mean_filled",
     "pair_vectors",
     "member_quality",
     "partner_log_km",
@@ -41,6 +45,8 @@ __all__ = [
     "training_rows",
 ]
 
+#: how hard a place the village is (:func:`village_columns`), the last unary columns
+VILLAGE_COLUMNS = ("village_severity", "village_log_population", "village_poor_share")
 UNARY_COLUMNS = (
     "level",
     "distance_km",
@@ -56,6 +62,7 @@ UNARY_COLUMNS = (
     "service_quality",
     "mean_level",
     "home_county",
+    *VILLAGE_COLUMNS,
 )
 PAIR_COLUMNS = (
     "pair_history",
@@ -111,6 +118,51 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     # how badly the village needs this service today (0: not needed, NaN: no village)
     sev = snap.severity_of(vv, s).astype(float)
     out[:, 9] = np.where(has_v, sev, np.nan)
+    out[:, -len(VILLAGE_COLUMNS) :] = village_columns(snap, v)
+    return out
+
+
+def mean_filled(x: np.ndarray) -> np.ndarray:
+    """``x`` (rows × columns) with each column's unknown values at the mean of its known ones (0
+    where none is known): a linear model's reading of an optional column.
+
+    Examples
+    --------
+    >>> mean_filled(np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])).tolist()
+    [[1.0, 0.0], [3.0, 0.0], [2.0, 0.0]]
+    """
+    x = np.asarray(x, dtype=float)
+    known = np.isfinite(x)
+    count = known.sum(axis=0)
+    mean = np.where(known, x, 0.0).sum(axis=0) / np.maximum(count, 1)
+    return np.where(known, x, mean)
+
+
+def village_columns(snap: Snapshot, v) -> np.ndarray:
+    """How hard a place the village is: the mean severity of its needs, its log population and its
+    share of poor households (NaN: unknown village or value).
+
+    Past projects were not sent to villages at random — a bureau sends its strongest organizations,
+    in larger groups, to its hardest villages, which score lower whoever serves them. Without these
+    columns that shows up as strong organizations and large groups doing worse than they do.
+
+    Examples
+    --------
+    >>> from tests.support.worlds import tiny_dataset
+    >>> from matcher.snapshot import build_snapshot
+    >>> snap = build_snapshot(tiny_dataset([("V1", 36.0, 117.0, {"medical": 3, "education": 5})],
+    ...     [("A", 36.0, 117.1, 2, {"medical": 4})]))
+    >>> village_columns(snap, np.array([0, -1]))[:, 0].tolist()
+    [4.0, nan]
+    """
+    v = np.asarray(v, dtype=np.int64)
+    has_v = v >= 0
+    vv = np.where(has_v, v, 0)
+    out = np.full((len(v), 3), np.nan)
+    out[:, 0] = np.where(has_v, snap.v_mean_severity[vv], np.nan)
+    for col, values in ((1, snap.v_log_population), (2, snap.v_poor_share)):
+        if values is not None:
+            out[:, col] = np.where(has_v, values[vv], np.nan)
     return out
 
 

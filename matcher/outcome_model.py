@@ -23,7 +23,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS
+from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS, VILLAGE_COLUMNS, mean_filled
 
 __all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN", "logit_share"]
 
@@ -87,6 +87,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             np.nan_to_num(col["lead_quality"], nan=0.0),
             np.nan_to_num(col["service_quality"], nan=0.0),
             np.nan_to_num(col["home_county"], nan=0.0),
+            *mean_filled(xu[:, -len(VILLAGE_COLUMNS) :]).T,
         ]
     ).astype(float)
 

@@ -117,6 +117,9 @@ class Snapshot:
     # county of each village and organization, one integer per county name (-1: unknown)
     v_county: np.ndarray | None = None
     o_county: np.ndarray | None = None
+    # how large and how poor each village is (NaN: not given; both columns are optional)
+    v_log_population: np.ndarray | None = None
+    v_poor_share: np.ndarray | None = None
 
     def home_county(self, v, o) -> np.ndarray:
         """1 where organization ``o`` is registered in village ``v``'s county, 0 where not, NaN
@@ -146,6 +149,12 @@ class Snapshot:
         breadth = np.diff(self.level.indptr)
         total = np.asarray(self.level.sum(axis=1)).ravel()
         return total / np.maximum(breadth, 1)
+
+    @cached_property
+    def v_mean_severity(self) -> np.ndarray:
+        """Mean severity of each village's needs (0 for a village without any)."""
+        total = np.asarray(self.need_matrix.sum(axis=1)).ravel().astype(float)
+        return total / np.maximum(np.diff(self.need_matrix.indptr), 1)
 
     def level_of(self, o, s) -> np.ndarray:
         """Capability level of organizations ``o`` in services ``s`` (0 = not provided)."""
@@ -298,7 +307,28 @@ def build_snapshot(dataset) -> Snapshot:
         proj_members=proj[7],
         o_party=_has_party_branch(orgs),
         **_counties(villages, orgs),
+        **_village_size(villages),
     )
+
+
+def _village_size(villages: pd.DataFrame) -> dict:
+    """``v_log_population`` and ``v_poor_share`` (poor households over households of 3.1 people,
+    the national mean; NaN where a column is missing or blank)."""
+    n = len(villages)
+
+    def column(name: str) -> np.ndarray:
+        if name not in villages:
+            return np.full(n, np.nan)
+        return pd.to_numeric(villages[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    population, poor = column("population"), column("poor_households")
+    sized = population > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_population = np.where(sized, np.log(np.where(sized, population, 1.0)), np.nan)
+        share = np.where(
+            sized, np.clip(poor * 3.1 / np.where(sized, population, 1.0), 0, 1), np.nan
+        )
+    return {"v_log_population": log_population, "v_poor_share": share}
 
 
 def _counties(villages: pd.DataFrame, orgs: pd.DataFrame) -> dict:
