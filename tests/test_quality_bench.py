@@ -62,6 +62,32 @@ def test_same_seed_same_world_other_seed_other_world(worlds):
     assert not build_world(spec(name), "tiny", 1).dataset.equals(again.dataset)
 
 
+def _hardship_correlations(world) -> tuple[float, float]:
+    """How far a world's history sent its larger groups and its stronger leads to harder villages."""
+    h, a = world.history, world.actors
+    hard = a.v_hardship[h["village"]]
+    size = (h["members"] >= 0).sum(axis=1)
+    return (
+        float(np.corrcoef(size, hard)[0, 1]),
+        float(np.corrcoef(a.o_quality[h["lead"]], hard)[0, 1]),
+    )
+
+
+def test_a_chosen_history_sends_strong_leads_and_larger_groups_to_hard_villages(worlds):
+    size, strong = _hardship_correlations(worlds["dev_hard_villages"])
+    assert size > 0.3 and strong > 0.3
+    # every other development world draws its villages and group sizes at random
+    for name in DEVELOPMENT:
+        if name != "dev_hard_villages":
+            assert all(abs(c) < 0.15 for c in _hardship_correlations(worlds[name])), name
+    # population and poor households follow the hidden hardship, but only noisily
+    villages = worlds["dev_hard_villages"].dataset["villages"]
+    hardship = worlds["dev_hard_villages"].actors.v_hardship
+    share = villages["poor_households"] * 3.1 / villages["population"]
+    for proxy in (np.log(villages["population"]), share):
+        assert 0.4 < np.corrcoef(proxy, hardship)[0, 1] < 0.95
+
+
 @pytest.mark.parametrize("value", ["naive", "true", "shrunk mean"])
 def test_greedies_keep_capacities_max_group_and_partnerships(worlds, value):
     world = worlds[DEVELOPMENT[0]]
