@@ -16,6 +16,7 @@ from .explain import (
     member_facts,
     member_sentences,
     party_sentences,
+    roles_sentences,
     service_level_sentences,
     trait_sentences,
 )
@@ -92,6 +93,8 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
     if k > 1:
         a, b = np.triu_indices(k, 1)
         base += float(inp.pair[r, slots[a], slots[b]].sum())
+        if inp.kind is not None and terms.roles_coef != 0.0:
+            base += terms.roles_coef * (len(np.unique(inp.kind[r, slots])) - 1)
     out = {}
     for j, slot in enumerate(cover.tolist()):
         if slot < 0:
@@ -201,11 +204,18 @@ def _party_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
 
 
 def _kind_note(scorer, orgs: list[int]) -> tuple[str, str] | None:
-    """The sentence on the members' kinds, when the team's pair terms counted them."""
+    """The sentence on the members' kinds, when the team's value counted them: once per group
+    (``roles``) or pair by pair."""
     joint = scorer.joint
-    if not scorer.group_terms or joint is None or joint.kind is None or scorer.trust <= 0:
+    if not scorer.group_terms or joint is None or joint.kind is None:
         return None
     kinds = [int(k) for k in joint.kind[orgs]]
+    if joint.roles_coef > 0:
+        roles = roles_sentences(kinds)
+        if roles is not None:
+            return roles
+    if scorer.trust <= 0:
+        return None
     pairs = [(min(a, b), max(a, b)) for i, a in enumerate(kinds) for b in kinds[i + 1 :] if a != b]
     return kind_sentences(pairs, dict(zip(KIND_PAIRS, map(float, joint.kind_coef), strict=True)))
 

@@ -17,6 +17,7 @@ __all__ = [
     "group_sentences",
     "party_sentences",
     "kind_sentences",
+    "roles_sentences",
     "trait_sentences",
     "service_level_sentences",
     "NO_HISTORY_ZH",
@@ -237,6 +238,32 @@ def kind_sentences(
         f"成员包括{ORG_KIND_LABELS_ZH[a]}和{ORG_KIND_LABELS_ZH[b]}：历史评审中，这两类组织同组时成效更好。",
         f"The members include a {_KIND_EN[a]} and a {_KIND_EN[b]}: in the review history, "
         "groups with both scored higher.",
+    )
+
+
+def roles_sentences(kinds: list[int]) -> tuple[str, str] | None:
+    """Why the team holds several kinds: in the history each kind beyond the first lifted a group,
+    once however many members were of it (:func:`matcher.pair_effects.kinds_beyond_first`).
+
+    ``kinds`` are the members' kinds (indices into ``ORG_KINDS``); None for a team of one kind.
+
+    Examples
+    --------
+    >>> roles_sentences([1, 0, 1])[0]
+    '成员涵盖社会团体、社会服务机构两类组织，各展所长：历史评审中，小组每多一类组织，成效更好。'
+    >>> roles_sentences([0, 0]) is None
+    True
+    """
+    held = sorted(set(kinds))
+    if len(held) < 2:
+        return None
+    zh = "、".join(ORG_KIND_LABELS_ZH[ORG_KINDS[k]] for k in held)
+    en = " and ".join(f"a {_KIND_EN[ORG_KINDS[k]]}" for k in held)
+    count_zh = "两三"[len(held) - 2] if len(held) <= 3 else str(len(held))
+    return (
+        f"成员涵盖{zh}{count_zh}类组织，各展所长：历史评审中，小组每多一类组织，成效更好。",
+        f"The members include {en}, each bringing its own part: in the review history, every "
+        "further kind of organization in a group scored higher.",
     )
 
 

@@ -130,6 +130,9 @@ class TeamTerms:
         #: such partner or three
         self.once_coef = 0.0
         self.once_mean = 0.0
+        #: what each kind beyond the first among a team's members adds, once per team
+        #: (``TeamInputs.kind``; :func:`matcher.pair_effects.kinds_beyond_first`)
+        self.roles_coef = 0.0
         self.pair_coef = np.asarray(pair_coef, dtype=float)
 
     def size_term(self, size):

@@ -19,6 +19,10 @@ regressed on sparse blocks
   group and a service agency, a social group and a foundation, a service agency and a foundation;
   pairs of one kind are the reference) — what a foundation's money and a service agency's
   workers may do together, read from the reviews like the party effects;
+- ``roles``: how many kinds beyond the first its members are of (each kind may bring one role to a
+  group — volunteers, social workers, money — counted once per group, however many members of a
+  kind join; read pair by pair, a group of two associations and two agencies would be credited
+  four times for what it holds once);
 - ``repeat``: over the pairs of its members, how often each came back to work together
   (``log1p(projects together − 1)``, reviewed or not; :func:`repeated_work`) — pairs that keep
   choosing each other are the prior a pair's own effect is shrunk towards, so a pair with four
@@ -28,7 +32,7 @@ each block with its own ridge penalty: its random effect's variance ratio, estim
 of moments (:func:`_penalties`). How well the blocks fitted on the older 80 % of the reviews
 predict the newer 20 % is reported in the run summary (``mse_joint`` against ``mse_constant``), not
 tuned on. A pair effect is thus trusted in proportion to the evidence behind it and is not
-credited with what its members bring alone. Only the pair, community, party, kind and repeat
+credited with what its members bring alone. Only the pair, community, party, kind, roles and repeat
 effects are used by the optimiser (:class:`matcher.scoring.Scorer`); the other blocks are there so
 that they do not absorb who is good or how large the group was. The party and kind effects apply
 to every pair, strangers too, and the repeat effect to every pair that came back, so a coefficient
@@ -53,7 +57,13 @@ from .collaboration import History, members_matrix, pairs_of
 from .effects import K_MAX, pseudo_count
 from .snapshot import Snapshot
 
-__all__ = ["JointEffects", "fit_joint_effects", "repeated_work", "evidence_fit"]
+__all__ = [
+    "JointEffects",
+    "fit_joint_effects",
+    "repeated_work",
+    "evidence_fit",
+    "kinds_beyond_first",
+]
 
 #: the size, party and repeat blocks are nearly unpenalized: few columns, plenty of evidence
 SIZE_PENALTY = 0.1
@@ -86,6 +96,9 @@ class JointEffects:
     #: (per ``log1p`` of the returns, :func:`repeated_work`)
     coworkers: sparse.csr_matrix | None = None
     repeat_coef: float = 0.0
+    #: what each kind beyond the first among a group's members adds, once per group
+    #: (:func:`kinds_beyond_first`)
+    roles_coef: float = 0.0
 
     def pair_term(self, a, b) -> np.ndarray:
         """What having both ``a`` and ``b`` in a group adds (0 for strangers of two communities)."""
@@ -125,7 +138,22 @@ class JointEffects:
         party = {"party_coef": [round(float(c), 4) for c in self.party_coef]}
         repeat = {"repeat_coef": round(float(self.repeat_coef), 4)}
         kind = {"kind_coef": [round(float(c), 4) for c in self.kind_coef]}
-        return {"penalties": dict(self.penalties), **self.holdout, **party, **kind, **repeat}
+        roles = {"roles_coef": round(float(self.roles_coef), 4)}
+        extra = {**party, **kind, **roles, **repeat}
+        return {"penalties": dict(self.penalties), **self.holdout, **extra}
+
+
+def kinds_beyond_first(kind: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """How many different kinds each group's members are of, less one (a row, padded with -1).
+
+    Examples
+    --------
+    >>> kinds_beyond_first(np.array([0, 0, 1, 2]), np.array([[0, 1, -1], [0, 2, 3], [3, -1, -1]]))
+    array([0, 2, 0])
+    """
+    k = np.where(members >= 0, np.asarray(kind)[np.maximum(members, 0)], -1)
+    held = [(k == c).any(axis=1) for c in range(int(np.max(kind, initial=0)) + 1)]
+    return np.maximum(np.sum(held, axis=0) - 1, 0)
 
 
 def kind_pairs(ka, kb) -> np.ndarray:
@@ -188,6 +216,7 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
     repeat = np.bincount(pr, repeated_work(hist.coworkers, a, b), count)[:, None]
     mixed = kind_pairs(snap.o_kind[a], snap.o_kind[b])
     kind_block = np.column_stack([np.bincount(pr, c, count) for c in mixed.T])
+    roles = kinds_beyond_first(snap.o_kind, members).astype(float)[:, None]
     return [
         lead_block,
         partner_block,
@@ -197,6 +226,7 @@ def _design(snap: Snapshot, hist: History, rows: np.ndarray, pair_keys: np.ndarr
         sparse.csr_matrix(party_block),
         sparse.csr_matrix(repeat),
         sparse.csr_matrix(kind_block),
+        sparse.csr_matrix(roles),
     ]
 
 
@@ -263,6 +293,17 @@ def evidence_fit(block: np.ndarray, sizes: np.ndarray, y: np.ndarray):
     return beta[:k], keep
 
 
+def _roles_identified(blocks) -> bool:
+    """Whether the history tells kinds once per group from kinds pair by pair.
+
+    In a history of pairs only, a group's kinds beyond the first are the sum of its pairs of two
+    kinds: the two readings are one, and the pairs (which say which two kinds) are kept.
+    """
+    x = np.column_stack([blocks[7].toarray(), blocks[8].toarray(), blocks[4].toarray()])
+    x = np.column_stack([x, np.ones(len(x))])
+    return bool(np.linalg.matrix_rank(x) == np.linalg.matrix_rank(np.delete(x, 3, axis=1)) + 1)
+
+
 def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
     """How far to keep each column of ``block`` (:func:`evidence_fit`)."""
     return evidence_fit(block, sizes, y)[1]
@@ -299,7 +340,9 @@ def fit_joint_effects(
     _, a, b = pairs_of(members)
     pair_keys = np.unique(np.minimum(a, b) * snap.n_orgs + np.maximum(a, b))
     blocks = _design(snap, hist, rows, pair_keys)
-    penalties = _penalties(blocks, y) + [SIZE_PENALTY] * 4
+    if not _roles_identified(blocks):
+        blocks[8] = sparse.csr_matrix(blocks[8].shape)
+    penalties = _penalties(blocks, y) + [SIZE_PENALTY] * 5
     holdout: dict = {}
     t = snap.proj_t[rows]
     cut = np.quantile(t, 0.8) if len(t) else 0.0
@@ -315,7 +358,12 @@ def fit_joint_effects(
     repeat_coef = float(
         coef[6][0] * _evidence_factor(blocks[6].toarray(), blocks[4].toarray(), y)[0]
     )
-    kind_coef = coef[7] * _evidence_factor(blocks[7].toarray(), blocks[4].toarray(), y)
+    # kinds read pair by pair and once per group compete in one fit: each is kept as far as the
+    # evidence bears it out beside the other
+    kinds = np.column_stack([blocks[7].toarray(), blocks[8].toarray()])
+    keep = _evidence_factor(kinds, blocks[4].toarray(), y)
+    kind_coef = coef[7] * keep[: len(KIND_PAIRS)]
+    roles_coef = float(coef[8][0] * keep[-1])
     return JointEffects(
         snap.n_orgs,
         hist.community,
@@ -330,4 +378,5 @@ def fit_joint_effects(
         kind_coef=kind_coef,
         coworkers=hist.coworkers,
         repeat_coef=repeat_coef,
+        roles_coef=roles_coef,
     )

@@ -183,8 +183,15 @@ class Scorer:
         if flag is not None and self.traits is not None:
             folded.once_coef = self.trust * self.traits.once_coef
             folded.once_mean = self.traits.once_mean
+        kind = None
+        if self.joint is not None and self.group_terms and self.joint.roles_coef != 0.0:
+            # each kind a team holds counts once (matcher.pair_effects, ``roles``); like the size
+            # cost, one coefficient every team of that many kinds gets, kept only as far as its t
+            # statistic bears it out, so not weighed down by the trust
+            folded.roles_coef = self.joint.roles_coef
+            kind = self.snap.o_kind[np.maximum(cand.orgs, 0)]
         w = cand.need_w.astype(np.float32)
-        return TeamInputs(unary, w, quality, pair, present, folded, proven, flag, lift)
+        return TeamInputs(unary, w, quality, pair, present, folded, proven, flag, lift, kind)
 
     def _service_lift(self, cand: Candidates, present: np.ndarray) -> np.ndarray:
         """(n, S, M): what each candidate adds as a partner of each need by its level in the

@@ -60,6 +60,8 @@ def fill_team_values(
     once_mean,
     lift,  # (n, S, M) float32: a partner's term for each need (service level), or (n, 1, 1)
     has_lift,
+    kind,  # (n, M) int64 each candidate's kind (0..62), or (n, 1) when roles_coef is 0
+    roles_coef,
     out,  # (n, P) float32, filled with -inf by the caller
 ):
     n, n_needs, m_slots = unary.shape
@@ -133,6 +135,16 @@ def fill_team_values(
                 q_sum += quality[r, members[p, i]]
                 for j in range(i + 1, k):
                     base += pair[r, members[p, i], members[p, j]]
+            if roles_coef != 0.0 and k > 1:
+                # the kinds the team holds, each counted once however many members are of it
+                held = 0
+                for i in range(k):
+                    held |= 1 << kind[r, members[p, i]]
+                kinds = 0
+                while held:
+                    kinds += held & 1
+                    held >>= 1
+                base += roles_coef * (kinds - 1)
             total = 0.0
             for s in range(n_needs):
                 if hands[s] == 0:

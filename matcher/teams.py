@@ -13,6 +13,7 @@ predicted improvement over the score floor (what even a poor project scores, see
               + complement_coef · how many of them provide a need the lead of j does not
               + once_coef · ([any of them is flagged] − once_mean)
               + mean over them of service_lift(j, m)  (their level in j's own service)
+              + roles_coef · (kinds among T − 1)       (once per team, not per pair)
     member(m) = quality_coef · quality(m) + km_coef · log1p(km(m) / 10) + traits(m)
                 (``TeamInputs.quality``; traits: :mod:`matcher.partner_traits`)
 
@@ -100,6 +101,9 @@ class TeamInputs:
     #: (n, S, M) float32: what a candidate adds as a partner of need ``s`` by its capability level
     #: in that need's service, averaged over the need's partners (None: nothing)
     service_lift: np.ndarray | None = None
+    #: (n, M) int64: each candidate's kind, whose count in a team less one ``terms.roles_coef``
+    #: weighs (None: not read)
+    kind: np.ndarray | None = None
 
 
 def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
@@ -148,6 +152,9 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
     once = (float(terms.once_coef) if flagged else 0.0, float(terms.once_mean))
     has_lift = inp.service_lift is not None
     lift = np.ascontiguousarray(inp.service_lift if has_lift else np.zeros((n, 1, 1)), np.float32)
+    has_kind = inp.kind is not None and terms.roles_coef != 0.0
+    kind = np.ascontiguousarray(inp.kind if has_kind else np.zeros((n, 1)), np.int64)
+    roles_coef = float(terms.roles_coef) if has_kind else 0.0
 
     def fill(rows: slice) -> None:
         mine = proven[rows] if inp.proven is not None else proven
@@ -161,6 +168,8 @@ def team_values(inp: TeamInputs, pats: Patterns) -> np.ndarray:
             *once,
             lift[rows],
             has_lift,
+            kind[rows],
+            roles_coef,
             out[rows],
         )
 

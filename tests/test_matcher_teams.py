@@ -82,7 +82,9 @@ def _random_inputs(n: int, seed: int) -> TeamInputs:
     present = rng.random((n, m)) < 0.9
     flag = (rng.random((n, m)) < 0.2).astype(np.float32)
     lift = rng.normal(0.0, 0.3, (n, s, m)).astype(np.float32)
-    return TeamInputs(unary, w, quality, pair, present, terms, proven, flag, lift)
+    terms.roles_coef = 0.25
+    kind = rng.integers(0, 3, (n, m))
+    return TeamInputs(unary, w, quality, pair, present, terms, proven, flag, lift, kind)
 
 
 def _allowed(inp: TeamInputs, row: int, slots: np.ndarray) -> bool:
@@ -120,27 +122,31 @@ def test_every_team_of_many_villages_is_allowed_and_valued_as_the_rule_says():
     assert checked > 1000  # the rule allows many teams, not only the trivial ones
 
 
-def test_one_of_the_largest_lifts_a_team_once_however_many_join():
-    """A partner among the largest organizations lifts each need's score once (what the reviews
-    said, matcher.partner_traits): a second such partner adds nothing more, as it would have in
-    the mean over partners."""
+def _four_slots_one_need_that_counts() -> TeamInputs:
+    """One village, four candidate slots: slot k leads need k; only need 0 counts (weight 1)."""
     unary = np.full((1, 4, 4), np.nan, np.float32)
-    unary[0, 0, 0] = 0.0  # slot 0 leads need 0, the one that counts
+    unary[0, 0, 0] = 0.0
     for k in (1, 2, 3):
-        unary[0, k, k] = -1.0  # slot k leads need k (weight 0)
+        unary[0, k, k] = -1.0
     terms = TeamTerms(0.0, [0.0, 0.0, 0.0, 0.0, 0.0], 1.0, [], floor=30.0, link="logit")
-    terms.once_coef, terms.once_mean = 0.5, 0.0
-    flag = np.array([[0.0, 1.0, 1.0, 0.0]], np.float32)
-    inp = TeamInputs(
+    return TeamInputs(
         unary,
         np.array([[1.0, 0.0, 0.0, 0.0]], np.float32),
         np.zeros((1, 4), np.float32),
         np.zeros((1, 4, 4), np.float32),
         np.ones((1, 4), bool),
         terms,
-        None,
-        flag,
     )
+
+
+def test_one_of_the_largest_lifts_a_team_once_however_many_join():
+    """A partner among the largest organizations lifts each need's score once (what the reviews
+    said, matcher.partner_traits): a second such partner adds nothing more, as it would have in
+    the mean over partners."""
+    inp = _four_slots_one_need_that_counts()
+    terms = inp.terms
+    terms.once_coef, terms.once_mean = 0.5, 0.0
+    inp.flag = np.array([[0.0, 1.0, 1.0, 0.0]], np.float32)
     pats = patterns(4, 3)
     team = {tuple(t[t >= 0]): i for i, t in enumerate(pats.members)}
     values = team_values(inp, pats)[0]
@@ -183,6 +189,28 @@ def test_a_partner_capable_in_a_need_s_own_service_lifts_that_need_only():
     assert values[team[(0, 1)]] == pytest.approx(terms.score(0.6) - 30.0, abs=1e-3)
     assert values[team[(0, 1, 2)]] == pytest.approx(terms.score(0.3) - 30.0, abs=1e-3)  # a mean
     for t in ((0, 1), (0, 1, 2)):
+        slots = np.array(t)
+        shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
+        assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)
+
+
+def test_each_kind_a_team_holds_lifts_it_once_however_many_members_are_of_it():
+    """Kinds read once per group (matcher.pair_effects, ``roles``): a second member of a kind the
+    team already holds adds nothing, a member of a new kind adds ``roles_coef`` to every need."""
+    inp = _four_slots_one_need_that_counts()
+    terms = inp.terms
+    terms.roles_coef = 0.4
+    inp.kind = np.array([[0, 0, 1, 2]])
+    pats = patterns(4, 4)
+    team = {tuple(t[t >= 0]): i for i, t in enumerate(pats.members)}
+    values = team_values(inp, pats)[0]
+    one, two, three = (terms.score(0.4 * k) - 30.0 for k in (0, 1, 2))
+    assert values[team[(0, 1)]] == pytest.approx(one, abs=1e-3)  # one kind
+    assert values[team[(0, 2)]] == pytest.approx(two, abs=1e-3)
+    assert values[team[(0, 1, 2)]] == pytest.approx(two, abs=1e-3)  # two pairs of two kinds: once
+    assert values[team[(0, 2, 3)]] == pytest.approx(three, abs=1e-3)
+    assert values[team[(0, 1, 2, 3)]] == pytest.approx(three, abs=1e-3)
+    for t in ((0, 1), (0, 1, 2), (0, 1, 2, 3)):
         slots = np.array(t)
         shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
         assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)

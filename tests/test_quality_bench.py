@@ -14,6 +14,7 @@ import pytest
 import bench.quality as quality
 from bench.quality import DEVELOPMENT, GENERATORS, HELD_OUT, spec
 from bench.quality.baselines import shrunk_mean_values
+from bench.quality.effects import pair_sum
 from bench.quality.evaluate import alone_and_lift, groups_from_contract_json, judge_groups
 from bench.quality.greedy import capacity_left, eligible_order, reference_greedy
 from bench.quality.world import build_world
@@ -232,3 +233,29 @@ def test_a_comparison_leaves_out_rows_measured_on_one_side_only(tmp_path):
     # dev_b has no quality-only score before: its row shows nan, the means leave it out
     assert "| dev_b | dev | city | 0 | nan | 0.700 | +nan |" in text
     assert "| development | 1 | 0.400 | 0.450 | +0.0500 | nan | 1 / 0 |" in text
+
+
+def test_on_the_kind_roles_world_a_group_gains_once_for_each_kind_it_holds(worlds):
+    """A second member of a kind the group already holds brings no role, only its coordination
+    cost; a member of a new kind brings one (the structure ``dev_kind_roles`` is there for)."""
+    world = worlds["dev_kind_roles"]
+    kind, level = world.actors.o_kind, world.actors.o_level
+    lead = int(np.flatnonzero(kind == 1)[0])
+    s = int(np.flatnonzero(level[lead])[0])
+    same = [int(o) for o in np.flatnonzero(kind == 1)[1:3]]
+    other = [int(np.flatnonzero(kind == k)[0]) for k in (0, 2)]
+    groups = np.array(
+        [
+            [lead, other[0], -1, -1],  # two kinds
+            [lead, other[0], same[0], -1],  # still two kinds, one more member
+            [lead, other[0], other[1], -1],  # three kinds
+            [lead, same[0], same[1], -1],  # one kind
+        ]
+    )
+    e = world.expected(np.zeros(4, int), np.full(4, s), np.full(4, lead), groups)
+    # the usual partners' effects and the partners' quality aside, read from the world
+    z = np.log((e - 30.0) / (100.0 - e)) - pair_sum(world.pairs, groups)
+    z -= 0.1 * np.array([world.actors.o_quality[g[1:][g[1:] >= 0]].mean() for g in groups])
+    assert z[1] - z[0] == pytest.approx(-0.2, abs=1e-6)  # a coordination cost, no role
+    assert z[2] - z[1] == pytest.approx(0.4, abs=1e-6)  # a role
+    assert z[3] - z[0] == pytest.approx(-0.2 - 0.4, abs=1e-6)

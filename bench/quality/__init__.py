@@ -27,6 +27,7 @@ DEVELOPMENT: tuple[str, ...] = (
     "dev_hub_brokers",
     "dev_like_with_like",
     "dev_hard_villages",
+    "dev_kind_roles",
 )
 HELD_OUT: tuple[str, ...] = (
     "heldout_party_federation",
