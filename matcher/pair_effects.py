@@ -299,9 +299,11 @@ def _roles_identified(blocks) -> bool:
     In a history of pairs only, a group's kinds beyond the first are the sum of its pairs of two
     kinds: the two readings are one, and the pairs (which say which two kinds) are kept.
     """
-    x = np.column_stack([blocks[7].toarray(), blocks[8].toarray(), blocks[4].toarray()])
-    x = np.column_stack([x, np.ones(len(x))])
-    return bool(np.linalg.matrix_rank(x) == np.linalg.matrix_rank(np.delete(x, 3, axis=1)) + 1)
+    ones = sparse.csr_matrix(np.ones((blocks[4].shape[0], 1)))
+    x = sparse.hstack([blocks[7], blocks[8], blocks[4], ones]).tocsc()
+    gram = (x.T @ x).toarray()  # 8 × 8: the rank of the columns without a dense copy of the rows
+    without = np.delete(np.delete(gram, 3, axis=0), 3, axis=1)
+    return bool(np.linalg.matrix_rank(gram) == np.linalg.matrix_rank(without) + 1)
 
 
 def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
