@@ -1,8 +1,9 @@
 """Who is good, and who is good together: outcome effects separated from what is observable.
 
 A review score mixes what anyone can see (capability level, distance, service, year, rating, kind,
-group size, how hard a place the village is) with what only the history tells: how good an organization is, and how well certain
-organizations work together. :class:`Effects` separates them, as a mixed model would:
+group size, how hard a place the village is) with what only the history tells: how good an
+organization is, and how well certain organizations work together. :class:`Effects` separates
+them, as a mixed model would:
 
 1. a ridge *baseline* on the observable columns (:data:`BASE_COLUMNS`) fitted on the reviewed
    projects; a project's *residual* is its score minus that baseline;

@@ -295,15 +295,22 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         group = self.group_.predict(X[:, N_UNARY:]) - self.group_.intercept_
         return self.team_terms().score(self.predict_unary(X[:, :N_UNARY]) + group)
 
-    def team_terms(self, year: float = 0.0) -> TeamTerms:
-        """The group part for a project in ``year`` (the year term is the same for every team)."""
+    def team_terms(self, year: float = 0.0, size_shift=None) -> TeamTerms:
+        """The group part for a project in ``year`` (the year term is the same for every team).
+
+        ``size_shift`` (index = group size, 4 = 4 or more) is taken off the size coefficients
+        before they are capped: what a term the group ridge does not see (the kinds a team holds,
+        :mod:`matcher.pair_effects`) adds to the past groups of each size on average, and which
+        the ridge therefore read as the size's own.
+        """
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
+        shift = np.zeros(5) if size_shift is None else np.asarray(size_shift, dtype=float)
         # past groups were chosen partners: a positive size or partner-distance coefficient
         # stands for *who* was chosen (an alliance spread over counties, say), which a proposed
         # group of candidates does not have; what its members bring is in the member and pair
         # terms. So a larger group never adds by its size, nor a farther partner by its distance
         size = np.minimum.accumulate(
-            np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]], 0.0)
+            np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]] - shift[:5], 0.0)
         )
         # coordination costs each extra member at least what the previous one cost; large past
         # groups are few, and the ridge pulls their coefficient towards 0 (a cheap large group)
@@ -346,5 +353,5 @@ class PriorModel(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return np.clip(self.predict_unary(np.asarray(X, dtype=float)[:, :N_UNARY]), 0.0, 100.0)
 
-    def team_terms(self, year: float = 0.0) -> TeamTerms:
+    def team_terms(self, year: float = 0.0, size_shift=None) -> TeamTerms:
         return TeamTerms(0.0, np.zeros(5), 0.0, np.zeros(len(PAIR_COLUMNS)))

@@ -99,6 +99,9 @@ class JointEffects:
     #: what each kind beyond the first among a group's members adds, once per group
     #: (:func:`kinds_beyond_first`)
     roles_coef: float = 0.0
+    #: the mean of that count among the reviewed groups of each size (index = size, 4 = 4 or more):
+    #: what the group ridge, which does not see kinds, read into its size coefficients
+    roles_by_size: np.ndarray = field(default_factory=lambda: np.zeros(5))
 
     def pair_term(self, a, b) -> np.ndarray:
         """What having both ``a`` and ``b`` in a group adds (0 for strangers of two communities)."""
@@ -302,7 +305,8 @@ def _roles_identified(blocks) -> bool:
     ones = sparse.csr_matrix(np.ones((blocks[4].shape[0], 1)))
     x = sparse.hstack([blocks[7], blocks[8], blocks[4], ones]).tocsc()
     gram = (x.T @ x).toarray()  # 8 × 8: the rank of the columns without a dense copy of the rows
-    without = np.delete(np.delete(gram, 3, axis=0), 3, axis=1)
+    roles = len(KIND_PAIRS)  # the roles column follows the kind pairs
+    without = np.delete(np.delete(gram, roles, axis=0), roles, axis=1)
     return bool(np.linalg.matrix_rank(gram) == np.linalg.matrix_rank(without) + 1)
 
 
@@ -344,6 +348,10 @@ def fit_joint_effects(
     blocks = _design(snap, hist, rows, pair_keys)
     if not _roles_identified(blocks):
         blocks[8] = sparse.csr_matrix(blocks[8].shape)
+    size = np.minimum((members >= 0).sum(axis=1), 4)
+    roles_by_size = np.bincount(size, blocks[8].toarray()[:, 0], minlength=5)[:5] / np.maximum(
+        np.bincount(size, minlength=5)[:5], 1
+    )
     penalties = _penalties(blocks, y) + [SIZE_PENALTY] * 5
     holdout: dict = {}
     t = snap.proj_t[rows]
@@ -381,4 +389,5 @@ def fit_joint_effects(
         coworkers=hist.coworkers,
         repeat_coef=repeat_coef,
         roles_coef=roles_coef,
+        roles_by_size=roles_by_size,
     )

@@ -142,7 +142,11 @@ class Scorer:
         quality = np.zeros((n, m), np.float32)
         pair = np.zeros((n, m, m), np.float32)
         proven = flag = lift = None
-        terms = self.model.team_terms(self.hist.next_year)
+        roles = self.joint if self.group_terms and self._roles_count() else None
+        # the group ridge read the kinds past groups of each size held as the size's own effect:
+        # with the kinds counted once per team, that share comes off the size offsets
+        shift = roles.roles_coef * roles.roles_by_size if roles is not None else None
+        terms = self.model.team_terms(self.hist.next_year, size_shift=shift)
         if self.history_used:
             pr, pc = np.nonzero(present)
             q = member_quality(self.hist, cand.orgs[pr, pc])
@@ -184,14 +188,18 @@ class Scorer:
             folded.once_coef = self.trust * self.traits.once_coef
             folded.once_mean = self.traits.once_mean
         kind = None
-        if self.joint is not None and self.group_terms and self.joint.roles_coef != 0.0:
+        if roles is not None:
             # each kind a team holds counts once (matcher.pair_effects, ``roles``); like the size
             # cost, one coefficient every team of that many kinds gets, kept only as far as its t
             # statistic bears it out, so not weighed down by the trust
-            folded.roles_coef = self.joint.roles_coef
+            folded.roles_coef = roles.roles_coef
             kind = self.snap.o_kind[np.maximum(cand.orgs, 0)]
         w = cand.need_w.astype(np.float32)
         return TeamInputs(unary, w, quality, pair, present, folded, proven, flag, lift, kind)
+
+    def _roles_count(self) -> bool:
+        """Whether the kinds a team holds count once per team (``JointEffects.roles_coef``)."""
+        return self.joint is not None and self.joint.roles_coef != 0.0
 
     def _service_lift(self, cand: Candidates, present: np.ndarray) -> np.ndarray:
         """(n, S, M): what each candidate adds as a partner of each need by its level in the

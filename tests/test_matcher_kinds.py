@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from matcher import recommend
-from tests.support.worlds import far_record_and_three_candidates
+from tests.support.worlds import far_record_and_three_candidates, tiny_dataset
 
 HISTORY_ORGS = [f"K{i:02d}" for i in range(24)]
 
@@ -63,13 +63,12 @@ def test_kinds_change_nothing_where_the_history_says_nothing_about_them(runs):
 ROLE_KINDS = ("social_group", "service_agency", "foundation")
 
 
-def _roles_world(per: str):
-    """36 organizations with a long record far away, a third of each kind, in groups of 2 to 4;
-    a review scores 4 points a level of the lead, less 3 a member beyond the first, plus 8 for
-    each kind beyond the first the group holds (``per="group"``) or for each pair of members of
-    two kinds (``per="pair"``). Candidates for 东村: A (social group, medical 4), B (social group,
-    elder care 5) and C (service agency, elder care 4)."""
-    rng = np.random.default_rng(1)
+def _role_history(per: str, seed: int = 1, member_cost: float = 3.0, role_gain: float = 8.0):
+    """36 organizations (levels, kinds other than social group, 600 projects): a third of each
+    kind, in groups of 2 to 4; a review scores 4 points a level of the lead, less ``member_cost``
+    a member beyond the first, plus ``role_gain`` for each kind beyond the first the group holds
+    (``per="group"``) or for each pair of members of two kinds (``per="pair"``)."""
+    rng = np.random.default_rng(seed)
     names = [f"R{i:02d}" for i in range(36)]
     level = {o: int(rng.integers(3, 6)) for o in names}
     kind = {o: ROLE_KINDS[i % 3] for i, o in enumerate(names)}
@@ -78,14 +77,20 @@ def _roles_world(per: str):
         team = list(rng.choice(names, int(rng.choice([2, 3, 4])), replace=False))
         kinds = [kind[o] for o in team]
         if per == "group":
-            gain = 8.0 * (len(set(kinds)) - 1)
+            gain = role_gain * (len(set(kinds)) - 1)
         else:
-            gain = 8.0 * sum(a != b for j, a in enumerate(kinds) for b in kinds[j + 1 :])
-        score = 40 + 4 * level[team[0]] - 3 * (len(team) - 1) + gain + rng.normal(0, 3)
+            gain = role_gain * sum(a != b for j, a in enumerate(kinds) for b in kinds[j + 1 :])
+        score = 40 + 4 * level[team[0]] - member_cost * (len(team) - 1) + gain + rng.normal(0, 3)
         date = f"{2005 + i // 60}-{1 + i % 12:02d}-15"
         projects.append((f"J{i:03d}", "medical", team, "V0", round(min(score, 100.0), 1), date))
-    kinds = {o: k for o, k in kind.items() if k != "social_group"} | {"C": "service_agency"}
-    return far_record_and_three_candidates(level, projects, kinds=kinds)
+    return level, {o: k for o, k in kind.items() if k != "social_group"}, projects
+
+
+def _roles_world(per: str):
+    """:func:`_role_history` with a long record far away; candidates for 东村: A (social group,
+    medical 4), B (social group, elder care 5) and C (service agency, elder care 4)."""
+    level, kinds, projects = _role_history(per)
+    return far_record_and_three_candidates(level, projects, kinds=kinds | {"C": "service_agency"})
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +116,35 @@ def test_kinds_read_pair_by_pair_when_each_pair_of_two_kinds_lifted_the_group(ro
     joint = role_runs["pair"].summary["model"]["joint_effects"]
     assert joint["roles_coef"] < min(joint["kind_coef"]) / 5
     assert min(joint["kind_coef"]) > 0.1  # every pair of two kinds
+
+
+def _costly_members_world():
+    """The ``per="group"`` history of :func:`_role_history` with dearer members (5 points each
+    beyond the first) and dearer roles (10 for each kind beyond the first), so that a member of a
+    kind a team already holds costs more than its better level brings. Candidates for 东村 (medical,
+    elder care and education): A (social group, medical 4, education 2), C (service agency, elder
+    care 5) and D (service agency, education 5)."""
+    level, kinds, projects = _role_history("group", seed=2, member_cost=5.0, role_gain=10.0)
+    orgs = [
+        (o, 40.0, 117.0 + 0.01 * i, 0, {"medical": n}) for i, (o, n) in enumerate(level.items())
+    ]
+    orgs += [
+        ("A", 36.0, 117.02, 1, {"medical": 4, "education": 2}),
+        ("C", 36.0, 117.02, 1, {"elder_care": 5}),
+        ("D", 36.0, 117.02, 1, {"education": 5}),
+    ]
+    needs = {"medical": 3, "elder_care": 3, "education": 3}
+    villages = [("V0", 40.0, 117.1, {}), ("V1", 36.0, 117.0, needs)]
+    kinds |= {"C": "service_agency", "D": "service_agency"}
+    return tiny_dataset(villages, orgs, projects=projects, kinds=kinds)
+
+
+def test_a_member_of_a_kind_the_team_holds_pays_the_size_cost_read_beside_the_kinds():
+    """Past groups of more members held more kinds, so read without the kinds, size looks nearly
+    free. Read beside them, every member costs 5 points on each need: D's better education (+12)
+    does not pay for a third member (−15) of a kind the team already holds: the team stays A and
+    C, A leading education too."""
+    result = recommend(_costly_members_world(), max_group=4, seed=0)
+    assert result.summary["model"]["joint_effects"]["roles_coef"] > 0.1
+    (rec,) = result.recommendations
+    assert {m.org_id for m in rec.members} == {"A", "C"}
