@@ -35,6 +35,7 @@ __all__ = [
     "GROUP_COLUMNS",
     "unary_features",
     "village_columns",
+    "known_mean",
     "mean_filled",
     "pair_vectors",
     "member_quality",
@@ -122,20 +123,28 @@ def unary_features(snap: Snapshot, hist: History | None, v, s, o, t=np.inf) -> n
     return out
 
 
-def mean_filled(x: np.ndarray) -> np.ndarray:
-    """``x`` (rows × columns) with each column's unknown values at the mean of its known ones (0
-    where none is known): a linear model's reading of an optional column.
+def known_mean(x: np.ndarray) -> np.ndarray:
+    """Each column's mean over its known values (0 where none is known)."""
+    x = np.asarray(x, dtype=float)
+    known = np.isfinite(x)
+    return np.where(known, x, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+
+
+def mean_filled(x: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """``x`` (rows × columns) with each column's unknown values at ``mean``, by default the mean of
+    its known ones (0 where none is known): a linear model's reading of an optional column. A
+    model fills the rows it predicts with its training rows' means (:func:`known_mean`), so that a
+    prediction does not depend on what else is in the batch.
 
     Examples
     --------
     >>> mean_filled(np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])).tolist()
     [[1.0, 0.0], [3.0, 0.0], [2.0, 0.0]]
+    >>> mean_filled(np.array([[np.nan, 5.0]]), mean=np.array([2.0, 0.0])).tolist()
+    [[2.0, 5.0]]
     """
     x = np.asarray(x, dtype=float)
-    known = np.isfinite(x)
-    count = known.sum(axis=0)
-    mean = np.where(known, x, 0.0).sum(axis=0) / np.maximum(count, 1)
-    return np.where(known, x, mean)
+    return np.where(np.isfinite(x), x, known_mean(x) if mean is None else mean)
 
 
 def village_columns(snap: Snapshot, v) -> np.ndarray:

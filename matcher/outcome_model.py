@@ -23,7 +23,14 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from .features import GROUP_COLUMNS, PAIR_COLUMNS, UNARY_COLUMNS, VILLAGE_COLUMNS, mean_filled
+from .features import (
+    GROUP_COLUMNS,
+    PAIR_COLUMNS,
+    UNARY_COLUMNS,
+    VILLAGE_COLUMNS,
+    known_mean,
+    mean_filled,
+)
 
 __all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN", "logit_share"]
 
@@ -63,8 +70,12 @@ def _threads(n_rows: int) -> threadpool_limits:
     return threadpool_limits(limits=1 if n_rows < ONE_THREAD_ROWS else None, user_api="openmp")
 
 
-def _screen_features(xu: np.ndarray) -> np.ndarray:
-    """Unary features made fit for a linear model (NaN filled, distance on a log scale, kinds)."""
+def _screen_features(xu: np.ndarray, village_mean: np.ndarray | None = None) -> np.ndarray:
+    """Unary features made fit for a linear model (NaN filled, distance on a log scale, kinds).
+
+    An unknown village column is filled with ``village_mean`` (the training rows' mean, so that a
+    candidate's rank does not depend on the other rows of its batch), else the rows' own mean.
+    """
     col = {c: xu[:, i] for i, c in enumerate(UNARY_COLUMNS)}
     km = np.nan_to_num(col["distance_km"], nan=30.0)
     sev = col["need_severity"]
@@ -87,7 +98,7 @@ def _screen_features(xu: np.ndarray) -> np.ndarray:
             np.nan_to_num(col["lead_quality"], nan=0.0),
             np.nan_to_num(col["service_quality"], nan=0.0),
             np.nan_to_num(col["home_county"], nan=0.0),
-            *mean_filled(xu[:, -len(VILLAGE_COLUMNS) :]).T,
+            *mean_filled(xu[:, -len(VILLAGE_COLUMNS) :], village_mean).T,
         ]
     ).astype(float)
 
@@ -244,7 +255,8 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
             self.residual_ = y - oof
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
-            self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu), target)
+            self.village_mean_ = known_mean(xu[:, -len(VILLAGE_COLUMNS) :])
+            self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu, self.village_mean_), target)
             # past projects were mostly near: trees would call every farther place as good as
             # the farthest one they saw. They see distances up to the 99th percentile of the
             # training rows; beyond, the linear stand-in's slope in log(km) carries on (never up)
@@ -288,7 +300,8 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
 
     def screen(self, xu) -> np.ndarray:
         """A linear stand-in for :meth:`predict_unary`, cheap enough to rank many candidates."""
-        return self.screen_.predict(_screen_features(np.asarray(xu, dtype=float)))
+        village_mean = getattr(self, "village_mean_", None)  # a model pickled before session 39
+        return self.screen_.predict(_screen_features(np.asarray(xu, dtype=float), village_mean))
 
     def predict(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
@@ -299,9 +312,9 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         """The group part for a project in ``year`` (the year term is the same for every team).
 
         ``size_shift`` (index = group size, 4 = 4 or more) is taken off the size coefficients
-        before they are capped: what a term the group ridge does not see (the kinds a team holds,
-        :mod:`matcher.pair_effects`) adds to the past groups of each size on average, and which
-        the ridge therefore read as the size's own.
+        before they are capped: what the terms the group ridge does not see (the party and kind
+        pairs and the kinds a team holds, :func:`matcher.pair_effects.unseen_by_size`) add to the
+        past groups of each size on average, and which the ridge therefore read as the size's own.
         """
         coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
         shift = np.zeros(5) if size_shift is None else np.asarray(size_shift, dtype=float)

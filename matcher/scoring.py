@@ -143,9 +143,11 @@ class Scorer:
         pair = np.zeros((n, m, m), np.float32)
         proven = flag = lift = None
         roles = self.joint if self.group_terms and self._roles_count() else None
-        # the group ridge read the kinds past groups of each size held as the size's own effect:
-        # with the kinds counted once per team, that share comes off the size offsets
-        shift = roles.roles_coef * roles.roles_by_size if roles is not None else None
+        # the group ridge read what the kinds and party branches of past groups of each size
+        # brought as the size's own effect: the team loop values those for each team, so that
+        # share comes off the size offsets
+        joint = self.joint if self.group_terms else None
+        shift = joint.unseen_by_size if joint is not None else None
         terms = self.model.team_terms(self.hist.next_year, size_shift=shift)
         if self.history_used:
             pr, pc = np.nonzero(present)

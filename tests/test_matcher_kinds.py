@@ -118,13 +118,13 @@ def test_kinds_read_pair_by_pair_when_each_pair_of_two_kinds_lifted_the_group(ro
     assert min(joint["kind_coef"]) > 0.1  # every pair of two kinds
 
 
-def _costly_members_world():
-    """The ``per="group"`` history of :func:`_role_history` with dearer members (5 points each
-    beyond the first) and dearer roles (10 for each kind beyond the first), so that a member of a
-    kind a team already holds costs more than its better level brings. Candidates for 东村 (medical,
-    elder care and education): A (social group, medical 4, education 2), C (service agency, elder
-    care 5) and D (service agency, education 5)."""
-    level, kinds, projects = _role_history("group", seed=2, member_cost=5.0, role_gain=10.0)
+def _costly_members_world(per: str = "group", member_cost: float = 5.0, gain: float = 10.0):
+    """The history of :func:`_role_history` with dearer members (``member_cost`` each beyond the
+    first) and dearer kinds (``gain`` for each kind beyond the first, or each pair of two kinds),
+    so that a member of a kind a team already holds costs more than its better level brings.
+    Candidates for 东村 (medical, elder care and education): A (social group, medical 4,
+    education 2), C (service agency, elder care 5) and D (service agency, education 5)."""
+    level, kinds, projects = _role_history(per, seed=2, member_cost=member_cost, role_gain=gain)
     orgs = [
         (o, 40.0, 117.0 + 0.01 * i, 0, {"medical": n}) for i, (o, n) in enumerate(level.items())
     ]
@@ -146,5 +146,16 @@ def test_a_member_of_a_kind_the_team_holds_pays_the_size_cost_read_beside_the_ki
     C, A leading education too."""
     result = recommend(_costly_members_world(), max_group=4, seed=0)
     assert result.summary["model"]["joint_effects"]["roles_coef"] > 0.1
+    (rec,) = result.recommendations
+    assert {m.org_id for m in rec.members} == {"A", "C"}
+
+
+def test_a_third_member_pays_the_size_cost_read_beside_the_pairs_of_kinds():
+    """Past groups of more members held more pairs of two kinds, each worth 5 points, so read
+    without the kinds, size looks nearly free. Read beside them, every member costs 10 points on
+    each need: D's better education (+12) and its one new pair of two kinds (+15) do not pay for a
+    third member (−30). The team stays A and C, A leading education too."""
+    result = recommend(_costly_members_world("pair", member_cost=10.0, gain=5.0), 4, seed=0)
+    assert min(result.summary["model"]["joint_effects"]["kind_coef"]) > 0.1
     (rec,) = result.recommendations
     assert {m.org_id for m in rec.members} == {"A", "C"}

@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graph_schema import SERVICES
 from matcher import recommend
+from matcher.scoring import fit_scorer
+from matcher.snapshot import build_snapshot
 from tests.support.worlds import tiny_dataset
 
 HARD = [f"H{i}" for i in range(4)]
@@ -74,3 +77,23 @@ def test_the_organization_that_beat_its_hard_villages_is_chosen(runs):
 
 def test_without_the_villages_sizes_the_higher_raw_record_wins(runs):
     assert _lead(runs[False]) == "B"
+
+
+def test_a_candidates_rank_does_not_depend_on_the_other_villages_of_the_run():
+    """东村's population is not known. The rank its candidates get (the linear stand-in that picks
+    whom the team loop sees) fills the unknown with the reviewed projects' villages, the same
+    whether 东村 is ranked alone or beside the hard and easy villages, whose sizes are known."""
+    ds = _world(with_sizes=True)
+    table = ds["villages"]
+    table["population"] = table["population"].astype(float)
+    table.loc[table["village_id"] == "V1", ["population", "poor_households"]] = np.nan
+    snap = build_snapshot(ds)
+    scorer = fit_scorer(snap, seed=0, evaluate=False)
+    v1 = int(np.flatnonzero(snap.village_ids == "V1")[0])
+    others = [int(np.flatnonzero(snap.village_ids == v)[0]) for v in HARD + EASY]
+    a = int(np.flatnonzero(snap.org_ids == "A")[0])
+    s = SERVICES.index("medical")
+    alone = scorer.prior(np.array([v1]), np.array([s]), np.array([a]), None)
+    batch = scorer.prior(np.array([v1, *others]), np.full(9, s), np.full(9, a), None)
+    assert np.isfinite(alone[0])
+    assert alone[0] == pytest.approx(batch[0], abs=1e-9)
