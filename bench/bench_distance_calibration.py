@@ -62,7 +62,7 @@ def lone_lead_errors(world, triples: int, max_km: float, seed: int):
     keep = (d < max_km) & offers.any(axis=1)
     v, o, s, d = v[keep], o[keep], s[keep], d[keep]
     # the world's villages and organizations are the snapshot's, in the same (id) order
-    terms = scorer.model.team_terms(scorer.hist.next_year)
+    terms = scorer.team_terms()
     predicted = terms.score(scorer.unary(v, s, o) + terms.size_term(1))
     alone = np.column_stack([o, np.full((len(o), 3), -1)])
     return d, predicted - world.expected(v, s, o, alone)

@@ -49,8 +49,9 @@ CHECK_SHARE = 0.1
 @dataclass(frozen=True)
 class HeldOut:
     """Out-of-time predictions: ``predicted`` and ``reviewed`` scores (0..100) and ``evidence``
-    (:func:`group_evidence` at the cut) of the test year's projects; ``without_groups`` the
-    same model's predictions without group terms (what is shown when those are not trusted)."""
+    (:func:`group_evidence` at the cut) of the test year's projects, ``predicted`` as the team
+    loop values a team (:func:`matcher.loop_reading.loop_predictions`); ``without_groups`` the
+    same model's predictions without group terms (what is shown when those are not used)."""
 
     test_year: int
     predicted: np.ndarray

@@ -5,7 +5,9 @@ the cut (as a recommendation made at the start of that year would). Baselines: t
 score, and a model that knows only the lead organization's rating. The same model without its
 group columns ("no group terms") is fitted too: whether what the history says about groups
 predicts the newer reviews better than leaving it out is how :func:`matcher.scoring.fit_scorer`
-decides whether to trust it (``variant="auto"``).
+decides whether to use it (``variant="auto"``). The test projects are also valued as the team
+loop values a team ("team loop", :mod:`matcher.loop_reading`): how far what the loop adds held
+on them is how far the loop trusts its group terms (:func:`matcher.scoring.group_trust`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sklearn.preprocessing import OneHotEncoder
 from .collaboration import History, members_matrix
 from .errors import MatcherError
 from .features import GROUP_COLUMNS, UNARY_COLUMNS, training_rows
+from .loop_reading import loop_coefficients, loop_predictions
 from .outcome_model import N_UNARY, OutcomeModel
+from .pair_effects import fit_joint_effects
 from .snapshot import Snapshot
 
 __all__ = [
@@ -135,13 +139,22 @@ def evaluate_time_split(
         x = x_te[:, rating] if name == "rating only" else x_te
         preds[name] = m.predict(blank_group_columns(x.copy()) if name == "no group terms" else x)
         out[name] = _metrics(y_te, preds[name])
-    out["group_terms"] = _paired_gain(y_te, preds["model"], preds["no group terms"])
+    # the same projects valued as the team loop values a team (matcher.loop_reading): whether
+    # what it adds predicts them better than nothing decides whether the loop uses it
+    # (matcher.scoring.choose_variant), how far it held is how far the loop trusts it
+    # (matcher.scoring.group_trust), and the calibration shows it
+    model = models["model"]
+    joint = fit_joint_effects(snap, hist, train, model.residual_)
+    coef = loop_coefficients(model, joint, snap, train, x_tr)
+    preds["team loop"] = loop_predictions(model, joint, snap, test, x_te, coef)
+    out["team loop"] = _metrics(y_te, preds["team loop"])
+    out["group_terms"] = _paired_gain(y_te, preds["team loop"], preds["no group terms"])
     if not keep_predictions:
         return out
     from .calibration import HeldOut, group_evidence  # calibration builds on this module
 
     evidence = group_evidence(hist, members_matrix(snap.proj_members[test]), cut)
-    return out, HeldOut(year, preds["model"], y_te, evidence, preds["no group terms"])
+    return out, HeldOut(year, preds["team loop"], y_te, evidence, preds["no group terms"])
 
 
 def format_table(ev: dict) -> str:
@@ -156,7 +169,7 @@ def format_table(ev: dict) -> str:
         "| model | MAE | Spearman |",
         "| --- | ---: | ---: |",
     ]
-    for name in ("global mean", "rating only", "model", "no group terms"):
+    for name in ("global mean", "rating only", "model", "team loop", "no group terms"):
         if name not in ev:
             continue
         lines.append(f"| {name} | {ev[name]['mae']:.2f} | {ev[name]['spearman']:.3f} |")

@@ -70,11 +70,11 @@ def _threads(n_rows: int) -> threadpool_limits:
     return threadpool_limits(limits=1 if n_rows < ONE_THREAD_ROWS else None, user_api="openmp")
 
 
-def _screen_features(xu: np.ndarray, village_mean: np.ndarray | None = None) -> np.ndarray:
+def _screen_features(xu: np.ndarray, village_mean: np.ndarray) -> np.ndarray:
     """Unary features made fit for a linear model (NaN filled, distance on a log scale, kinds).
 
     An unknown village column is filled with ``village_mean`` (the training rows' mean, so that a
-    candidate's rank does not depend on the other rows of its batch), else the rows' own mean.
+    candidate's rank does not depend on the other rows of its batch).
     """
     col = {c: xu[:, i] for i, c in enumerate(UNARY_COLUMNS)}
     km = np.nan_to_num(col["distance_km"], nan=30.0)
@@ -300,30 +300,28 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
 
     def screen(self, xu) -> np.ndarray:
         """A linear stand-in for :meth:`predict_unary`, cheap enough to rank many candidates."""
-        village_mean = getattr(self, "village_mean_", None)  # a model pickled before session 39
-        return self.screen_.predict(_screen_features(np.asarray(xu, dtype=float), village_mean))
+        xu = np.asarray(xu, dtype=float)
+        return self.screen_.predict(_screen_features(xu, self.village_mean_))
 
     def predict(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         group = self.group_.predict(X[:, N_UNARY:]) - self.group_.intercept_
         return self.team_terms().score(self.predict_unary(X[:, :N_UNARY]) + group)
 
-    def team_terms(self, year: float = 0.0, size_shift=None) -> TeamTerms:
+    def team_terms(self, year: float = 0.0, coef=None) -> TeamTerms:
         """The group part for a project in ``year`` (the year term is the same for every team).
 
-        ``size_shift`` (index = group size, 4 = 4 or more) is taken off the size coefficients
-        before they are capped: what the terms the group ridge does not see (the party and kind
-        pairs and the kinds a team holds, :func:`matcher.pair_effects.unseen_by_size`) add to the
-        past groups of each size on average, and which the ridge therefore read as the size's own.
+        ``coef`` (one per :data:`~matcher.features.GROUP_COLUMNS`) replaces the group ridge's own
+        coefficients: the team loop reads them refitted beside the joint pair terms it adds them
+        to (:func:`matcher.loop_reading.loop_coefficients`).
         """
-        coef = dict(zip(GROUP_COLUMNS, self.group_.coef_, strict=True))
-        shift = np.zeros(5) if size_shift is None else np.asarray(size_shift, dtype=float)
+        coef = dict(zip(GROUP_COLUMNS, self.group_.coef_ if coef is None else coef, strict=True))
         # past groups were chosen partners: a positive size or partner-distance coefficient
         # stands for *who* was chosen (an alliance spread over counties, say), which a proposed
         # group of candidates does not have; what its members bring is in the member and pair
         # terms. So a larger group never adds by its size, nor a farther partner by its distance
         size = np.minimum.accumulate(
-            np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]] - shift[:5], 0.0)
+            np.minimum([0.0, 0.0, coef["size2"], coef["size3"], coef["size4plus"]], 0.0)
         )
         # coordination costs each extra member at least what the previous one cost; large past
         # groups are few, and the ridge pulls their coefficient towards 0 (a cheap large group)
@@ -366,5 +364,5 @@ class PriorModel(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return np.clip(self.predict_unary(np.asarray(X, dtype=float)[:, :N_UNARY]), 0.0, 100.0)
 
-    def team_terms(self, year: float = 0.0, size_shift=None) -> TeamTerms:
+    def team_terms(self, year: float = 0.0, coef=None) -> TeamTerms:
         return TeamTerms(0.0, np.zeros(5), 0.0, np.zeros(len(PAIR_COLUMNS)))

@@ -63,7 +63,6 @@ __all__ = [
     "repeated_work",
     "evidence_fit",
     "kinds_beyond_first",
-    "unseen_by_size",
 ]
 
 #: the size, party and repeat blocks are nearly unpenalized: few columns, plenty of evidence
@@ -100,10 +99,6 @@ class JointEffects:
     #: what each kind beyond the first among a group's members adds, once per group
     #: (:func:`kinds_beyond_first`)
     roles_coef: float = 0.0
-    #: what the party, kind-pair and roles terms, as kept, add to the reviewed groups of each
-    #: size on average (index = size, 4 = 4 or more): what the outcome model's group ridge, which
-    #: sees none of them, read into its size coefficients (:func:`unseen_by_size`)
-    unseen_by_size: np.ndarray = field(default_factory=lambda: np.zeros(5))
 
     def pair_term(self, a, b) -> np.ndarray:
         """What having both ``a`` and ``b`` in a group adds (0 for strangers of two communities)."""
@@ -312,25 +307,6 @@ def _roles_identified(blocks) -> bool:
     return bool(np.linalg.matrix_rank(gram) == np.linalg.matrix_rank(without) + 1)
 
 
-def unseen_by_size(members: np.ndarray, contribution: np.ndarray) -> np.ndarray:
-    """The mean of ``contribution`` over the groups of each size (index = size, 4 = 4 or more).
-
-    The group ridge of :class:`matcher.outcome_model.OutcomeModel` sees a group's size but not
-    the kinds and party branches of its members. Where larger past groups held more pairs of
-    kinds (or more kinds), the ridge read what those brought as the size's own; the team loop,
-    which values those terms for each team, takes that share off the size offsets.
-
-    Examples
-    --------
-    >>> members = np.array([[0, -1, -1], [0, 1, -1], [0, 1, 2], [1, 2, -1]])
-    >>> unseen_by_size(members, np.array([0.0, 0.1, 0.4, 0.3])).round(2).tolist()
-    [0.0, 0.0, 0.2, 0.4, 0.0]
-    """
-    size = np.minimum((members >= 0).sum(axis=1), 4)
-    total = np.bincount(size, np.asarray(contribution, dtype=float), minlength=5)[:5]
-    return total / np.maximum(np.bincount(size, minlength=5)[:5], 1)
-
-
 def _evidence_factor(block: np.ndarray, sizes: np.ndarray, y: np.ndarray) -> np.ndarray:
     """How far to keep each column of ``block`` (:func:`evidence_fit`)."""
     return evidence_fit(block, sizes, y)[1]
@@ -391,7 +367,6 @@ def fit_joint_effects(
     keep = _evidence_factor(kinds, blocks[4].toarray(), y)
     kind_coef = coef[7] * keep[: len(KIND_PAIRS)]
     roles_coef = float(coef[8][0] * keep[-1])
-    unseen = blocks[5] @ party_coef + blocks[7] @ kind_coef + roles_coef * blocks[8].toarray()[:, 0]
     return JointEffects(
         snap.n_orgs,
         hist.community,
@@ -407,5 +382,4 @@ def fit_joint_effects(
         coworkers=hist.coworkers,
         repeat_coef=repeat_coef,
         roles_coef=roles_coef,
-        unseen_by_size=unseen_by_size(members, unseen),
     )

@@ -19,6 +19,7 @@ from .features import (
     training_rows,
     unary_features,
 )
+from .loop_reading import loop_coefficients
 from .outcome_model import (
     QUALITY_SCREEN_COLUMN,
     OutcomeModel,
@@ -67,6 +68,9 @@ class Scorer:
     trust: float = 1.0
     #: what partners' registered traits add to a group (:mod:`matcher.partner_traits`)
     traits: PartnerTraits | None = None
+    #: the group ridge's coefficients refitted beside the joint terms, which the team loop reads
+    #: (:func:`matcher.loop_reading.loop_coefficients`)
+    loop_coef: tuple[np.ndarray, float] | None = None
 
     @property
     def group_terms(self) -> bool:
@@ -143,12 +147,7 @@ class Scorer:
         pair = np.zeros((n, m, m), np.float32)
         proven = flag = lift = None
         roles = self.joint if self.group_terms and self._roles_count() else None
-        # the group ridge read what the kinds and party branches of past groups of each size
-        # brought as the size's own effect: the team loop values those for each team, so that
-        # share comes off the size offsets
-        joint = self.joint if self.group_terms else None
-        shift = joint.unseen_by_size if joint is not None else None
-        terms = self.model.team_terms(self.hist.next_year, size_shift=shift)
+        terms = self.team_terms()
         if self.history_used:
             pr, pc = np.nonzero(present)
             q = member_quality(self.hist, cand.orgs[pr, pc])
@@ -198,6 +197,15 @@ class Scorer:
             kind = self.snap.o_kind[np.maximum(cand.orgs, 0)]
         w = cand.need_w.astype(np.float32)
         return TeamInputs(unary, w, quality, pair, present, folded, proven, flag, lift, kind)
+
+    def team_terms(self) -> TeamTerms:
+        """The group part the team loop adds, for a project of the coming year: with group terms,
+        the size and partner coefficients read beside the joint terms the loop adds them to
+        (:func:`matcher.loop_reading.loop_coefficients`)."""
+        loop = self.loop_coef if self.group_terms else None
+        terms = self.model.team_terms(self.hist.next_year, coef=loop[0] if loop else None)
+        terms.intercept += loop[1] if loop else 0.0
+        return terms
 
     def _roles_count(self) -> bool:
         """Whether the kinds a team holds count once per team (``JointEffects.roles_coef``)."""
@@ -293,16 +301,19 @@ def fit_scorer(
     }
     if split is not None:
         metrics["time_split"] = split
-    joint = traits = None
+    joint = traits = loop_coef = None
     if variant == "full":
         joint = fit_joint_effects(snap, hist, rows, model.residual_)
         metrics["joint_effects"] = joint.summary()
+        loop_coef = loop_coefficients(model, joint, snap, rows, x)
         traits = fit_partner_traits(snap, rows, model.residual_)
         metrics["partner_traits"] = traits.summary()
     trust = group_trust(held_out, model.floor_) if variant == "full" else 1.0
     metrics["group_trust"] = round(trust, 3)
     # calibration reads the evaluation's own predictions (no second fit)
-    return Scorer(snap, hist, model, True, metrics, variant, held_out, joint, trust, traits)
+    return Scorer(
+        snap, hist, model, True, metrics, variant, held_out, joint, trust, traits, loop_coef
+    )
 
 
 def group_trust(held_out: HeldOut | None, floor: float) -> float:
