@@ -76,26 +76,25 @@ def loop_coefficients(
 
 def loop_predictions(
     model: OutcomeModel,
-    joint: JointEffects | None,
+    joint: JointEffects,
     snap: Snapshot,
     rows: np.ndarray,
     x: np.ndarray,
-    coef: tuple[np.ndarray, float] | None = None,
+    coef: tuple[np.ndarray, float],
 ) -> np.ndarray:
     """Predicted scores (0..100) of reviewed projects ``rows`` as the team loop values them.
 
     ``x`` holds the projects' feature rows (:func:`matcher.features.training_rows`, unary then
-    group columns); ``coef`` the group coefficients the loop reads (:func:`loop_coefficients`,
-    by default the ridge's own). Without ``joint`` the ridge's own pair columns stand for the
-    pairs, as in :meth:`matcher.scoring.Scorer._pair_term`. Past groups were chosen: their sizes
-    and partners' distances are read as fitted, before the caps the team loop puts on them for
-    proposed teams.
+    group columns); ``coef`` the group coefficients and offset the loop reads
+    (:func:`loop_coefficients`). Past groups were chosen: their sizes and partners' distances are
+    read as fitted, before the caps the team loop puts on them for proposed teams.
 
     Examples
     --------
     >>> from tests.support.worlds import tiny_dataset
     >>> from matcher.collaboration import History
     >>> from matcher.features import training_rows
+    >>> from matcher.pair_effects import fit_joint_effects
     >>> from matcher.snapshot import build_snapshot
     >>> orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in "ABCDEF"]
     >>> teams = [["A", "B"], ["C"], ["D", "E"], ["F"], ["A"], ["B", "C"]] * 8
@@ -107,17 +106,13 @@ def loop_predictions(
     >>> rows = np.arange(len(teams))
     >>> x, y, _ = training_rows(snap, hist, rows)
     >>> model = OutcomeModel(max_iter=20).fit(x, y)
-    >>> pred = loop_predictions(model, None, snap, rows, x)
+    >>> joint = fit_joint_effects(snap, hist, rows, model.residual_)
+    >>> coef = loop_coefficients(model, joint, snap, rows, x)
+    >>> pred = loop_predictions(model, joint, snap, rows, x, coef)
     >>> bool(pred.shape == (48,) and (pred >= model.floor_).all() and (pred <= 100).all())
     True
     """
-    rows = np.asarray(rows, dtype=np.int64)
-    xg = x[:, N_UNARY:]
-    beta, offset = (model.group_.coef_, 0.0) if coef is None else coef
-    eta = model.predict_unary(x[:, :N_UNARY]) + offset
-    pairs = GROUP_COLUMNS.index("pair_history")
-    if joint is None:
-        return model.team_terms().score(eta + xg @ beta)
-    return model.team_terms().score(
-        eta + xg[:, :pairs] @ beta[:pairs] + joint_contribution(joint, snap, rows)
-    )
+    beta, offset = coef
+    pairs = GROUP_COLUMNS.index("pair_history")  # the pair columns are not the loop's
+    eta = model.predict_unary(x[:, :N_UNARY]) + offset + x[:, N_UNARY:][:, :pairs] @ beta[:pairs]
+    return model.team_terms().score(eta + joint_contribution(joint, snap, rows))
