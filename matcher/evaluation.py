@@ -115,15 +115,16 @@ def evaluate_time_split(
     hist = History(snap, cutoff=cut, seed=seed)
     x_tr, y_tr, _ = training_rows(snap, hist, train)
     x_te, y_te, _ = training_rows(snap, hist, test, at=cut)
+    lead_tr = snap.proj_lead[train]
     rating = [UNARY_COLUMNS.index("rating")]
     models = {
         "global mean": DummyRegressor().fit(x_tr, y_tr),
         "rating only": make_pipeline(OneHotEncoder(handle_unknown="ignore"), Ridge(alpha=1e-3)).fit(
             x_tr[:, rating], y_tr
         ),
-        "model": OutcomeModel(random_state=seed).fit(x_tr, y_tr),
+        "model": OutcomeModel(random_state=seed).fit(x_tr, y_tr, lead_tr),
         "no group terms": OutcomeModel(random_state=seed).fit(
-            blank_group_columns(x_tr.copy()), y_tr
+            blank_group_columns(x_tr.copy()), y_tr, lead_tr
         ),
     }
     last = int(pd.to_datetime(np.nanmax(snap.proj_t), unit="D").year)

@@ -31,6 +31,7 @@ from .features import (
     known_mean,
     mean_filled,
 )
+from .lead_distance import distance_part, within_lead_distance
 
 __all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN", "logit_share"]
 
@@ -44,6 +45,8 @@ FLOOR_QUANTILE = 0.05
 #: where the organization quality sits among the linear stand-in's columns (:func:`_screen_features`)
 QUALITY_SCREEN_COLUMN = 8
 KM_COLUMN = UNARY_COLUMNS.index("distance_km")
+#: the linear stand-in's distance columns (:func:`_screen_features`)
+DISTANCE_SCREEN_COLUMNS = [1, 2]
 #: the trees learn distance up to this quantile of the training rows' distances (see ``fit``)
 KM_CAP_QUANTILE = 0.99
 #: a reviewed score at (or beyond) the floor or 100 is read as this share of the room above the
@@ -236,7 +239,10 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def fit(self, X, y):
+    def fit(self, X, y, lead=None):
+        """Fit on feature rows ``X`` and review scores ``y``; ``lead`` (the lead organization of
+        each row), when given, lets distance be read within each lead's own projects
+        (:mod:`matcher.lead_distance`) rather than by the trees across organizations."""
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
         xu, xg = X[:, :N_UNARY], X[:, N_UNARY:]
@@ -256,7 +262,8 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
             self.group_ = Ridge(alpha=self.alpha).fit(xg, y - oof)
             target = y - self.group_.predict(xg) + self.group_.intercept_
             self.village_mean_ = known_mean(xu[:, -len(VILLAGE_COLUMNS) :])
-            self.screen_ = Ridge(alpha=1.0).fit(_screen_features(xu, self.village_mean_), target)
+            screen = _screen_features(xu, self.village_mean_)
+            self.screen_ = Ridge(alpha=1.0).fit(screen, target)
             # past projects were mostly near: trees would call every farther place as good as
             # the farthest one they saw. They see distances up to the 99th percentile of the
             # training rows; beyond, the linear stand-in's slope in log(km) carries on (never up)
@@ -264,6 +271,13 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
             known = km[np.isfinite(km)]
             self.km_cap_ = float(np.quantile(known, KM_CAP_QUANTILE)) if len(known) else np.inf
             self.km_slope_ = min(float(self.screen_.coef_[1]), 0.0)
+            self.km_within_ = None
+            if lead is not None:
+                # past leads were chosen, the far ones often for their quality: read across
+                # organizations, distance looks cheaper than it is. Read within each lead's own
+                # projects, and withheld from the trees (matcher.lead_distance)
+                controls = np.delete(screen, DISTANCE_SCREEN_COLUMNS, axis=1)
+                self.km_within_ = within_lead_distance(km, target, lead, controls)
             xt = self._capped(xu)
             self.unary_ = self._trees().fit(xt, target - self._km_part(xu))
         self.n_features_in_ = X.shape[1]
@@ -287,13 +301,20 @@ class OutcomeModel(RegressorMixin, BaseEstimator):
         return out
 
     def _capped(self, xu: np.ndarray) -> np.ndarray:
-        """The unary features with distances beyond the training range cut to its edge."""
+        """The unary features with distances beyond the training range cut to its edge (or
+        withheld, when distance is read within leads)."""
         out = np.array(xu, dtype=float)
+        if self.km_within_ is not None:
+            out[:, KM_COLUMN] = 0.0
+            return out
         out[:, KM_COLUMN] = np.minimum(out[:, KM_COLUMN], self.km_cap_)
         return out
 
     def _km_part(self, xu: np.ndarray) -> np.ndarray:
-        """What distance beyond the training range takes off (0 inside it)."""
+        """What distance takes off outside the trees: beyond the training range, or all of it
+        when read within leads."""
+        if self.km_within_ is not None:
+            return distance_part(xu[:, KM_COLUMN], self.km_within_)
         km = np.nan_to_num(xu[:, KM_COLUMN], nan=0.0)
         beyond = np.log1p(km / 10.0) - np.log1p(min(self.km_cap_, 1e9) / 10.0)
         return self.km_slope_ * np.maximum(beyond, 0.0)

@@ -289,7 +289,7 @@ def fit_scorer(
     if variant == "quality_only":
         # no group terms: their columns are blanked, so the lead's part learns their average
         blank_group_columns(x)
-    model = OutcomeModel(random_state=seed).fit(x, y)
+    model = OutcomeModel(random_state=seed).fit(x, y, snap.proj_lead[rows])
     metrics: dict = {
         "n_train": int(len(y)),
         "n_reviewed": int(len(snap.proj_score)),
