@@ -31,7 +31,7 @@ from .features import (
     known_mean,
     mean_filled,
 )
-from .lead_distance import distance_part, within_lead_distance
+from .lead_distance import distance_basis, distance_part, within_lead_distance
 
 __all__ = ["OutcomeModel", "PriorModel", "TeamTerms", "QUALITY_SCREEN_COLUMN", "logit_share"]
 
@@ -45,7 +45,8 @@ FLOOR_QUANTILE = 0.05
 #: where the organization quality sits among the linear stand-in's columns (:func:`_screen_features`)
 QUALITY_SCREEN_COLUMN = 8
 KM_COLUMN = UNARY_COLUMNS.index("distance_km")
-#: the linear stand-in's distance columns (:func:`_screen_features`)
+#: the linear stand-in's distance columns (:func:`_screen_features`): those of
+#: :func:`matcher.lead_distance.distance_basis`
 DISTANCE_SCREEN_COLUMNS = [1, 2]
 #: the trees learn distance up to this quantile of the training rows' distances (see ``fit``)
 KM_CAP_QUANTILE = 0.99
@@ -80,14 +81,12 @@ def _screen_features(xu: np.ndarray, village_mean: np.ndarray) -> np.ndarray:
     candidate's rank does not depend on the other rows of its batch).
     """
     col = {c: xu[:, i] for i, c in enumerate(UNARY_COLUMNS)}
-    km = np.nan_to_num(col["distance_km"], nan=30.0)
     sev = col["need_severity"]
     kind = col["kind"]
     return np.column_stack(
         [
             col["level"],
-            np.log1p(km / 10.0),
-            np.exp(-km / 25.0),
+            *distance_basis(col["distance_km"]).T,  # DISTANCE_SCREEN_COLUMNS
             col["rating"],
             col["log_volunteers"],
             col["max_villages"],
