@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_recommend import write_report  # noqa: E402
-from bench.quality import DEVELOPMENT  # noqa: E402
+from bench.quality import QualityBenchError, development_names  # noqa: E402
 from bench.quality.cache import DEFAULT_CACHE, load_world  # noqa: E402
 from bench.quality.effects import km  # noqa: E402
 from matcher.scoring import fit_scorer  # noqa: E402
@@ -78,10 +78,10 @@ def main(argv=None) -> int:
     parser.add_argument("--max-km", type=float, default=BANDS_KM[-1])
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
-    names = [g.strip() for g in args.generators.split(",") if g.strip()]
-    for name in names:
-        if name not in DEVELOPMENT:
-            parser.error(f"--generators: {name!r} is not a development generator")
+    try:
+        names = development_names(args.generators)
+    except QualityBenchError as exc:
+        parser.error(str(exc))
     bands = [b for b in BANDS_KM if b < args.max_km] + [args.max_km]
     head = " | ".join(f"{lo:g}–{hi:g} km" for lo, hi in zip(bands, bands[1:], strict=False))
     lines = [

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-__all__ = ["main", "make_world", "write_report"]
+__all__ = ["main", "make_world", "write_report", "print_report"]
 
 SAMPLE = ROOT.parent / "shared" / "sample-data" / "taian-city"
 
@@ -261,6 +261,14 @@ def write_report(report: str, output: str | Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report, encoding="utf-8")
     print(report)
+
+
+def print_report(report: str, output: str | Path | None = None) -> None:
+    """Print a Markdown report, and write it to ``output`` when one is given."""
+    if output:
+        write_report(report, output)
+    else:
+        print(report)
 
 
 def _volunteers(spec: str | None) -> dict[str, int]:

@@ -183,3 +183,62 @@ def test_coming_back_counts_for_nothing_where_returning_pairs_did_no_better():
     joint, idx = _fit_returning(0.0)
     assert joint.summary()["repeat_coef"] == 0.0
     assert joint.pair_term([idx["Q0"]], [idx["Q1"]])[0] == 0.0
+
+
+def _fit_repeated_pairs(lasting: bool, seed: int = 0, multipliers=None):
+    """60 pairs of 30 organizations, each working together four times spread over the years; a
+    pair leaves an effect beyond its members' (sd 1) that lasts (``lasting``) or is drawn afresh
+    for its newer projects, and noise. ``multipliers`` replaces the pair shrinkages tried."""
+    from matcher import pair_effects
+
+    names = [f"R{i:02d}" for i in range(30)]
+    rng = np.random.default_rng(seed)
+    pairs = [tuple(rng.choice(30, 2, replace=False)) for _ in range(60)]
+    order = rng.permutation(np.repeat(np.arange(60), 4))  # each pair early and late
+    projects = [
+        (
+            f"J{i:03d}",
+            "medical",
+            [names[a] for a in pairs[p]],
+            "V1",
+            50.0,
+            f"{1990 + i // 24}-06-15",
+        )
+        for i, p in enumerate(order)
+    ]
+    orgs = [(o, 36.0, 117.01, 2, {"medical": 4}) for o in names]
+    snap = build_snapshot(
+        tiny_dataset([("V1", 36.0, 117.0, {"medical": 3})], orgs, projects=projects)
+    )
+    early, late = rng.normal(0.0, 1.0, 60), rng.normal(0.0, 1.0, 60)
+    newer = np.arange(len(order)) >= 0.7 * len(order)
+    effect = np.where(newer & (not lasting), late[order], early[order])
+    y = effect + rng.normal(0.0, 0.3, len(order))
+    assert members_matrix(snap.proj_members).shape[0] == len(y)  # projects kept in id order
+    saved = pair_effects.PAIR_PENALTY_MULTIPLIERS
+    try:
+        if multipliers is not None:
+            pair_effects.PAIR_PENALTY_MULTIPLIERS = multipliers
+        joint = fit_joint_effects(snap, History(snap), np.arange(len(y)), y)
+    finally:
+        pair_effects.PAIR_PENALTY_MULTIPLIERS = saved
+    ids = {o: i for i, o in enumerate(snap.org_ids)}
+    a, b = ([ids[names[p[k]]] for p in pairs] for k in (0, 1))
+    return joint, joint.pair_term(a, b), early
+
+
+def test_a_pair_record_that_does_not_last_is_shrunk_further():
+    # what pairs did together in the older years says nothing of the newer ones: the newer
+    # reviews say so, and the pairs are shrunk more than the moment estimate alone would, so the
+    # optimiser is promised less of what will not be there
+    joint, term, _ = _fit_repeated_pairs(lasting=False)
+    _, unshrunk, _ = _fit_repeated_pairs(lasting=False, multipliers=(1.0,))
+    assert joint.holdout["pair_penalty_multiplier"] > 1.0
+    # the pairs told apart less: what the optimiser would pick one pair over another for
+    assert np.std(term) < 0.8 * np.std(unshrunk)
+
+
+def test_a_pair_that_lastingly_works_well_together_keeps_its_credit():
+    joint, term, effect = _fit_repeated_pairs(lasting=True)
+    assert joint.holdout["pair_penalty_multiplier"] == 1.0
+    assert np.corrcoef(term, effect)[0, 1] > 0.8

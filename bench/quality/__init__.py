@@ -17,7 +17,15 @@ import importlib
 
 from .errors import QualityBenchError
 
-__all__ = ["DEVELOPMENT", "HELD_OUT", "GENERATORS", "spec", "is_held_out", "QualityBenchError"]
+__all__ = [
+    "DEVELOPMENT",
+    "HELD_OUT",
+    "GENERATORS",
+    "spec",
+    "is_held_out",
+    "development_names",
+    "QualityBenchError",
+]
 
 DEVELOPMENT: tuple[str, ...] = (
     "dev_local_teams",
@@ -65,3 +73,23 @@ def is_held_out(name: str) -> bool:
     False
     """
     return name in HELD_OUT
+
+
+def development_names(text: str) -> list[str]:
+    """The generators of a comma-separated ``text``, refused unless all are development ones
+    (diagnostic benches must not be tuned on held-out worlds).
+
+    Examples
+    --------
+    >>> development_names("dev_local_teams, dev_kind_roles")
+    ['dev_local_teams', 'dev_kind_roles']
+    >>> development_names("heldout_sealed_a")
+    Traceback (most recent call last):
+    ...
+    bench.quality.errors.QualityBenchError: --generators: 'heldout_sealed_a' is not a development generator
+    """
+    names = [g.strip() for g in text.split(",") if g.strip()]
+    for name in names:
+        if name not in DEVELOPMENT:
+            raise QualityBenchError(f"--generators: {name!r} is not a development generator")
+    return names

@@ -39,6 +39,8 @@ __all__ = [
     "pairs_with_evidence",
     "recommended_pairs_with_evidence",
     "prediction_errors",
+    "carried_out",
+    "reviewed_pairs",
 ]
 
 _SERVICE_INDEX = {s: i for i, s in enumerate(SERVICES)}
@@ -67,7 +69,7 @@ class PlatformYear:
     expected: np.ndarray  # the hidden true expected score of each added project
 
 
-def _carried_out(world, doc: dict):
+def carried_out(world, doc: dict):
     """(village, service, lead, group padded with -1) of every covered need of ``doc``."""
     vindex = {v: i for i, v in enumerate(village_ids(world.n_villages))}
     oindex = {o: i for i, o in enumerate(org_ids(world.n_orgs))}
@@ -108,7 +110,7 @@ def simulate_year(world, doc: dict, year: int, seed: int = 0) -> PlatformYear:
     """
     a, h, spec = world.actors, world.history, world.spec
     rng = np.random.default_rng([seed, year, zlib.crc32(world.spec.name.encode())])
-    v, s, lead, group = _carried_out(world, doc)
+    v, s, lead, group = carried_out(world, doc)
     n = len(v)
     expected = world.expected(v, s, lead, group)
     # approved at the start of the year, done and reviewed before its end
@@ -195,7 +197,8 @@ def after_year(world, year: PlatformYear):
     return dataclasses.replace(world, dataset=year.dataset)
 
 
-def _reviewed_pairs(dataset) -> set[tuple[str, str]]:
+def reviewed_pairs(dataset) -> set[tuple[str, str]]:
+    """Pairs of organization ids (in sorted order) that share a reviewed project."""
     reviewed = set(dataset["reviews"]["project_id"])
     po = dataset["project_orgs"]
     po = po[po["project_id"].isin(reviewed)]
@@ -217,7 +220,7 @@ def pairs_with_evidence(dataset) -> int:
     >>> pairs_with_evidence(ds)
     3
     """
-    return len(_reviewed_pairs(dataset))
+    return len(reviewed_pairs(dataset))
 
 
 def recommended_pairs_with_evidence(dataset, doc: dict) -> tuple[int, int]:
@@ -233,7 +236,7 @@ def recommended_pairs_with_evidence(dataset, doc: dict) -> tuple[int, int]:
     >>> recommended_pairs_with_evidence(ds, doc)
     (1, 3)
     """
-    known = _reviewed_pairs(dataset)
+    known = reviewed_pairs(dataset)
     hit = total = 0
     for rec in doc.get("recommendations", []):
         members = sorted({m["org_id"] for m in rec["organizations"]})
@@ -263,7 +266,7 @@ def prediction_errors(world, doc: dict) -> dict[str, float]:
     """
     from scipy.stats import spearmanr
 
-    v, s, lead, group = _carried_out(world, doc)
+    v, s, lead, group = carried_out(world, doc)
     predicted = [
         m["facts"]["predicted_score"][svc]
         for rec in doc.get("recommendations", [])
