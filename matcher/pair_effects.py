@@ -32,8 +32,9 @@ each block with its own ridge penalty: its random effect's variance ratio, estim
 of moments (:func:`_penalties`). How well the blocks fitted on the older 80 % of the reviews
 predict the newer 20 % is reported in the run summary (``mse_joint`` against ``mse_constant``); it
 also chooses how much more than its moment estimate the pair block is shrunk
-(:func:`_pair_shrinkage`, ``pair_penalty_multiplier``), the only thing tuned on it. A pair effect is thus trusted in proportion to the evidence behind it and is not
-credited with what its members bring alone. Only the pair, community, party, kind, roles and repeat
+(:func:`_pair_shrinkage`, ``pair_penalty_multiplier``), the only thing tuned on it. A pair effect
+is thus trusted in proportion to the evidence behind it and is not credited with what its members
+bring alone. Only the pair, community, party, kind, roles and repeat
 effects are used by the optimiser (:class:`matcher.scoring.Scorer`); the other blocks are there so
 that they do not absorb who is good or how large the group was. The party and kind effects apply
 to every pair, strangers too, and the repeat effect to every pair that came back, so a coefficient
@@ -75,6 +76,7 @@ PAIR_PENALTY_MULTIPLIERS = (1.0, 2.0, 4.0, 8.0)
 #: (:func:`_evidence_factor`)
 EVIDENCE_MIN_T = 2.0
 _BLOCKS = ("lead", "partner", "pair", "community")
+_PAIR = _BLOCKS.index("pair")
 #: the pairs of two different kinds (indices into ``ORG_KINDS``): a pair of one kind is the reference
 KIND_PAIRS = ((0, 1), (0, 2), (1, 2))
 
@@ -263,13 +265,14 @@ def _pair_shrinkage(blocks, y: np.ndarray, penalties, old: np.ndarray, new: np.n
     the test of how far to trust them; a handful of newer reviews cannot say, and the moment
     estimate stands.
     """
-    y_old = y[old] - y[old].mean()
+    y_old, y_new = y[old] - y[old].mean(), y[new] - y[old].mean()
+    old_blocks, new_blocks = [blk[old] for blk in blocks], [blk[new] for blk in blocks]
     errors = []
     for mult in PAIR_PENALTY_MULTIPLIERS:
         pen = list(penalties)
-        pen[2] *= mult
-        coef = _solve([blk[old] for blk in blocks], y_old, pen)
-        errors.append((y[new] - y[old].mean() - _predict([blk[new] for blk in blocks], coef)) ** 2)
+        pen[_PAIR] *= mult
+        coef = _solve(old_blocks, y_old, pen)
+        errors.append((y_new - _predict(new_blocks, coef)) ** 2)
     best, best_gain = 0, 0.0
     for i in range(1, len(errors)):
         gain = errors[0] - errors[i]
@@ -386,7 +389,7 @@ def fit_joint_effects(
         # how much the blocks predict newer reviews from older ones, at each strength of the
         # pairs' shrinkage; the one that predicts them best is kept (_pair_shrinkage)
         mult, mse = _pair_shrinkage(blocks, y, penalties, old, new)
-        penalties[2] *= mult
+        penalties[_PAIR] *= mult
         holdout["mse_constant"] = round(float(np.mean((y[new] - y[old].mean()) ** 2)), 4)
         holdout["mse_joint"] = round(mse, 4)
         holdout["pair_penalty_multiplier"] = mult
