@@ -34,7 +34,7 @@ from bench.bench_recommend import print_report  # noqa: E402
 from bench.quality import DEVELOPMENT, QualityBenchError, development_names  # noqa: E402
 from bench.quality.cache import DEFAULT_CACHE, load_world  # noqa: E402
 from bench.quality.contract import org_ids  # noqa: E402
-from bench.quality.loop import carried_out, reviewed_pairs  # noqa: E402
+from bench.quality.loop import carried_out, predicted_scores, reviewed_pairs  # noqa: E402
 from matcher import recommend  # noqa: E402
 from matcher.scoring import fit_scorer  # noqa: E402
 from matcher.snapshot import build_snapshot  # noqa: E402
@@ -74,15 +74,7 @@ def pick_parts(world, doc: dict, scorer) -> dict[str, np.ndarray]:
     (True, True)
     """
     v, s, lead, group = carried_out(world, doc)
-    predicted = np.array(
-        [
-            np.nan if (p := m["facts"]["predicted_score"][svc]) is None else p
-            for rec in doc.get("recommendations", [])
-            for m in rec["organizations"]
-            for svc in m.get("covers") or []
-        ],
-        float,
-    )
+    predicted = predicted_scores(doc)
     ok = np.isfinite(predicted)
     v, s, lead, group, predicted = v[ok], s[ok], lead[ok], group[ok], predicted[ok]
     terms = scorer.team_terms()

@@ -40,6 +40,7 @@ __all__ = [
     "recommended_pairs_with_evidence",
     "prediction_errors",
     "carried_out",
+    "predicted_scores",
     "reviewed_pairs",
 ]
 
@@ -247,6 +248,26 @@ def recommended_pairs_with_evidence(dataset, doc: dict) -> tuple[int, int]:
     return hit, total
 
 
+def predicted_scores(doc: dict) -> np.ndarray:
+    """The explanation's ``predicted_score`` of every covered need, in :func:`carried_out`'s order
+    (NaN where it gives none).
+
+    Examples
+    --------
+    >>> doc = {"recommendations": [{"organizations": [{"covers": ["medical"],
+    ...     "facts": {"predicted_score": {"medical": 61.5}}}]}]}
+    >>> predicted_scores(doc).tolist()
+    [61.5]
+    """
+    predicted = [
+        m["facts"]["predicted_score"][svc]
+        for rec in doc.get("recommendations", [])
+        for m in rec["organizations"]
+        for svc in m.get("covers") or []
+    ]
+    return np.array([np.nan if p is None else p for p in predicted], float)
+
+
 def prediction_errors(world, doc: dict) -> dict[str, float]:
     """How far the recommendation's own predicted scores are from the hidden expected scores.
 
@@ -267,16 +288,10 @@ def prediction_errors(world, doc: dict) -> dict[str, float]:
     from scipy.stats import spearmanr
 
     v, s, lead, group = carried_out(world, doc)
-    predicted = [
-        m["facts"]["predicted_score"][svc]
-        for rec in doc.get("recommendations", [])
-        for m in rec["organizations"]
-        for svc in m.get("covers") or []
-    ]
     if len(v) == 0:
         return {"n": 0, "mae": float("nan"), "bias": float("nan"), "spearman": float("nan")}
     truth = world.expected(v, s, lead, group)
-    pred = np.array([np.nan if p is None else p for p in predicted], float)
+    pred = predicted_scores(doc)
     ok = np.isfinite(pred)
     rho = spearmanr(pred[ok], truth[ok]).statistic if ok.sum() > 2 else float("nan")
     return {
