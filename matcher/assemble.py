@@ -117,11 +117,12 @@ def _predicted(inp, r: int, slots: np.ndarray, cover: np.ndarray) -> dict[int, f
 
 
 def _brings(inp, r: int, slots: np.ndarray, lead: int) -> int:
-    """How many of the team's other members provide a village need its member ``lead`` does
-    not (what ``complement_coef`` counts in :mod:`matcher.team_kernel`)."""
+    """How many of the village's needs its member ``lead`` does not provide the team's other
+    members bring, each member's counted (what ``complement_coef`` counts in
+    :mod:`matcher.team_kernel`)."""
     mates = np.delete(slots, lead)
     lacks = np.isnan(inp.unary[r, :, slots[lead]])
-    return int((lacks[:, None] & ~np.isnan(inp.unary[r][:, mates])).any(axis=0).sum())
+    return int((lacks[:, None] & ~np.isnan(inp.unary[r][:, mates])).sum())
 
 
 def _one(

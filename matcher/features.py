@@ -225,19 +225,20 @@ def provides_a_need(snap: Snapshot, v, o) -> np.ndarray:
 
 
 def brings_what_lead_lacks(snap: Snapshot, v, o, lead) -> np.ndarray:
-    """Whether ``o`` provides one of village ``v``'s needs that organization ``lead`` does not.
+    """How many of village ``v``'s needs ``o`` provides that organization ``lead`` does not.
 
-    A partner that brings another needed service (each bringing what it is good at) is told apart
-    from one that duplicates the lead (``partner_complement``).
+    A partner that brings other needed services (each bringing what it is good at) is told apart
+    from one that duplicates the lead, and one that brings two from one that brings one
+    (``partner_complement``).
     """
     v, o, lead = (np.asarray(x, dtype=np.int64) for x in (v, o, lead))
     if len(o) == 0:
-        return np.zeros(0, bool)
+        return np.zeros(0, np.int64)
     needs = snap.need_matrix[np.maximum(v, 0)] > 0
     mine = needs.multiply(snap.level[o] > 0)
     shared = mine.multiply(snap.level[lead] > 0)
-    more = np.asarray(mine.sum(axis=1)).ravel() > np.asarray(shared.sum(axis=1)).ravel()
-    return more & (v >= 0)
+    more = np.asarray(mine.sum(axis=1)).ravel() - np.asarray(shared.sum(axis=1)).ravel()
+    return np.where(v >= 0, more, 0).astype(np.int64)
 
 
 def group_features(
@@ -320,7 +321,7 @@ def training_rows(snap: Snapshot, hist: History, rows: np.ndarray | None = None,
     s = np.broadcast_to(snap.proj_s[rows][:, None], group.shape)
     same = np.zeros(group.shape, bool)
     same[group >= 0] = snap.level_of(group[group >= 0], s[group >= 0]) > 0
-    complement = np.zeros(group.shape, bool)
+    complement = np.zeros(group.shape, np.int64)
     lead_rows = np.broadcast_to(lead[:, None], group.shape)
     complement[group >= 0] = brings_what_lead_lacks(
         snap, v[group >= 0], group[group >= 0], lead_rows[group >= 0]

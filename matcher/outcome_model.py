@@ -134,8 +134,8 @@ class TeamTerms:
         self.km_coef = 0.0
         #: what a partner that also provides the service adds (on top of its member term)
         self.same_service_coef = 0.0
-        #: what each partner that brings a needed service the lead lacks adds (a count, not a
-        #: mean: each such partner adds its share, however large the group)
+        #: what each needed service the lead lacks that a partner brings adds (a count over the
+        #: partners and their services, not a mean: each adds its share, however large the group)
         self.complement_coef = 0.0
         #: what a team gains once when any partner of a need's lead is flagged
         #: (``TeamInputs.flag``: one of the largest organizations, :mod:`matcher.partner_traits`),

@@ -25,7 +25,8 @@ __all__ = ["fill_team_values"]
 
 @njit(cache=True, nogil=True)
 def _brings(unary, r, members, p, k, lead):
-    """How many partners of member ``lead`` provide one of the village's needs it does not."""
+    """How many of the village's needs member ``lead`` does not provide its partners bring (a
+    need two partners bring counts twice: each brings it)."""
     top = members[p, lead]
     count = 0
     for i in range(k):
@@ -35,7 +36,6 @@ def _brings(unary, r, members, p, k, lead):
         for s in range(unary.shape[1]):
             if math.isnan(unary[r, s, top]) and not math.isnan(unary[r, s, mate]):
                 count += 1
-                break
     return count
 
 

@@ -10,7 +10,8 @@ predicted improvement over the score floor (what even a poor project scores, see
     best_j = max over members of unary(j, member)
     bonus_j = size_term(|T|) + mean over T minus the lead of j of member(m) + sum(pair terms)
               + same_service_coef · share of those partners that also provide j
-              + complement_coef · how many of them provide a need the lead of j does not
+              + complement_coef · how many of the needs the lead of j does not provide
+                                  they bring, each partner's counted
               + once_coef · ([any of them is flagged] − once_mean)
               + mean over them of service_lift(j, m)  (their level in j's own service)
               + roles_coef · (kinds among T − 1)       (once per team, not per pair)

@@ -177,24 +177,29 @@ def test_pair_effects_have_a_sign_and_need_evidence():
     assert n.tolist() == [0] and none.tolist() == [0.0]
 
 
-def test_partners_that_bring_a_needed_service_the_lead_lacks_are_counted():
-    # the village needs medical care and education; A and C give only medical care, B both
-    villages = [("V1", 36.0, 117.0, {"medical": 3, "education": 2})]
+def test_needed_services_partners_bring_that_the_lead_lacks_are_counted():
+    # the village needs medical care, education and elder care; A and C give only medical care,
+    # B medical care and education, D all three
+    villages = [("V1", 36.0, 117.0, {"medical": 3, "education": 2, "elder_care": 2})]
     orgs = [
         ("A", 36.0, 117.01, 2, {"medical": 4}),
         ("B", 36.0, 117.02, 2, {"medical": 3, "education": 3}),
         ("C", 36.0, 117.03, 2, {"medical": 3}),
+        ("D", 36.0, 117.04, 2, {"medical": 2, "education": 2, "elder_care": 2}),
     ]
     projects = [
         ("J1", "medical", ["A", "B"], "V1", 80.0, "2018-03-31"),  # B brings education A lacks
         ("J2", "medical", ["B", "A"], "V1", 60.0, "2018-06-30"),  # A brings nothing B lacks
         ("J3", "medical", ["A", "B", "C"], "V1", 70.0, "2018-09-30"),  # B does, C does not
         ("J4", "medical", ["A"], "V1", 65.0, "2018-12-31"),  # alone
+        ("J5", "medical", ["A", "D"], "V1", 75.0, "2019-03-31"),  # D brings two services
+        ("J6", "medical", ["A", "B", "D"], "V1", 75.0, "2019-06-30"),  # B one, D two
+        ("J7", "medical", ["B", "D"], "V1", 75.0, "2019-09-30"),  # D brings elder care
     ]
     snap = build_snapshot(tiny_dataset(villages, orgs, projects=projects))
     x, _, _ = training_rows(snap, History(snap))
     brings = x[:, len(UNARY_COLUMNS) + GROUP_COLUMNS.index("partner_complement")]
-    assert brings.tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert brings.tolist() == [1.0, 0.0, 1.0, 0.0, 2.0, 3.0, 1.0]
 
 
 @pytest.mark.timeout(600)

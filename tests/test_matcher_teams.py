@@ -63,6 +63,38 @@ def test_a_partner_bringing_a_service_its_lead_lacks_counts_as_the_history_says(
     assert after[0, team[(0, 1)]] == pytest.approx(before[0, team[(0, 1)]])
 
 
+def test_a_partner_bringing_two_services_its_lead_lacks_counts_twice():
+    # medical care (weight 3), education and elder care (weight 2 each); 0 provides medical care
+    # only, 1 education only, 2 education and elder care
+    nan = np.nan
+    unary = np.array([[[1.0, nan, nan], [nan, 0.8, 0.7], [nan, nan, 0.6]]], np.float32)
+    terms = TeamTerms(0.0, [0.0, 0.0, 0.0, 0.0, 0.0], 1.0, [], floor=30.0, link="logit")
+    terms.complement_coef = 0.4
+    inp = TeamInputs(
+        unary,
+        np.array([[3, 2, 2]], np.float32),
+        np.zeros((1, 3), np.float32),
+        np.zeros((1, 3, 3), np.float32),
+        np.ones((1, 3), bool),
+        terms,
+        np.zeros((1, 3, 3), bool),
+    )
+    pats = patterns(3, 2)
+    team = {tuple(m[m >= 0]): p for p, m in enumerate(pats.members)}
+    values = team_values(inp, pats)
+    led_by_0 = {}
+    for mate in (1, 2):
+        slots = np.array([0, mate])
+        shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
+        led_by_0[mate] = shown[0]  # medical care, led by 0 in both teams
+        expected = sum(inp.w[0, j] * (score - 30.0) for j, score in shown.items())
+        assert values[0, team[(0, mate)]] == pytest.approx(expected, rel=1e-5)
+    # 0's medical care gains the coefficient once with 1 (education) and twice with 2
+    logit = lambda score: np.log((score - 30.0) / (100.0 - score))  # noqa: E731
+    assert logit(led_by_0[1]) == pytest.approx(1.0 + 0.4, abs=1e-4)
+    assert logit(led_by_0[2]) == pytest.approx(1.0 + 0.8, abs=1e-4)
+
+
 def _random_inputs(n: int, seed: int) -> TeamInputs:
     """``n`` villages of 3 needs and 6 candidate slots, some empty, some unable, some proven."""
     rng = np.random.default_rng(seed)
