@@ -21,12 +21,21 @@ __all__ = [
     "Candidates",
     "find_candidates",
     "list_sizes",
+    "MAX_CANDIDATES",
+    "TOP_K",
     "MEDIUM_WORLD",
     "LARGE_WORLD",
     "K_NEAR",
     "K_NEAR_LARGE",
 ]
 
+#: candidates a village and a need up to ``MEDIUM_WORLD`` villages to serve (102,090 teams of up
+#: to 4 a village). 40 / 12 instead of 32 / 10 (41,448 teams) gained on 74 of 80 development rows
+#: (city, ten seeds, +0.040 ± 0.003; held out, read once, +0.032 ± 0.004, 51 of 54 up) for 5.3 →
+#: 6.7 s on the demo city (session 44): once the model ranked teams well enough, wider lists paid
+#: where in session 12 they had not (docs/matcher.md, *Candidates*)
+MAX_CANDIDATES = 40
+TOP_K = 12
 #: above this many villages to serve, at most 24 candidates a village and 8 a need (12,950 teams of
 #: up to 4 a village instead of 41,448 for 32). 24 / 8 gained on every development province world
 #: (seed 0, mean of five 0.690 -> 0.730) but took the slowest 145 s against 94 s at 20 / 8 until the
@@ -48,8 +57,10 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
 
     Examples
     --------
-    >>> list_sizes(300, 32, 10), list_sizes(10_000, 32, 10), list_sizes(128_000, 32, 10)
-    ((32, 10), (24, 8), (12, 4))
+    >>> list_sizes(300, MAX_CANDIDATES, TOP_K), list_sizes(10_000, MAX_CANDIDATES, TOP_K)
+    ((40, 12), (24, 8))
+    >>> list_sizes(128_000, MAX_CANDIDATES, TOP_K)
+    (12, 4)
     """
     if n_villages > LARGE_WORLD:
         return min(max_candidates, 12), min(top_k, 4)
@@ -149,8 +160,8 @@ def find_candidates(
     snap: Snapshot,
     prior_score,
     k_near: int | None = None,
-    top_k: int = 10,
-    max_candidates: int = 32,
+    top_k: int = TOP_K,
+    max_candidates: int = MAX_CANDIDATES,
     reach_km: float = 150.0,
     partners: sparse.csr_matrix | None = None,
 ) -> Candidates:

@@ -13,7 +13,7 @@ from graph_schema.rules import MAX_GROUP
 
 from .assemble import assemble
 from .calibration import HeldOut, attach_uncertainty, calibrate
-from .candidates import Candidates, find_candidates, list_sizes
+from .candidates import MAX_CANDIDATES, TOP_K, Candidates, find_candidates, list_sizes
 from .errors import MatcherError
 from .formation import check_capacity, greedy, objective, urgency_order
 from .result import Calibration, RecommendationResult
@@ -44,8 +44,8 @@ def recommend(
     *,
     method: str = "colgen",
     evaluate: bool = True,
-    max_candidates: int = 32,
-    top_k: int = 10,
+    max_candidates: int = MAX_CANDIDATES,
+    top_k: int = TOP_K,
     baseline: bool = False,
     variant: str = "auto",
 ) -> RecommendationResult:
@@ -226,8 +226,8 @@ def build_problem(
     max_group: int = MAX_GROUP,
     seed: int = 0,
     evaluate: bool = False,
-    max_candidates: int = 32,
-    top_k: int = 10,
+    max_candidates: int = MAX_CANDIDATES,
+    top_k: int = TOP_K,
     step: Callable[..., None] | None = None,
     variant: str = "auto",
 ) -> Problem:

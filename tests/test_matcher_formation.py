@@ -29,11 +29,14 @@ def _one_team_per_row(chosen: np.ndarray, values: np.ndarray) -> None:
 
 # The exact solvers' proof is the slow part. HiGHS 1.16 proves it in 181 s for 30 villages and 426 s
 # for 60 where CP-SAT takes 15 s and 75 s (2 cores, another process beside it; sessions 13 and 14):
-# the second solver checks the first on the 30 villages only.
+# the second solver checks the first on the 30 villages only. The lists are those of sessions 12
+# to 43 (32 / 10: 41,448 teams a village against 102,090 at the default 40 / 12): the proof's time
+# grows with the teams, and what is checked is the formation, not the lists.
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("n_villages", [30, 60])
 def test_colgen_is_within_one_percent_of_the_exact_optimum(sample, n_villages):
-    prob = build_problem(sample_subset(sample, n_villages, seed=n_villages, capacity=1))
+    subset = sample_subset(sample, n_villages, seed=n_villages, capacity=1)
+    prob = build_problem(subset, max_candidates=32, top_k=10)
     v, o, p, cap, order = prob.values, prob.cand.orgs, prob.pats, prob.capacity_left, prob.order
     best, info = exact_formation(v, o, p, cap, solver="cpsat", workers=8, time_limit=120)
     assert info["optimal"]
