@@ -23,19 +23,23 @@ __all__ = [
     "list_sizes",
     "MAX_CANDIDATES",
     "TOP_K",
+    "FOURS_WITHIN",
     "MEDIUM_WORLD",
     "LARGE_WORLD",
     "K_NEAR",
     "K_NEAR_LARGE",
 ]
 
-#: candidates a village and a need up to ``MEDIUM_WORLD`` villages to serve (102,090 teams of up
-#: to 4 a village). 40 / 12 instead of 32 / 10 (41,448 teams) gained on 74 of 80 development rows
-#: (city, ten seeds, +0.040 ± 0.003; held out, read once, +0.032 ± 0.004, 51 of 54 up) for 5.3 →
-#: 6.7 s on the demo city (session 44): once the model ranked teams well enough, wider lists paid
-#: where in session 12 they had not (docs/matcher.md, *Candidates*)
-MAX_CANDIDATES = 40
-TOP_K = 12
+#: candidates a village and a need up to ``MEDIUM_WORLD`` villages to serve, and how many of the
+#: first candidates teams of four are formed among (:func:`matcher.teams.patterns`; 109,862 teams
+#: a village). Session 44: 40 / 12 instead of 32 / 10 gained on 74 of 80 development rows (city,
+#: ten seeds, +0.040 ± 0.003; held out, read once, +0.032 ± 0.004) — once the model ranked teams
+#: well enough, wider lists paid where in session 12 they had not; 48 / 14 with teams of four
+#: among the first 40 gained +0.017 ± 0.002 more (all 213,052 teams of 48: +0.021, but 13 s a
+#: city); docs/matcher.md, *Candidates*
+MAX_CANDIDATES = 48
+TOP_K = 14
+FOURS_WITHIN = 40
 #: above this many villages to serve, at most 24 candidates a village and 8 a need (12,950 teams of
 #: up to 4 a village instead of 41,448 for 32). 24 / 8 gained on every development province world
 #: (seed 0, mean of five 0.690 -> 0.730) but took the slowest 145 s against 94 s at 20 / 8 until the
@@ -58,7 +62,7 @@ def list_sizes(n_villages: int, max_candidates: int, top_k: int) -> tuple[int, i
     Examples
     --------
     >>> list_sizes(300, MAX_CANDIDATES, TOP_K), list_sizes(10_000, MAX_CANDIDATES, TOP_K)
-    ((40, 12), (24, 8))
+    ((48, 14), (24, 8))
     >>> list_sizes(128_000, MAX_CANDIDATES, TOP_K)
     (12, 4)
     """

@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 from .bounds import lagrangian_bound, starting_prices, tighten_bound
 from .formation import greedy
 from .highs import new_highs
-from .price_kernel import top_reduced_teams
+from .price_kernel import best_free_teams, top_reduced_teams
 from .rounding import round_master
 from .teams import Patterns
 
@@ -67,11 +67,6 @@ INTERIOR_FIRST_VILLAGES = 5_000
 LP_SOLVE_LIMIT = 25_000
 LP_WORK_LIMIT = 60_000
 _NO_LIMIT = 2**31 - 1
-
-
-def _pattern_bits(pats: Patterns) -> np.ndarray:
-    bits = np.left_shift(np.int64(1), np.arange(pats.incidence.shape[1], dtype=np.int64))
-    return pats.incidence.astype(np.int64) @ bits
 
 
 class _Master:
@@ -292,13 +287,15 @@ def _solve_block(
         # the best few teams at the starting prices: what the optimum's columns likely are
         master.add(*master.priced_in(np.zeros(n), start_price, per_round, tol))
     # each village's best team without contested organizations: always feasible together
-    row_bits = (slot_row >= 0).astype(np.int64) @ np.left_shift(
-        np.int64(1), np.arange(slot_row.shape[1], dtype=np.int64)
+    free = np.full(n, -1, np.int64)
+    best_free_teams(
+        np.ascontiguousarray(values),
+        np.ascontiguousarray(slot_row, dtype=np.int64),
+        pats.members,
+        pats.size.astype(np.int64),
+        free,
     )
-    safe = np.where((row_bits[:, None] & _pattern_bits(pats)[None, :]) != 0, -np.inf, values)
-    has_safe = np.isfinite(safe.max(axis=1))
-    master.add(rows[has_safe], np.argmax(safe[has_safe], axis=1))
-    del safe
+    master.add(rows[free >= 0], free[free >= 0])
     lp_value, pi, rounds, dropped = 0.0, np.zeros(len(caps)), 0, 0
     while rounds < max_rounds:
         rounds += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .price_kernel import greedy_teams
 from .teams import Patterns
 
 __all__ = ["urgency_order", "greedy", "team_orgs", "objective", "check_capacity"]
@@ -47,18 +48,17 @@ def greedy(
     """
     cap = capacity_left.astype(np.int64).copy()
     chosen = np.full(len(values), -1, np.int64)
-    if len(cap) == 0:
+    if len(cap) == 0 or values.shape[1] == 0:
         return chosen
-    for r in order:
-        slot_org = orgs[r]
-        dead = (slot_org < 0) | (cap[np.maximum(slot_org, 0)] <= 0)
-        vals = values[r]
-        if dead.any():
-            vals = np.where(pats.incidence[:, dead].any(axis=1), -np.inf, vals)
-        best = int(np.argmax(vals))
-        if np.isfinite(vals[best]):
-            chosen[r] = best
-            cap[team_orgs(orgs, pats, r, best)] -= 1
+    greedy_teams(
+        np.ascontiguousarray(values),
+        np.ascontiguousarray(orgs, dtype=np.int64),
+        pats.members,
+        pats.size.astype(np.int64),
+        cap,
+        np.asarray(order, dtype=np.int64),
+        chosen,
+    )
     return chosen
 
 

@@ -13,7 +13,7 @@ from graph_schema.rules import MAX_GROUP
 
 from .assemble import assemble
 from .calibration import HeldOut, attach_uncertainty, calibrate
-from .candidates import MAX_CANDIDATES, TOP_K, Candidates, find_candidates, list_sizes
+from .candidates import FOURS_WITHIN, MAX_CANDIDATES, TOP_K, Candidates, find_candidates, list_sizes
 from .errors import MatcherError
 from .formation import check_capacity, greedy, objective, urgency_order
 from .result import Calibration, RecommendationResult
@@ -247,7 +247,7 @@ def build_problem(
     )
     report(3)
     inp = scorer.team_inputs(cand)
-    pats = patterns(cand.orgs.shape[1], max_group)
+    pats = patterns(cand.orgs.shape[1], max_group, FOURS_WITHIN)
     values = team_values(inp, pats)
     order = urgency_order(cand.need_w, snap.village_ids[cand.villages])
     return Problem(snap, scorer, cand, inp, pats, values, snap.capacity_left, order)

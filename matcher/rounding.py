@@ -45,8 +45,11 @@ MIP_MAX_NODES = 2_000
 #: Above it the LP also dives first (module docstring). 1,000 until session 19: with the
 #: ``partner_complement`` term (groups of three and four) the same generator's *city* left 172 of
 #: 288 villages split, and their sub-MIP spent its 2,000 nodes (13 s) short of 1e-4; at 100 two
-#: dives fix 76 villages, the formation takes 3.0 s instead of 15.3 s, 0.067 % from the bound.
-LARGE_SUB_MIP = 100
+#: dives fix 76 villages, the formation takes 3.0 s instead of 15.3 s, 0.067 % from the bound. 50
+#: since session 44: with 48 / 14 lists the demo city left 87 villages split after its dives, and
+#: their sub-MIP took 2.4 s of a 4.2 s formation to 1e-4; at 50 the formation takes 1.5 s and ends
+#: 0.004 % lower (971.05 against 971.09, both 0.06 % from the bound).
+LARGE_SUB_MIP = 50
 LARGE_SUB_MIP_GAP = 1e-3
 #: ... and also once it is within this share of its block's LP value: with the starting prices of
 #: session 11, the same world's sub-MIP (2,611 villages, 22,244 columns) reached 0.136 % of its own

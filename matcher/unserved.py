@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from graph_schema.contract.vocabulary import SERVICE_LABELS_ZH, SERVICES
 
-from .candidates import Candidates
+from .candidates import FOURS_WITHIN, Candidates
 from .errors import MatcherError
 from .formation import greedy, urgency_order
 from .result import Recommendation, Unserved
@@ -117,7 +117,7 @@ def second_chance(
     """
     snap: Snapshot = scorer.snap
     cap = capacity_left - team_load(first, snap.n_orgs)
-    pats = patterns(max_candidates, max_group)
+    pats = patterns(max_candidates, max_group, FOURS_WITHIN)
     rounds: list[Formed] = []
     left = np.flatnonzero(first.chosen < 0)
     while len(left):

@@ -8,7 +8,13 @@ import pytest
 from graph_schema.contract.interchange import read_data
 from matcher.colgen import column_generation, lagrangian_bound
 from matcher.formation import check_capacity, greedy, objective
-from matcher.price_kernel import best_priced_teams, top_reduced_teams
+from matcher.price_kernel import (
+    allowed_by_value,
+    best_free_teams,
+    best_priced_sorted,
+    best_priced_teams,
+    top_reduced_teams,
+)
 from matcher.recommend import build_problem
 from matcher.teams import patterns
 from tests.support.exact import exact_formation
@@ -125,6 +131,13 @@ def test_priced_teams_are_the_definitions_best_team_whatever_the_ties():
         best_priced_teams(values, orgs.astype(np.int64), pats.members, pats.size, price, best, arg)
         np.testing.assert_array_equal(best, reduced.max(axis=1))
         np.testing.assert_array_equal(arg, reduced.argmax(axis=1))
+        # the same over each row's allowed teams best first (the subgradient steps' kernel)
+        allowed = allowed_by_value(values)
+        best_priced_sorted(
+            values, *allowed, orgs.astype(np.int64), pats.members, pats.size, price, best, arg
+        )
+        np.testing.assert_array_equal(best, reduced.max(axis=1))
+        np.testing.assert_array_equal(arg, reduced.argmax(axis=1))
         cap = rng.integers(0, 3, n_orgs)
         expected = (price * cap).sum() + np.maximum(reduced.max(axis=1), 0).sum()
         assert lagrangian_bound(values, orgs, pats, cap, price) == pytest.approx(expected)
@@ -155,6 +168,48 @@ def test_teams_priced_in_are_the_definitions_k_best_whatever_the_ties():
             got = top[r][top[r] >= 0]
             np.testing.assert_array_equal(got, expected)
             np.testing.assert_array_equal(top_value[r, : len(got)], reduced[r, expected])
+
+
+def test_the_greedy_takes_each_village_s_best_team_that_fits_whatever_the_ties():
+    # The compiled greedy must do what its definition says: villages in order, each the first of
+    # its best teams whose every member has capacity left (empty slots never fit), the capacity
+    # then taken; many ties and tight capacities, so any other order of passing shows.
+    rng = np.random.default_rng(13)
+    pats = patterns(6, 3)
+    for _ in range(30):
+        n, n_orgs = int(rng.integers(1, 30)), int(rng.integers(6, 14))
+        orgs = _random_slots(rng, n, n_orgs, 6)
+        values = (rng.integers(0, 5, (n, len(pats))) * 10).astype(np.float32)
+        values[rng.random(values.shape) < 0.5] = -np.inf
+        cap = rng.integers(0, 3, n_orgs)
+        order = rng.permutation(n)
+        left, expected = cap.copy(), np.full(n, -1)
+        for r in order:
+            fits = [
+                all(orgs[r, m] >= 0 and left[orgs[r, m]] > 0 for m in team[team >= 0])
+                for team in pats.members
+            ]
+            vals = np.where(fits, values[r], -np.inf)
+            if np.isfinite(vals.max()):
+                expected[r] = int(np.argmax(vals))
+                left[orgs[r, pats.members[expected[r]][pats.members[expected[r]] >= 0]]] -= 1
+        np.testing.assert_array_equal(greedy(values, orgs, pats, cap, order), expected)
+
+
+def test_the_best_team_of_uncontested_organizations_is_the_definitions():
+    rng = np.random.default_rng(14)
+    pats = patterns(6, 3)
+    for _ in range(30):
+        n, n_orgs = int(rng.integers(1, 30)), int(rng.integers(6, 14))
+        slot_row = _random_slots(rng, n, n_orgs, 6).astype(np.int64)  # -1: uncontested
+        values = (rng.integers(0, 5, (n, len(pats))) * 10).astype(np.float32)
+        values[rng.random(values.shape) < 0.5] = -np.inf
+        contested = (slot_row[:, pats.members.clip(0)] >= 0) & (pats.members >= 0)[None]
+        free = np.where(contested.any(axis=2), -np.inf, values)
+        expected = np.where(np.isfinite(free.max(axis=1)), free.argmax(axis=1), -1)
+        got = np.full(n, -1, np.int64)
+        best_free_teams(values, slot_row, pats.members, pats.size, got)
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_dropping_priced_out_columns_keeps_the_lp_optimum(sample):

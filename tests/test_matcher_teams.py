@@ -246,3 +246,15 @@ def test_each_kind_a_team_holds_lifts_it_once_however_many_members_are_of_it():
         slots = np.array(t)
         shown = _predicted(inp, 0, slots, assign_needs(inp, 0, slots))
         assert shown[0] - 30.0 == pytest.approx(values[team[t]], abs=1e-3)
+
+
+def test_teams_of_four_are_formed_among_the_first_candidates_only():
+    # A village's candidates come each need's best first; the deeper ones join teams of up to
+    # three (matcher.candidates.FOURS_WITHIN): every pair and triple of 48 slots, fours of 40.
+    full, limited = patterns(48, 4), patterns(48, 4, fours_within=40)
+    assert len(full) == 213_052 and len(limited) == 18_472 + 91_390
+    fours = limited.members[limited.size == 4]
+    assert fours.max() == 39 and len(fours) == 91_390
+    small = limited.members[limited.size < 4]
+    assert small.max() == 47 and len(small) == (full.size < 4).sum()
+    assert limited.incidence.shape == (len(limited), 48)
