@@ -16,18 +16,12 @@ import numpy as np
 from .price_kernel import greedy_teams
 from .teams import Patterns
 
-__all__ = ["urgency_order", "greedy", "team_orgs", "objective", "check_capacity"]
+__all__ = ["urgency_order", "greedy", "objective", "check_capacity"]
 
 
 def urgency_order(need_w: np.ndarray, village_ids: np.ndarray) -> np.ndarray:
     """Rows most urgent first: total severity, then the worst need, then village id."""
     return np.lexsort((village_ids, -need_w.max(axis=1), -need_w.sum(axis=1)))
-
-
-def team_orgs(orgs: np.ndarray, pats: Patterns, row: int, pattern: int) -> np.ndarray:
-    """Organization indices of one village's chosen pattern."""
-    slots = pats.members[pattern]
-    return orgs[row, slots[slots >= 0]]
 
 
 def greedy(
